@@ -1,0 +1,1 @@
+"""Qt views over ``runtime``: thin, they show runtime state and turn clicks into calls."""

@@ -1,0 +1,100 @@
+"""The open project and its selected profile: the state every view shows.
+
+All methods run on the caller's thread and events fire synchronously there.
+``validate`` starts a subprocess, so the GUI calls it from a worker thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from runtime import checks, profiles, settings_check
+from runtime.events import Event
+from runtime.project import Project, open_project
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What the project's own settings classes and the readiness rules say of a profile."""
+
+    profile: str
+    settings: settings_check.SettingsReport
+    findings: tuple[checks.Finding, ...]
+
+
+class ProjectSession:
+    def __init__(self, project: Project, profile: str | None = None) -> None:
+        self.project = project
+        self.profile_changed: Event[profiles.Profile | None] = Event()
+        self.profile: profiles.Profile | None = None
+        self.profile_error: str | None = None
+        names = self.profile_names
+        if names:
+            self.select_profile(profile if profile in names else names[0])
+
+    @classmethod
+    def open(cls, path: Path | str, *, python: str | None = None) -> ProjectSession:
+        return cls(open_project(path, python=python))
+
+    @property
+    def root(self) -> Path:
+        return self.project.root
+
+    @property
+    def profile_names(self) -> list[str]:
+        return profiles.list_profiles(self.project.root)
+
+    def select_profile(self, name: str) -> profiles.Profile | None:
+        """Load ``name``; a file that cannot be read leaves ``profile_error`` set."""
+        try:
+            self.profile = profiles.load_profile(self.project.root, name)
+            self.profile_error = None
+        except profiles.EnvFileError as exc:
+            self.profile = None
+            self.profile_error = str(exc)
+        self.profile_changed.emit(self.profile)
+        return self.profile
+
+    def reload(self) -> None:
+        """Re-read the env files (they may have been edited outside asgideck)."""
+        name = self.profile.name if self.profile else None
+        names = self.profile_names
+        if name not in names:
+            name = names[0] if names else None
+        if name is None:
+            self.profile = None
+            self.profile_changed.emit(None)
+        else:
+            self.select_profile(name)
+
+    def load(self, name: str) -> profiles.Profile:
+        """Another profile, e.g. the other side of a diff; raises EnvFileError."""
+        return profiles.load_profile(self.project.root, name)
+
+    def set_value(self, key: str, value: str) -> Path:
+        """Write ``key`` into the file its effective value comes from, then reload."""
+        profile = self._require_profile()
+        target = profiles.edit_target(profile, key)
+        profiles.set_value(target, key, value)
+        self.select_profile(profile.name)
+        return target
+
+    def remove_key(self, key: str) -> Path:
+        profile = self._require_profile()
+        target = profiles.edit_target(profile, key)
+        profiles.remove_key(target, key)
+        self.select_profile(profile.name)
+        return target
+
+    def validate(self, profile: profiles.Profile | None = None) -> Validation:
+        """Slow (runs the project's interpreter): call it off the GUI thread."""
+        profile = profile or self._require_profile()
+        report = settings_check.validate_settings(self.project, profile)
+        findings = tuple(checks.readiness_findings(profile, report))
+        return Validation(profile.name, report, findings)
+
+    def _require_profile(self) -> profiles.Profile:
+        if self.profile is None:
+            raise profiles.EnvFileError(self.profile_error or "no profile is selected")
+        return self.profile

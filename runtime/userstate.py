@@ -1,0 +1,72 @@
+"""Where per-user state lives (recent projects, window layout, history, logs).
+
+Never inside the user's project. ``ASGIDECK_HOME`` overrides the platform
+directories so tests and portable setups keep their state to themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+APP_NAME = "asgideck"
+RECENT_LIMIT = 10
+
+
+def state_dir() -> Path:
+    """The directory for asgideck's own files, created on first use."""
+    override = os.environ.get("ASGIDECK_HOME")
+    base = Path(override) if override else Path(platformdirs.user_state_dir(APP_NAME))
+    base.mkdir(parents=True, exist_ok=True)
+    return base
+
+
+def config_dir() -> Path:
+    override = os.environ.get("ASGIDECK_HOME")
+    base = Path(override) / "config" if override else Path(platformdirs.user_config_dir(APP_NAME))
+    base.mkdir(parents=True, exist_ok=True)
+    return base
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON so a crash mid-write never leaves a half file behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_json(path: Path, default: Any) -> Any:
+    """Read JSON state; a missing or corrupt file yields ``default``, never a crash."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return default
+
+
+def recent_projects() -> list[Path]:
+    raw = read_json(config_dir() / "recent.json", [])
+    if not isinstance(raw, list):
+        return []
+    return [Path(p) for p in raw if isinstance(p, str)]
+
+
+def remember_project(root: Path) -> list[Path]:
+    """Move ``root`` to the front of the recent list and return the new list."""
+    root = root.resolve()
+    items = [root] + [p for p in recent_projects() if p != root]
+    items = items[:RECENT_LIMIT]
+    write_json_atomic(config_dir() / "recent.json", [str(p) for p in items])
+    return items

@@ -1,0 +1,52 @@
+"""Suite-wide fixtures: offscreen Qt, private user state, and no stray processes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_APP = REPO / "sample_app"
+
+
+@pytest.fixture(autouse=True)
+def _private_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own ASGIDECK_HOME so nothing touches the real user dirs."""
+    home = tmp_path_factory.mktemp("asgideck-home")
+    monkeypatch.setenv("ASGIDECK_HOME", str(home))
+    return home
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left_behind() -> Iterator[None]:
+    """Fail the test that leaves a child process (or its descendants) alive."""
+    me = psutil.Process()
+    before = {p.pid for p in me.children(recursive=True)}
+    yield
+    survivors = [p for p in me.children(recursive=True) if p.pid not in before]
+    if not survivors:
+        return
+    _gone, alive = psutil.wait_procs(survivors, timeout=3)
+    if alive:
+        described = []
+        for proc in alive:
+            try:
+                described.append(f"{proc.pid} {' '.join(proc.cmdline())[:120]}")
+            except psutil.Error:
+                described.append(str(proc.pid))
+            try:
+                proc.kill()
+            except psutil.Error:
+                pass
+        pytest.fail("test left processes behind: " + "; ".join(described))
+
+
+@pytest.fixture
+def sample_app() -> Path:
+    return SAMPLE_APP
