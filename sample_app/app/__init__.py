@@ -1,0 +1,1 @@
+"""Sample Items API: a small FastAPI project bundled with asgideck."""

@@ -1,0 +1,37 @@
+"""Sign-up, the current user, and the user list."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, status
+
+from app.api.deps import CurrentUser, DbDep, common_parameters
+from app.schemas.user import UserCreate, UserPublic
+from app.services import users
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_user(data: UserCreate, db: DbDep, background_tasks: BackgroundTasks) -> UserPublic:
+    try:
+        user = users.create_user(db, data)
+    except users.UsernameTaken:
+        raise HTTPException(
+            status_code=status.HTTP_409_CONFLICT, detail="Username already registered"
+        ) from None
+    background_tasks.add_task(users.record_signup, user.username)
+    return user
+
+
+@router.get("/me")
+def read_current_user(current_user: CurrentUser) -> UserPublic:
+    return current_user
+
+
+@router.get("")
+def list_users(
+    commons: Annotated[dict[str, Any], Depends(common_parameters)],
+    db: DbDep,
+    _: CurrentUser,
+) -> list[UserPublic]:
+    return users.list_users(db, **commons)

@@ -1,0 +1,1 @@
+"""Settings, security, database and middleware shared by the whole app."""

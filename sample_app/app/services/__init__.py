@@ -1,0 +1,1 @@
+"""Data access and business rules, free of HTTP concerns."""
