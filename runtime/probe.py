@@ -1,0 +1,489 @@
+"""The probe: a script the *project's* interpreter runs to look inside the project.
+
+asgideck never imports a project's code into its own process: it runs
+``python probe.py`` with the project's interpreter, cwd = project root and the
+profile's environment, writes one JSON request to stdin and reads one result.
+
+Request (stdin)::
+
+    {"root": "/abs/project", "sys_path": ["src"], "secrets_module": "/…/runtime/secrets.py",
+     "tasks": [{"kind": "settings", "classes": [{"module": "app.core.config",
+                                                 "qualname": "Settings"}]}]}
+
+Result (stdout): app code may print anything, so the result is the last line that
+starts with :data:`SENTINEL`, followed by JSON::
+
+    {"protocol": 1, "ok": true, "python": "3.12.1", "results": [{"kind": "settings",
+     "ok": true, ...}, ...]}
+
+Every task runs in its own ``try``: a failing import comes back as a structured
+error (type, message, file:line, traceback), never as a crashed probe. New task
+kinds are added to :data:`HANDLERS`.
+
+This file is self-contained on purpose (stdlib only, Python >= 3.8 syntax, no
+``runtime`` imports): it runs under interpreters that do not have asgideck.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import json
+import os
+import re
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+SENTINEL = "@@ASGIDECK-PROBE@@"
+PROTOCOL = 1
+MASK = "****"
+MAX_SETTINGS_ERRORS = 50  # pydantic-settings parse failures are reported one per retry
+
+# Used only when asgideck's own runtime/secrets.py cannot be loaded: over-masks on purpose.
+_FALLBACK_SECRET_WORDS = (
+    "SECRET",
+    "PASSWORD",
+    "PASSWD",
+    "PASSPHRASE",
+    "TOKEN",
+    "KEY",
+    "CREDENTIAL",
+    "PRIVATE",
+    "AUTH",
+    "SALT",
+)
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^/?#\s:@]*:)[^/?#\s@]+@")
+
+
+class Context:
+    """What every task handler gets: the project root and the masking rules."""
+
+    def __init__(self, root: str, request: dict[str, Any]) -> None:
+        self.root = root
+        self.is_secret_key: Callable[[str], bool] = _fallback_is_secret
+        self.mask_url_password: Callable[[str], str] = _fallback_mask_url
+        self.masking = "fallback"
+        secrets_module = request.get("secrets_module")
+        if isinstance(secrets_module, str) and secrets_module:
+            self._load_masking(secrets_module)
+
+    def _load_masking(self, path: str) -> None:
+        try:
+            spec = importlib.util.spec_from_file_location("_asgideck_probe_secrets", path)
+            if spec is None or spec.loader is None:
+                return
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            self.is_secret_key = module.is_secret_key
+            self.mask_url_password = module.mask_url_password
+            self.masking = "asgideck"
+        except Exception:  # an interpreter too old for asgideck's module: keep the fallback
+            pass
+
+    def mask(self, key: str, value: Any) -> Any:
+        """``value`` made safe to show under ``key`` (strings of secret keys become MASK)."""
+        if isinstance(value, str):
+            if value and self.is_secret_key(key):
+                return MASK
+            return self.mask_url_password(value)
+        if isinstance(value, dict):
+            if value and self.is_secret_key(key):
+                return MASK
+            return {k: self.mask(str(k), v) for k, v in value.items()}
+        if isinstance(value, list):
+            if self.is_secret_key(key) and value:
+                return MASK
+            return [self.mask(key, item) for item in value]
+        return value
+
+
+def _fallback_is_secret(key: str) -> bool:
+    upper = key.upper()
+    return any(word in upper for word in _FALLBACK_SECRET_WORDS)
+
+
+def _fallback_mask_url(value: str) -> str:
+    return _URL_PASSWORD.sub(lambda m: m.group("head") + MASK + "@", value)
+
+
+# ------------------------------------------------------------------------------ errors
+
+
+def _safe_message(exc: BaseException) -> str:
+    """``str(exc)`` without input values: pydantic's text would echo secrets."""
+    errors = getattr(exc, "errors", None)
+    if type(exc).__name__ == "ValidationError" and callable(errors):
+        try:
+            lines = [f"{len(errors())} validation error(s) for {getattr(exc, 'title', '')}"]
+            for error in errors():
+                loc = ".".join(str(part) for part in error.get("loc", ()))
+                lines.append(f"{loc}: {error.get('msg')} [type={error.get('type')}]")
+            return "\n".join(lines)
+        except Exception:
+            return "validation failed"
+    return str(exc)
+
+
+def error_info(exc: BaseException, stage: str, root: str = "") -> dict[str, Any]:
+    """A structured, secret-free description of ``exc`` (type, message, where, traceback)."""
+    message = _safe_message(exc)
+    stack = traceback.extract_tb(exc.__traceback__)
+    where = ""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        where = f"{exc.filename}:{exc.lineno}"
+    else:
+        for frame in reversed(stack):
+            if root and frame.filename.startswith(root) and "site-packages" not in frame.filename:
+                where = f"{frame.filename}:{frame.lineno}"
+                break
+    head = "Traceback (most recent call last):\n" + "".join(stack.format())
+    if isinstance(exc, SyntaxError):
+        tail = "".join(traceback.format_exception_only(type(exc), exc))
+    else:
+        tail = f"{type(exc).__module__}.{type(exc).__qualname__}: {message}\n"
+    return {
+        "type": type(exc).__qualname__,
+        "module": type(exc).__module__,
+        "message": message[:4000],
+        "where": where,
+        "stage": stage,
+        "traceback": (head + tail)[-20000:],
+    }
+
+
+# ------------------------------------------------------------------------------ imports
+
+
+def load_module(name: str, root: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(namespace, import error) of module ``name``.
+
+    Unlike ``import``, the namespace survives a failing module: a config module
+    that instantiates its settings at import time (``settings = Settings()``) still
+    yields its class, so the class can be checked against the profile.
+    """
+    if name in sys.modules:
+        return vars(sys.modules[name]), None
+    parent, _, child = name.rpartition(".")
+    try:
+        if parent:
+            importlib.import_module(parent)
+        if name in sys.modules:  # the parent package imported it
+            return vars(sys.modules[name]), None
+        spec = importlib.util.find_spec(name)
+    except BaseException as exc:
+        return None, error_info(exc, "import", root)
+    if spec is None or spec.loader is None:
+        error = ModuleNotFoundError(f"No module named {name!r}")
+        return None, error_info(error, "import", root)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException as exc:
+        sys.modules.pop(name, None)  # as a failed import would: a later import retries
+        return vars(module), error_info(exc, "import", root)
+    if parent and parent in sys.modules:
+        setattr(sys.modules[parent], child, module)
+    return vars(module), None
+
+
+def _resolve(namespace: dict[str, Any], qualname: str) -> Any:
+    head, *rest = qualname.split(".")
+    obj = namespace.get(head)
+    for part in rest:
+        obj = getattr(obj, part, None)
+    return obj
+
+
+# ----------------------------------------------------------------------------- settings
+
+
+def _env_names(cls: Any) -> tuple[dict[str, str], dict[str, str], str]:
+    """({field: env var}, {loc name: field}, nested delimiter) for a settings class."""
+    env: dict[str, str] = {}
+    by_loc: dict[str, str] = {}
+    if hasattr(cls, "model_fields"):  # pydantic-settings 2
+        config = getattr(cls, "model_config", {}) or {}
+        prefix = config.get("env_prefix") or ""
+        sensitive = bool(config.get("case_sensitive", False))
+        delimiter = config.get("env_nested_delimiter") or ""
+        for name, info in cls.model_fields.items():
+            alias = info.validation_alias if info.validation_alias is not None else info.alias
+            choice = _first_alias(alias)
+            env_name = choice if choice is not None else prefix + name
+            env[name] = env_name if sensitive else env_name.upper()
+            by_loc[name] = name
+            if info.alias:
+                by_loc[str(info.alias)] = name
+            if choice is not None:
+                by_loc[choice] = name
+        return env, by_loc, delimiter
+    config = getattr(cls, "__config__", None)  # pydantic 1 BaseSettings
+    sensitive = bool(getattr(config, "case_sensitive", False))
+    for name, field in getattr(cls, "__fields__", {}).items():
+        names = sorted(field.field_info.extra.get("env_names") or {name})
+        env[name] = names[0] if sensitive else names[0].upper()
+        by_loc[name] = name
+        by_loc[str(getattr(field, "alias", name))] = name
+    return env, by_loc, str(getattr(config, "env_nested_delimiter", "") or "")
+
+
+def _first_alias(alias: Any) -> str | None:
+    if isinstance(alias, str):
+        return alias
+    for choice in getattr(alias, "choices", None) or ():
+        if isinstance(choice, str):
+            return choice
+    path = getattr(alias, "path", None)
+    if path and isinstance(path[0], str):
+        return str(path[0])
+    return None
+
+
+def _parse_failure_field(exc: BaseException) -> str | None:
+    """The field named by pydantic-settings' ``error parsing value for field "x"``."""
+    match = re.search(r'field "([^"]+)"', str(exc))
+    return match.group(1) if match else None
+
+
+def _environ_keys(env_var: str, delimiter: str) -> list[str]:
+    wanted = env_var.upper()
+    nested = wanted + delimiter.upper() if delimiter else None
+    return [
+        key
+        for key in os.environ
+        if key.upper() == wanted or (nested is not None and key.upper().startswith(nested))
+    ]
+
+
+class _SettingsCheck:
+    """Instantiate one settings class with exactly the process environment."""
+
+    def __init__(self, cls: Any, ctx: Context, task: dict[str, Any]) -> None:
+        self.cls, self.ctx = cls, ctx
+        self.env, self.by_loc, self.delimiter = _env_names(cls)
+        self.patterns = [re.compile(p, re.IGNORECASE) for p in task.get("placeholders") or ()]
+        self.errors: list[dict[str, Any]] = []
+
+    def run(self) -> dict[str, Any]:
+        saved = dict(os.environ)
+        removed: set[str] = set()
+        try:
+            for _ in range(MAX_SETTINGS_ERRORS):
+                try:
+                    instance = self.cls(_env_file=None)
+                except BaseException as exc:
+                    if type(exc).__name__ == "ValidationError" and hasattr(exc, "errors"):
+                        self._validation_errors(exc, removed)
+                        return self._result(None, None)
+                    field = _parse_failure_field(exc)
+                    field = self.by_loc.get(field or "", field)
+                    if field is None or field in removed or field not in self.env:
+                        return self._result(None, error_info(exc, "init", self.ctx.root))
+                    removed.add(field)
+                    self._parse_failure(exc, field)
+                    continue
+                return self._result(instance, None)
+            return self._result(None, None)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+    def _parse_failure(self, exc: BaseException, field: str) -> None:
+        env_var = self.env[field]
+        keys = _environ_keys(env_var, self.delimiter)
+        cause = f": {exc.__cause__}" if exc.__cause__ is not None else ""
+        entry: dict[str, Any] = {
+            "field": field,
+            "env_var": env_var,
+            "message": f"cannot parse the value (complex types need JSON){cause}",
+            "type": "parsing",
+        }
+        if keys:
+            entry["input"] = self._input(env_var, os.environ[keys[0]])
+        self.errors.append(entry)
+        for key in keys:
+            del os.environ[key]
+
+    def _validation_errors(self, exc: Any, removed: set[str]) -> None:
+        try:
+            errors = exc.errors(include_url=False)
+        except TypeError:  # pydantic 1
+            errors = exc.errors()
+        for error in errors:
+            loc = [str(part) for part in error.get("loc", ())]
+            field = self.by_loc.get(loc[0], loc[0]) if loc else ""
+            if field in removed:
+                continue  # already reported as unparsable; its value was taken away
+            env_var = self.env.get(field, "")
+            if env_var and len(loc) > 1 and self.delimiter:
+                env_var = self.delimiter.join([env_var, *(part.upper() for part in loc[1:])])
+            entry: dict[str, Any] = {
+                "field": ".".join([field, *loc[1:]]) if field else "",
+                "env_var": env_var,
+                "message": str(error.get("msg", "")),
+                "type": str(error.get("type", "")),
+            }
+            value = error.get("input")
+            if entry["type"] not in ("missing", "value_error.missing") and _is_scalar(value):
+                entry["input"] = self._input(env_var or field, value)
+            self.errors.append(entry)
+
+    def _input(self, key: str, value: Any) -> Any:
+        shown = self.ctx.mask(key, value)
+        return shown[:200] if isinstance(shown, str) else shown
+
+    def _result(self, instance: Any, error: dict[str, Any] | None) -> dict[str, Any]:
+        values, facts = self._values(instance) if instance is not None else (None, {})
+        return {
+            "ok": instance is not None and not self.errors and error is None,
+            "fields": self.env,
+            "errors": self.errors,
+            "error": error,
+            "values": values,
+            "secrets": facts,
+        }
+
+    def _values(self, instance: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Effective values (class defaults included), masked; facts about masked secrets."""
+        try:
+            dumped = instance.model_dump(mode="json")
+        except AttributeError:
+            dumped = instance.dict()
+        except Exception:
+            dumped = instance.model_dump()
+        dumped = json.loads(json.dumps(dumped, default=str))
+        values: dict[str, Any] = {}
+        facts: dict[str, Any] = {}
+        for field, value in dumped.items():
+            raw = getattr(instance, field, value)
+            secret_type = hasattr(raw, "get_secret_value")
+            if secret_type:
+                raw = raw.get_secret_value()
+            env_var = self.env.get(field, field)
+            secret = secret_type or self.ctx.is_secret_key(field) or self.ctx.is_secret_key(env_var)
+            if not secret:
+                values[field] = self.ctx.mask(field, value)
+                continue
+            if isinstance(raw, bytes):
+                raw = raw.decode("utf-8", "replace")
+            if isinstance(raw, str):
+                values[field] = MASK if raw else ""
+                facts[field] = {
+                    "length": len(raw),
+                    "placeholder": any(p.search(raw) for p in self.patterns),
+                }
+            elif raw is None or isinstance(raw, (bool, int, float)):
+                values[field] = raw  # a flag or a number under a secret-looking name
+            else:
+                values[field] = MASK
+        return values, facts
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, (str, bool, int, float))
+
+
+def task_settings(task: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    """Check each named settings class against the process environment, all errors at once."""
+    results = []
+    for spec in task.get("classes") or ():
+        module, qualname = str(spec.get("module", "")), str(spec.get("qualname", ""))
+        entry: dict[str, Any] = {"module": module, "qualname": qualname}
+        namespace, import_error = load_module(module, ctx.root)
+        cls = _resolve(namespace, qualname) if namespace is not None else None
+        entry["import_error"] = import_error
+        if not isinstance(cls, type):
+            missing = import_error or error_info(
+                AttributeError(f"module {module!r} has no class {qualname!r}"), "lookup"
+            )
+            entry.update(ok=False, fields={}, errors=[], error=missing, values=None, secrets={})
+        else:
+            entry.update(_SettingsCheck(cls, ctx, task).run())
+        results.append(entry)
+    return {"classes": results}
+
+
+def task_ping(task: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    """Facts about the interpreter: version, paths, library versions, env var names only."""
+    from importlib import metadata
+
+    versions: dict[str, str | None] = {}
+    for dist in task.get("distributions") or ("fastapi", "starlette", "pydantic", "uvicorn"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except Exception:
+            versions[dist] = None
+    return {
+        "executable": sys.executable,
+        "prefix": sys.prefix,
+        "cwd": os.getcwd(),
+        "sys_path": sys.path[:5],
+        "env_keys": sorted(os.environ),
+        "versions": versions,
+        "masking": ctx.masking,
+    }
+
+
+HANDLERS: dict[str, Callable[[dict[str, Any], Context], dict[str, Any]]] = {
+    "ping": task_ping,
+    "settings": task_settings,
+}
+
+
+def run_task(task: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    kind = str(task.get("kind", ""))
+    handler = HANDLERS.get(kind)
+    if handler is None:
+        error = {"type": "UnknownTask", "message": f"unknown task kind {kind!r}", "stage": "task"}
+        return {"kind": kind, "ok": False, "error": error}
+    try:
+        payload = handler(task, ctx)
+    except BaseException as exc:  # the app may even call sys.exit() at import time
+        return {"kind": kind, "ok": False, "error": error_info(exc, kind, ctx.root)}
+    return {"kind": kind, "ok": True, **payload}
+
+
+def _setup_path(root: str, extra: list[str]) -> None:
+    """sys.path[0] is this file's folder when run as a script: the project's root replaces it."""
+    sys.path[0] = root
+    for offset, entry in enumerate(extra, start=1):
+        sys.path.insert(offset, os.path.join(root, entry))
+
+
+def _emit(stream: Any, result: dict[str, Any]) -> None:
+    for std in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            std.flush()
+    line = json.dumps(result, default=str, ensure_ascii=True)
+    stream.write("\n" + SENTINEL + line + "\n")
+    stream.flush()
+
+
+def main() -> int:
+    # Our own handle on the real stdout, whatever the app does to sys.stdout or fd 1.
+    out = os.fdopen(os.dup(1), "w", encoding="ascii")
+    python = ".".join(str(part) for part in sys.version_info[:3])
+    try:
+        request = json.loads(sys.stdin.read())
+        root = str(request.get("root") or os.getcwd())
+        tasks = list(request.get("tasks") or ())
+    except Exception as exc:
+        failure = {"protocol": PROTOCOL, "ok": False, "python": python}
+        failure["error"] = error_info(exc, "request")
+        _emit(out, failure)
+        return 2
+    _setup_path(root, [str(p) for p in request.get("sys_path") or ()])
+    ctx = Context(root, request)
+    results = [run_task(task, ctx) for task in tasks]
+    _emit(out, {"protocol": PROTOCOL, "ok": True, "python": python, "results": results})
+    return 0
+
+
+if __name__ == "__main__":
+    code = main()
+    # Skip app threads and atexit hooks: the result is out, nothing may keep us alive.
+    os._exit(code)
