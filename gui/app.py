@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -12,6 +14,7 @@ from gui import theme
 from gui.main_window import MainWindow
 
 SCREENSHOT_TIMEOUT_MS = 60_000
+SCREENSHOT_SIZE = (1100, 720)
 
 
 def make_app() -> QApplication:
@@ -33,14 +36,24 @@ def run(
     profile: str | None = None,
     tab: str | None = None,
 ) -> int:
+    if screenshot is not None:
+        # A screenshot run must not touch the user's saved layout or recent projects.
+        with tempfile.TemporaryDirectory(prefix="asgideck-shot-") as home:
+            os.environ["ASGIDECK_HOME"] = home
+            return _run(path, python=python, screenshot=screenshot, profile=profile, tab=tab)
+    return _run(path, python=python, screenshot=None, profile=profile, tab=tab)
+
+
+def _run(
+    path: Path, *, python: str | None, screenshot: Path | None, profile: str | None, tab: str | None
+) -> int:
     app = make_app()
     window = MainWindow(python=python)
     status = {"code": 0}
     if screenshot is not None:
+        window.resize(*SCREENSHOT_SIZE)
         _arm_screenshot(app, window, screenshot, status)
-    window.open_path(path)
-    if profile:
-        window.select_profile(profile)
+    window.open_path(path, profile=profile)
     if tab:
         window.show_tab(tab)
     window.show()
@@ -48,7 +61,9 @@ def run(
     return status["code"] if screenshot is not None else code
 
 
-def _arm_screenshot(app: QApplication, window: MainWindow, target: Path, status: dict[str, int]) -> None:
+def _arm_screenshot(
+    app: QApplication, window: MainWindow, target: Path, status: dict[str, int]
+) -> None:
     """Once the window has loaded (or after a timeout), save a PNG and quit."""
 
     def shoot() -> None:
@@ -65,6 +80,14 @@ def _arm_screenshot(app: QApplication, window: MainWindow, target: Path, status:
         status["code"] = 1
         shoot()
 
-    window.loaded.connect(lambda: QTimer.singleShot(0, shoot), Qt.ConnectionType.SingleShotConnection)
-    QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, timed_out)
+    def shoot_when_idle() -> None:
+        # Loaded, and no stale background job still painting a busy indicator.
+        if window.runner.busy:
+            window.runner.busy_changed.connect(
+                lambda _busy: QTimer.singleShot(0, shoot), Qt.ConnectionType.SingleShotConnection
+            )
+        else:
+            QTimer.singleShot(0, shoot)
 
+    window.loaded.connect(shoot_when_idle, Qt.ConnectionType.SingleShotConnection)
+    QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, timed_out)

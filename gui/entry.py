@@ -26,19 +26,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Desktop control panel for FastAPI/ASGI projects. "
         f"Subcommands: {', '.join(SUBCOMMANDS)} (asgideck SUBCOMMAND --help).",
     )
-    parser.add_argument("path", nargs="?", type=Path, default=BUNDLED_SAMPLE,
-                        help="project folder (default: the bundled sample_app)")
+    parser.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        default=BUNDLED_SAMPLE,
+        help="project folder (default: the bundled sample_app)",
+    )
     parser.add_argument("--python", metavar="PY", help="the project's interpreter")
-    parser.add_argument("--screenshot", metavar="FILE", type=Path,
-                        help="open, wait until loaded, save a PNG of the window and exit")
+    parser.add_argument(
+        "--screenshot",
+        metavar="FILE",
+        type=Path,
+        help="open, wait until loaded, save a PNG of the window and exit",
+    )
     parser.add_argument("--profile", metavar="NAME", help="profile to select first")
     parser.add_argument("--tab", metavar="NAME", help="tab to show first (e.g. profile, diff)")
     opts = parser.parse_args(args)
 
     from gui.app import run
 
-    return run(opts.path, python=opts.python, screenshot=opts.screenshot,
-               profile=opts.profile, tab=opts.tab)
+    return run(
+        opts.path,
+        python=opts.python,
+        screenshot=opts.screenshot,
+        profile=opts.profile,
+        tab=opts.tab,
+    )
 
 
 if __name__ == "__main__":

@@ -41,14 +41,16 @@ class MainWindow(QMainWindow):
     def __init__(self, session: ProjectSession | None = None, *, python: str | None = None) -> None:
         super().__init__()
         self.setWindowTitle("asgideck")
-        self.setMinimumSize(820, 520)
+        self.setMinimumSize(720, 480)
         self.python = python
         self.session: ProjectSession | None = None
         self.runner = TaskRunner(self)
         self.runner.busy_changed.connect(self._on_busy)
         self._generation = 0
         self._views: list[OverviewView | ProfileView | DiffView] = []
-        self.settings = QSettings(str(userstate.config_dir() / "window.ini"), QSettings.Format.IniFormat)
+        self.settings = QSettings(
+            str(userstate.config_dir() / "window.ini"), QSettings.Format.IniFormat
+        )
 
         self._build_header()
         self.tabs = QTabWidget()
@@ -114,7 +116,9 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(page)
         layout.addStretch(1)
         layout.addWidget(self.open_error)
-        layout.addWidget(muted("Open a FastAPI project folder to see its app, profiles and checks."))
+        layout.addWidget(
+            muted("Open a FastAPI project folder to see its app, profiles and checks.")
+        )
         layout.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addStretch(2)
         return page
@@ -122,7 +126,13 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        self._action(file_menu, "&Open Project…", QKeySequence.StandardKey.Open, self.choose_project, "folder-open")
+        self._action(
+            file_menu,
+            "&Open Project…",
+            QKeySequence.StandardKey.Open,
+            self.choose_project,
+            "folder-open",
+        )
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._action(file_menu, "Re&load", QKeySequence.StandardKey.Refresh, self.reload, "refresh")
@@ -132,20 +142,26 @@ class MainWindow(QMainWindow):
         view = bar.addMenu("&View")
         group = QActionGroup(self)
         for number, name in enumerate(TABS, start=1):
-            action = self._action(view, name.capitalize(), f"Ctrl+{number}", lambda n=name: self.show_tab(n))
+            action = self._action(
+                view, name.capitalize(), f"Ctrl+{number}", lambda n=name: self.show_tab(n)
+            )
             group.addAction(action)
         view.addSeparator()
         self.reveal_action = self._action(view, "&Reveal Secrets", "Ctrl+Shift+R", None, "eye")
         self.reveal_action.setCheckable(True)
         self.reveal_action.toggled.connect(self._on_reveal)
-        self._action(view, "&Find Variable", QKeySequence.StandardKey.Find, self._focus_filter, "search")
+        self._action(
+            view, "&Find Variable", QKeySequence.StandardKey.Find, self._focus_filter, "search"
+        )
 
         profile = bar.addMenu("&Profile")
         self._action(profile, "&Choose Profile", "Ctrl+P", self._focus_profile_combo)
         self._action(profile, "&Next Profile", "Ctrl+PgDown", lambda: self._step_profile(1))
         self._action(profile, "&Previous Profile", "Ctrl+PgUp", lambda: self._step_profile(-1))
         profile.addSeparator()
-        self._action(profile, "&Add Variable…", QKeySequence.StandardKey.New, self._add_variable, "plus")
+        self._action(
+            profile, "&Add Variable…", QKeySequence.StandardKey.New, self._add_variable, "plus"
+        )
         self._action(profile, "&Validate", "Ctrl+Shift+V", self.validate, "shield")
 
         help_menu = bar.addMenu("&Help")
@@ -163,10 +179,10 @@ class MainWindow(QMainWindow):
         return action
 
     # ----------------------------------------------------------------- projects
-    def open_path(self, path: Path | str) -> bool:
+    def open_path(self, path: Path | str, *, profile: str | None = None) -> bool:
         """Open ``path``; a path that is not a project folder is shown, not raised."""
         try:
-            session = ProjectSession.open(path, python=self.python)
+            session = ProjectSession.open(path, python=self.python, profile=profile)
         except ProjectError as exc:
             self.show_open_error(str(exc))
             return False
@@ -190,7 +206,9 @@ class MainWindow(QMainWindow):
         self.name_label.setText(project.name)
         self.path_label.setText(str(project.root))
         if project.app is not None:
-            self.app_chip.setText(project.app.import_string + (" (factory)" if project.app.factory else ""))
+            self.app_chip.setText(
+                project.app.import_string + (" (factory)" if project.app.factory else "")
+            )
             self.app_chip.setToolTip(project.app.reason)
         else:
             self.app_chip.setText("no app found")
@@ -255,7 +273,11 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- profiles
     def _on_profile_picked(self, name: str) -> None:
-        if self.session is not None and name and (self.session.profile is None or self.session.profile.name != name):
+        if (
+            self.session is not None
+            and name
+            and (self.session.profile is None or self.session.profile.name != name)
+        ):
             self.session.select_profile(name)
 
     def _on_session_profile_changed(self, profile: object) -> None:
@@ -286,7 +308,7 @@ class MainWindow(QMainWindow):
         self._generation += 1
         generation = self._generation
         profile = session.profile
-        if profile is None or session.project.app is None and not profile.variables:
+        if profile is None or (session.project.app is None and not profile.variables):
             self.loaded.emit()
             return
         self.overview.set_busy(True)
@@ -346,7 +368,7 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)  # type: ignore[arg-type]
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("state", self.saveState())
         if self.tabs.count() == len(TABS):

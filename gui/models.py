@@ -54,7 +54,9 @@ class VariablesModel(QAbstractTableModel):
     def set_revealed(self, revealed: bool) -> None:
         self._revealed = revealed
         if self._rows:
-            self.dataChanged.emit(self.index(0, self.VALUE), self.index(len(self._rows) - 1, self.VALUE))
+            self.dataChanged.emit(
+                self.index(0, self.VALUE), self.index(len(self._rows) - 1, self.VALUE)
+            )
 
     def variable(self, row: int) -> Variable | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -68,7 +70,9 @@ class VariablesModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.COLUMNS[section] if 0 <= section < len(self.COLUMNS) else None
         return None
@@ -92,7 +96,9 @@ class VariablesModel(QAbstractTableModel):
             if col == self.SOURCE:
                 return f"{_rel(var.origin.file, self._profile.root)}:{var.origin.line}"
             if col == self.OVERRIDES:
-                return ", ".join(f"{_rel(e.file, self._profile.root)}:{e.line}" for e in var.overrides)
+                return ", ".join(
+                    f"{_rel(e.file, self._profile.root)}:{e.line}" for e in var.overrides
+                )
         elif role == Qt.ItemDataRole.EditRole and col == self.VALUE:
             return var.value or ""
         elif role == Qt.ItemDataRole.FontRole and col in (self.KEY, self.VALUE):
@@ -132,7 +138,12 @@ class DiffRow:
     b: str
 
 
-DIFF_LABELS = {"only-a": "only in A", "only-b": "only in B", "different": "different", "same": "same"}
+DIFF_LABELS = {
+    "only-a": "only in A",
+    "only-b": "only in B",
+    "different": "different",
+    "same": "same",
+}
 DIFF_COLOURS = {"only-a": "#dc2626", "only-b": "#16a34a", "different": "#d97706", "same": ""}
 
 
@@ -145,18 +156,26 @@ class DiffModel(QAbstractTableModel):
         super().__init__()
         self._rows: list[DiffRow] = []
 
-    def set_diff(self, diff: ProfileDiff | None, a: Profile | None, b: Profile | None, *, show_same: bool) -> None:
+    def set_diff(
+        self, diff: ProfileDiff | None, a: Profile | None, b: Profile | None, *, show_same: bool
+    ) -> None:
         self.beginResetModel()
         self._rows = []
         if diff is not None and a is not None and b is not None:
             self.COLUMNS = ("Key", diff.a, diff.b, "Status")
-            groups = [("different", diff.different), ("only-a", diff.only_a), ("only-b", diff.only_b)]
+            groups = [
+                ("different", diff.different),
+                ("only-a", diff.only_a),
+                ("only-b", diff.only_b),
+            ]
             if show_same:
                 groups.append(("same", diff.same))
             for status, keys in groups:
                 for key in keys:
                     va, vb = a.variables.get(key), b.variables.get(key)
-                    self._rows.append(DiffRow(key, status, va.masked if va else "", vb.masked if vb else ""))
+                    self._rows.append(
+                        DiffRow(key, status, va.masked if va else "", vb.masked if vb else "")
+                    )
         self.endResetModel()
 
     def row(self, row: int) -> DiffRow | None:
@@ -168,7 +187,9 @@ class DiffModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.COLUMNS[section] if 0 <= section < len(self.COLUMNS) else None
         return None

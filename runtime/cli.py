@@ -152,15 +152,18 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     classes = ", ".join(f"{c.module}:{c.qualname}" for c in report.classes) or "none found"
     print(f"\nSettings ({classes})", file=out)
     if report.error:
-        print(f"  ERROR  {report.error}", file=out)
+        print(f"  ERROR   {report.error}", file=out)
     for issue in report.issues:
-        print(f"  ERROR  {issue.env_var} ({issue.settings_class}.{issue.field}): {issue.message}", file=out)
+        print(
+            f"  ERROR   {issue.env_var} ({issue.settings_class}.{issue.field}): {issue.message}",
+            file=out,
+        )
     if report.ok:
         print("  ok: the profile satisfies every settings class", file=out)
     print("\nReadiness", file=out)
     for finding in findings:
-        print(f"  {finding.severity.upper():<7}{finding.key}: {finding.message}", file=out)
-        print(f"         fix: {finding.fix}", file=out)
+        print(f"  {finding.severity.upper():<8}{finding.key}: {finding.message}", file=out)
+        print(f"          fix: {finding.fix}", file=out)
     if not findings:
         print("  nothing to report", file=out)
     for problem in profile.problems:

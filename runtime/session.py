@@ -34,8 +34,10 @@ class ProjectSession:
             self.select_profile(profile if profile in names else names[0])
 
     @classmethod
-    def open(cls, path: Path | str, *, python: str | None = None) -> ProjectSession:
-        return cls(open_project(path, python=python))
+    def open(
+        cls, path: Path | str, *, python: str | None = None, profile: str | None = None
+    ) -> ProjectSession:
+        return cls(open_project(path, python=python), profile)
 
     @property
     def root(self) -> Path:
@@ -96,5 +98,10 @@ class ProjectSession:
 
     def _require_profile(self) -> profiles.Profile:
         if self.profile is None:
-            raise profiles.EnvFileError(self.profile_error or "no profile is selected")
+            reason = (
+                f"no profile is loaded ({self.profile_error})"
+                if self.profile_error
+                else "no profile"
+            )
+            raise profiles.EnvFileError(self.root, reason)
         return self.profile

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,14 +10,17 @@ from pathlib import Path
 import psutil
 import pytest
 
+from support import REPO, SAMPLE_APP
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-REPO = Path(__file__).resolve().parent.parent
-SAMPLE_APP = REPO / "sample_app"
+__all__ = ["REPO", "SAMPLE_APP"]
 
 
 @pytest.fixture(autouse=True)
-def _private_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _private_state(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Every test gets its own ASGIDECK_HOME so nothing touches the real user dirs."""
     home = tmp_path_factory.mktemp("asgideck-home")
     monkeypatch.setenv("ASGIDECK_HOME", str(home))
@@ -40,10 +44,8 @@ def _no_process_left_behind() -> Iterator[None]:
                 described.append(f"{proc.pid} {' '.join(proc.cmdline())[:120]}")
             except psutil.Error:
                 described.append(str(proc.pid))
-            try:
+            with contextlib.suppress(psutil.Error):
                 proc.kill()
-            except psutil.Error:
-                pass
         pytest.fail("test left processes behind: " + "; ".join(described))
 
 

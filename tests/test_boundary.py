@@ -6,7 +6,7 @@ import ast
 import subprocess
 import sys
 
-from conftest import REPO
+from support import REPO
 
 FORBIDDEN = ("PySide6", "shiboken6", "gui")
 
@@ -36,8 +36,8 @@ def test_importing_every_runtime_module_loads_no_qt() -> None:
         "import importlib, pkgutil, sys, runtime\n"
         "for m in pkgutil.walk_packages(runtime.__path__, 'runtime.'):\n"
         "    importlib.import_module(m.name)\n"
-        "bad = sorted(n for n in sys.modules if n.split('.')[0] in %r)\n"
-        "print(bad)\n" % (FORBIDDEN,)
+        f"bad = sorted(n for n in sys.modules if n.split('.')[0] in {FORBIDDEN!r})\n"
+        "print(bad)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True

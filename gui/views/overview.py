@@ -22,7 +22,12 @@ from gui import theme
 from gui.widgets import Banner, muted, section_title
 from runtime.session import ProjectSession, Validation
 
-SEVERITY_ICONS = {"error": "x-circle", "warning": "alert-triangle", "info": "info", "ok": "check-circle"}
+SEVERITY_ICONS = {
+    "error": "x-circle",
+    "warning": "alert-triangle",
+    "info": "info",
+    "ok": "check-circle",
+}
 
 
 class OverviewView(QWidget):
@@ -89,7 +94,9 @@ class OverviewView(QWidget):
         project = self.session.project
         if project.app is not None:
             kind = " (factory)" if project.app.factory else ""
-            self.app_label.setText(f"<b>{project.app.import_string}</b>{kind} — {project.app.reason}")
+            self.app_label.setText(
+                f"<b>{project.app.import_string}</b>{kind} — {project.app.reason}"
+            )
             self.app_banner.clear_message()
         else:
             self.app_label.setText("<i>none found</i>")
@@ -126,7 +133,12 @@ class OverviewView(QWidget):
         if report.error:
             self._child(settings_root, "error", "Could not run the settings classes", report.error)
         for issue in report.issues:
-            self._child(settings_root, "error", issue.env_var, f"{issue.settings_class}.{issue.field}: {issue.message}")
+            self._child(
+                settings_root,
+                "error",
+                issue.env_var,
+                f"{issue.settings_class}.{issue.field}: {issue.message}",
+            )
         if report.ok:
             self._child(settings_root, "ok", "Every field validates", f"profile {result.profile}")
         readiness = self._group(
@@ -166,7 +178,9 @@ class OverviewView(QWidget):
         item.setFont(0, font)
         return item
 
-    def _child(self, parent: QTreeWidgetItem, severity: str, title: str, detail: str) -> QTreeWidgetItem:
+    def _child(
+        self, parent: QTreeWidgetItem, severity: str, title: str, detail: str
+    ) -> QTreeWidgetItem:
         item = QTreeWidgetItem(parent, [title, detail])
         item.setIcon(0, theme.icon(SEVERITY_ICONS.get(severity, "info")))
         item.setData(0, Qt.ItemDataRole.UserRole, severity)

@@ -66,7 +66,9 @@ class ProfileView(QWidget):
         header.setSectionResizeMode(VariablesModel.KEY, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(VariablesModel.VALUE, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(VariablesModel.SOURCE, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(VariablesModel.OVERRIDES, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(
+            VariablesModel.OVERRIDES, QHeaderView.ResizeMode.ResizeToContents
+        )
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
 
         self.banner = Banner()
@@ -100,7 +102,9 @@ class ProfileView(QWidget):
         selected = self.selected_key()
         self.model.set_profile(profile)
         if profile is None:
-            self.banner.show_message(self.session.profile_error or "This project has no .env profiles.", "error")
+            self.banner.show_message(
+                self.session.profile_error or "This project has no .env profiles.", "error"
+            )
             self.files_label.setText("")
         else:
             problems = "\n".join(str(p) for p in profile.problems)
@@ -179,7 +183,9 @@ class ProfileView(QWidget):
             return
         target = profiles.edit_target(self.session.profile, key) if self.session.profile else None
         answer = QMessageBox.question(
-            self, "Remove variable", f"Remove {key} from {target.name if target else 'the profile'}?"
+            self,
+            "Remove variable",
+            f"Remove {key} from {target.name if target else 'the profile'}?",
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
@@ -192,7 +198,7 @@ class ProfileView(QWidget):
         self.filter.setFocus()
         self.filter.selectAll()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.matches(QKeySequence.StandardKey.Delete):
             self.remove_selected()
             return

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from conftest import SAMPLE_APP
 from dotenv import dotenv_values
+
+from support import SAMPLE_APP
 
 if TYPE_CHECKING:
     from fastapi import FastAPI

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import SAMPLE_APP
 from pydantic import SecretStr
+
 from sample_app_harness import build_app, login, sample_module, serve
+from support import SAMPLE_APP
 
 pytestmark = pytest.mark.anyio
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.middleware.cors import CORSMiddleware
+
 from sample_app_harness import build_app, login, sample_module, serve
 
 pytestmark = pytest.mark.anyio

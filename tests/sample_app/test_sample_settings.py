@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SAMPLE_APP
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
+
 from sample_app_harness import profile_environment, sample_module, use_environment
+from support import SAMPLE_APP
 
 ENV_FILES = (".env", ".env.development", ".env.production", ".env.example")
 

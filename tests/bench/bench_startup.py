@@ -1,0 +1,47 @@
+"""Window up on sample_app vs a bare Qt window, each in a fresh process, interleaved."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+DRIVER = Path(__file__).with_name("startup_driver.py")
+TARGET_SHOWN_S = 1.5
+TARGET_RSS_MB = 200
+
+
+def _once(bare: bool) -> dict[str, float]:
+    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+    args = [sys.executable, str(DRIVER)] + (["--bare"] if bare else [])
+    out = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run(rounds: int = 5) -> dict[str, float]:
+    ours, bare = [], []
+    for _ in range(rounds):
+        bare.append(_once(True))
+        ours.append(_once(False))
+    shown = statistics.median(r["shown"] for r in ours)
+    loaded = statistics.median(r["loaded"] for r in ours)
+    rss = max(r["rss_mb"] for r in ours)
+    base = statistics.median(r["shown"] for r in bare)
+    print(
+        f"startup  window up on sample_app: {shown:.2f} s (target ≤ {TARGET_SHOWN_S} s) "
+        f"{'OK' if shown <= TARGET_SHOWN_S else 'MISSED'}"
+    )
+    print(f"startup  profile validated (probe done): {loaded:.2f} s")
+    print(
+        f"startup  RSS of the GUI process: {rss:.0f} MB (target ≤ {TARGET_RSS_MB} MB) "
+        f"{'OK' if rss <= TARGET_RSS_MB else 'MISSED'}"
+    )
+    print(f"startup  bare QMainWindow: {base:.2f} s; ratio asgideck / bare = {shown / base:.2f}")
+    return {"shown_s": shown, "loaded_s": loaded, "rss_mb": rss, "ratio_vs_bare": shown / base}
+
+
+if __name__ == "__main__":
+    run()

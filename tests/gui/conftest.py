@@ -1,0 +1,47 @@
+"""GUI fixtures: a copy of sample_app to edit, and a window that is always closed."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from support import SAMPLE_APP
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """sample_app copied to tmp, so edits never touch the repository's files."""
+    target = tmp_path / "sample_app"
+    shutil.copytree(
+        SAMPLE_APP, target, ignore=shutil.ignore_patterns("data", "__pycache__", ".venv")
+    )
+    return target
+
+
+@pytest.fixture
+def make_window(qtbot) -> Iterator:  # type: ignore[no-untyped-def]
+    """Build a MainWindow on a path, wait until it has loaded, close it afterwards."""
+    from gui.app import make_app
+    from gui.main_window import MainWindow
+
+    make_app()
+    windows: list[MainWindow] = []
+
+    def build(path: Path | str, *, wait: bool = True) -> MainWindow:
+        window = MainWindow()
+        qtbot.addWidget(window)
+        windows.append(window)
+        if wait:
+            with qtbot.waitSignal(window.loaded, timeout=30_000):
+                window.open_path(path)
+        else:
+            window.open_path(path)
+        window.show()
+        return window
+
+    yield build
+    for window in windows:
+        window.close()
