@@ -1,0 +1,50 @@
+"""`asgideck --screenshot FILE` opens, waits until loaded, writes a PNG and exits."""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+from support import REPO, SAMPLE_APP
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def test_screenshot_of_the_sample_app(tmp_path: Path) -> None:
+    target = tmp_path / "shot.png"
+    home = tmp_path / "home"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "ASGIDECK_HOME": str(home)}
+    done = subprocess.run(
+        [sys.executable, "-m", "gui", "--screenshot", str(target), str(SAMPLE_APP)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert _png_size(target) == (1100, 720)
+    assert not (home / "config" / "window.ini").exists()  # the user's layout is left alone
+
+
+def test_screenshot_of_a_missing_folder_still_exits(tmp_path: Path) -> None:
+    target = tmp_path / "shot.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-m", "gui", "--screenshot", str(target), str(tmp_path / "missing")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert target.exists()
