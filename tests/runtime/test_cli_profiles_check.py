@@ -105,9 +105,9 @@ def test_check_exit_codes_clean_and_warnings_only(project: Path) -> None:
 
 def test_console_script_runs_headless_commands_without_qt() -> None:
     code = (
-        "import sys; from gui.entry import main; rc = main(['profiles', %r]);"
+        f"import sys; from gui.entry import main; rc = main(['profiles', {str(SAMPLE_APP)!r}]);"
         "print(sorted(m for m in sys.modules if m.startswith('PySide6'))); sys.exit(rc)"
-    ) % str(SAMPLE_APP)
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().endswith("[]")
