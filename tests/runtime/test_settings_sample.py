@@ -51,7 +51,7 @@ def test_production_without_secret_key_names_the_field(sample_app: Path, tmp_pat
     assert issue.message == "Field required"
 
 
-def test_a_bad_value_in_a_sample_copy_is_reported_masked(sample_app: Path, tmp_path: Path) -> None:
+def test_bad_values_in_a_sample_copy_are_all_reported(sample_app: Path, tmp_path: Path) -> None:
     root = copy_sample(sample_app, tmp_path)
     with (root / ".env.production").open("a", encoding="utf-8") as handle:
         handle.write("ACCESS_TOKEN_EXPIRE_MINUTES=-5\nDEBUG=perhaps\n")
@@ -59,4 +59,5 @@ def test_a_bad_value_in_a_sample_copy_is_reported_masked(sample_app: Path, tmp_p
     issues = {i.env_var: i for i in report.issues}
     assert set(issues) == {"ACCESS_TOKEN_EXPIRE_MINUTES", "DEBUG"}
     assert issues["DEBUG"].input == "perhaps"
-    assert issues["ACCESS_TOKEN_EXPIRE_MINUTES"].input == "****"  # a *TOKEN* key stays hidden
+    # It names a token's lifetime, not a token: the bad input is shown, not masked.
+    assert issues["ACCESS_TOKEN_EXPIRE_MINUTES"].input == "-5"
