@@ -17,7 +17,12 @@ from runtime.logs import LogBuffer, LogLine
 
 Index = QModelIndex | QPersistentModelIndex
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-LEVEL_COLOURS = {"ERROR": "#dc2626", "CRITICAL": "#dc2626", "WARNING": "#d97706", "DEBUG": "#8b8d93"}
+LEVEL_COLOURS = {
+    "ERROR": "#dc2626",
+    "CRITICAL": "#dc2626",
+    "WARNING": "#d97706",
+    "DEBUG": "#8b8d93",
+}
 STATUS_COLOURS = {"2": "#16a34a", "3": "#0891b2", "4": "#d97706", "5": "#dc2626"}
 SEQ_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -172,7 +177,7 @@ class LogModel(QAbstractListModel):
         wanted = set(self._seqs)
         return [line for line in self.buffer.since(0) if line.seq in wanted]
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         if parent.isValid():
             return 0
         return self._count if self._matcher is None else len(self._seqs)

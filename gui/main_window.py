@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QSplitter,
     QStackedWidget,
     QTabWidget,
     QVBoxLayout,
@@ -22,16 +23,22 @@ from PySide6.QtWidgets import (
 )
 
 from gui import theme
+from gui.bridge import Bridge
 from gui.tasks import TaskRunner
 from gui.views.diff_view import DiffView
+from gui.views.logs_view import LogsView
 from gui.views.overview import OverviewView
 from gui.views.profile_view import ProfileView
+from gui.views.servers_panel import ServersPanel
 from gui.widgets import Banner, muted
+from gui.widgets_stats import StatusStrip
 from runtime import userstate
 from runtime.project import ProjectError
+from runtime.servers import ServerManager
 from runtime.session import ProjectSession, Validation
+from runtime.supervisor import StateChanged, StatsUpdated
 
-TABS = ("overview", "profile", "compare")
+TABS = ("overview", "profile", "compare", "logs")
 
 
 class MainWindow(QMainWindow):
@@ -46,8 +53,12 @@ class MainWindow(QMainWindow):
         self.session: ProjectSession | None = None
         self.runner = TaskRunner(self)
         self.runner.busy_changed.connect(self._on_busy)
+        self.bridge = Bridge(self)
         self._generation = 0
         self._views: list[OverviewView | ProfileView | DiffView] = []
+        self.manager: ServerManager | None = None
+        self.servers_panel: ServersPanel | None = None
+        self.logs: dict[str, LogsView] = {}
         self.settings = QSettings(
             str(userstate.config_dir() / "window.ini"), QSettings.Format.IniFormat
         )
@@ -56,9 +67,19 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.welcome = self._build_welcome()
+        self.logs_stack = QStackedWidget()
+        self.logs_empty = muted("Select a server to see its log.")
+        self.logs_stack.addWidget(self.logs_empty)
+        self.panel_holder = QStackedWidget()
+        self.panel_holder.setMinimumWidth(210)
+        self.splitter = QSplitter()
+        self.splitter.addWidget(self.panel_holder)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([240, 860])
         self.pages = QStackedWidget()
         self.pages.addWidget(self.welcome)
-        self.pages.addWidget(self.tabs)
+        self.pages.addWidget(self.splitter)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -72,6 +93,8 @@ class MainWindow(QMainWindow):
         self.busy.setMaximumWidth(120)
         self.busy.setTextVisible(False)
         self.busy.hide()
+        self.strip = StatusStrip()
+        self.statusBar().addPermanentWidget(self.strip)
         self.statusBar().addPermanentWidget(self.busy)
         self._build_menus()
         self._restore_geometry()
@@ -150,9 +173,7 @@ class MainWindow(QMainWindow):
         self.reveal_action = self._action(view, "&Reveal Secrets", "Ctrl+Shift+R", None, "eye")
         self.reveal_action.setCheckable(True)
         self.reveal_action.toggled.connect(self._on_reveal)
-        self._action(
-            view, "&Find Variable", QKeySequence.StandardKey.Find, self._focus_filter, "search"
-        )
+        self._action(view, "&Find", QKeySequence.StandardKey.Find, self._focus_filter, "search")
 
         profile = bar.addMenu("&Profile")
         self._action(profile, "&Choose Profile", "Ctrl+P", self._focus_profile_combo)
@@ -163,6 +184,22 @@ class MainWindow(QMainWindow):
             profile, "&Add Variable…", QKeySequence.StandardKey.New, self._add_variable, "plus"
         )
         self._action(profile, "&Validate", "Ctrl+Shift+V", self.validate, "shield")
+
+        server = bar.addMenu("&Server")
+        self._action(server, "&Start", "Ctrl+R", lambda: self._panel_call("start_selected"), "play")
+        self._action(server, "S&top", "Ctrl+.", lambda: self._panel_call("stop_selected"), "stop")
+        self._action(
+            server,
+            "&Restart",
+            "Ctrl+Shift+.",
+            lambda: self._panel_call("restart_selected"),
+            "restart",
+        )
+        server.addSeparator()
+        self._action(
+            server, "&Edit Server…", None, lambda: self._panel_call("edit_selected"), "edit"
+        )
+        self._action(server, "&Add Server…", None, lambda: self._panel_call("add_server"), "plus")
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About asgideck", None, self._about)
@@ -228,8 +265,10 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.overview, theme.icon("info"), "Overview")
         self.tabs.addTab(self.profile_view, theme.icon("edit"), "Profile")
         self.tabs.addTab(self.diff_view, theme.icon("compare"), "Compare")
+        self.tabs.addTab(self.logs_stack, theme.icon("terminal"), "Logs")
+        self._build_servers(session)
         self.show_tab(str(current))
-        self.pages.setCurrentWidget(self.tabs)
+        self.pages.setCurrentWidget(self.splitter)
 
         self.profile_combo.blockSignals(True)
         self.profile_combo.clear()
@@ -241,6 +280,69 @@ class MainWindow(QMainWindow):
         session.profile_changed.connect(self._on_session_profile_changed)
         self.validate()
 
+    def _build_servers(self, session: ProjectSession) -> None:
+        self.manager = ServerManager(session.project, session.profile_names)
+        self.manager.events.connect(self.bridge.wrap(self._on_server_event_pair))
+        self.servers_panel = ServersPanel(self.manager, self.runner)
+        self.servers_panel.selection_changed.connect(self._on_server_selected)
+        self.servers_panel.notice.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        self.panel_holder.addWidget(self.servers_panel)
+        self.panel_holder.setCurrentWidget(self.servers_panel)
+        self._on_server_selected(self.servers_panel.selected_name())
+
+    def logs_for(self, name: str) -> LogsView | None:
+        """The log view of server ``name``, built the first time it is needed."""
+        if self.manager is None or not name:
+            return None
+        view = self.logs.get(name)
+        if view is None:
+            view = LogsView(self.manager.server(name))
+            self.logs[name] = view
+            self.logs_stack.addWidget(view)
+        return view
+
+    def _on_server_selected(self, name: str) -> None:
+        view = self.logs_for(name)
+        self.logs_stack.setCurrentWidget(view if view is not None else self.logs_empty)
+        if self.manager is None or not name:
+            self.strip.show_server(None, "stopped", None)
+            return
+        status = self.servers_panel.status.get(name) if self.servers_panel else None
+        self.strip.show_server(
+            name, status.state if status else "stopped", status.url if status else None
+        )
+
+    def _on_server_event_pair(self, pair: tuple[str, object]) -> None:
+        name, event = pair
+        if self.servers_panel is None or self.manager is None:
+            return
+        if name not in (s.name for s in self.manager.servers):
+            return
+        self.servers_panel.on_event(name, event)
+        selected = self.servers_panel.selected_name()
+        if isinstance(event, StateChanged):
+            view = self.logs_for(name)
+            if view is not None:
+                view.show_status(event.status)
+            if name == selected:
+                self.strip.set_state(name, event.status.state, event.status.url)
+        elif isinstance(event, StatsUpdated) and name == selected:
+            st = event.stats
+            self.strip.set_stats(st.uptime, st.cpu_percent, st.rss, st.processes, st.requests_per_s)
+
+    def _panel_call(self, method: str) -> None:
+        if self.servers_panel is not None:
+            getattr(self.servers_panel, method)()
+
+    def stop_servers(self) -> None:
+        """Stop every server this window started (closing, or switching project)."""
+        if self.manager is None:
+            return
+        if any(s.running for s in self.manager.servers):
+            self.statusBar().showMessage("Stopping servers…")
+            self.statusBar().repaint()
+        self.manager.close()
+
     def _detach_views(self) -> None:
         if self.session is not None:
             self.session.profile_changed.disconnect(self._on_session_profile_changed)
@@ -248,6 +350,17 @@ class MainWindow(QMainWindow):
             view.detach()
             view.deleteLater()
         self._views = []
+        self.stop_servers()
+        for logs in self.logs.values():
+            logs.detach()
+            self.logs_stack.removeWidget(logs)
+            logs.deleteLater()
+        self.logs = {}
+        if self.servers_panel is not None:
+            self.panel_holder.removeWidget(self.servers_panel)
+            self.servers_panel.deleteLater()
+            self.servers_panel = None
+        self.manager = None
 
     def _show_welcome(self) -> None:
         self.pages.setCurrentWidget(self.welcome)
@@ -311,6 +424,7 @@ class MainWindow(QMainWindow):
         if profile is None or (session.project.app is None and not profile.variables):
             self.loaded.emit()
             return
+        facts = self.manager.facts_for(profile.name) if self.manager else None
         self.overview.set_busy(True)
         self.statusBar().showMessage(f"Validating profile {profile.name}…")
 
@@ -328,7 +442,7 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(f"Validation failed: {exc}", 8000)
                 self.loaded.emit()
 
-        self.runner.run(lambda: session.validate(profile), done, failed)
+        self.runner.run(lambda: session.validate(profile, facts), done, failed)
 
     # ----------------------------------------------------------------- misc
     def show_tab(self, name: str) -> None:
@@ -340,7 +454,12 @@ class MainWindow(QMainWindow):
             self.profile_view.set_revealed(revealed)
 
     def _focus_filter(self) -> None:
-        if self._views:
+        """Ctrl+F: the log's filter on the Logs tab, else the variables filter."""
+        if self.tabs.currentWidget() is self.logs_stack:
+            view = self.logs_stack.currentWidget()
+            if isinstance(view, LogsView):
+                view.focus_search()
+        elif self._views:
             self.show_tab("profile")
             self.profile_view.focus_filter()
 
@@ -374,6 +493,6 @@ class MainWindow(QMainWindow):
         if self.tabs.count() == len(TABS):
             self.settings.setValue("tab", TABS[self.tabs.currentIndex()])
         self.settings.sync()
-        self.runner.wait()
         self._detach_views()
+        self.runner.wait()
         super().closeEvent(event)

@@ -89,11 +89,16 @@ class ProjectSession:
         self.select_profile(profile.name)
         return target
 
-    def validate(self, profile: profiles.Profile | None = None) -> Validation:
-        """Slow (runs the project's interpreter): call it off the GUI thread."""
+    def validate(
+        self, profile: profiles.Profile | None = None, server: checks.ServerFacts | None = None
+    ) -> Validation:
+        """Slow (runs the project's interpreter): call it off the GUI thread.
+
+        ``server`` adds the launch rules (reload on, a single worker) for that config.
+        """
         profile = profile or self._require_profile()
         report = settings_check.validate_settings(self.project, profile)
-        findings = tuple(checks.readiness_findings(profile, report))
+        findings = tuple(checks.readiness_findings(profile, report, server))
         return Validation(profile.name, report, findings)
 
     def _require_profile(self) -> profiles.Profile:

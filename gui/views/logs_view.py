@@ -1,0 +1,183 @@
+"""Logs tab for one server: a virtual list fed by a 25 Hz timer, filters, follow, export."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.log_model import LEVELS, LogFilter, LogModel
+from gui.widgets import Banner
+from runtime.servers import ManagedServer
+from runtime.supervisor import Status
+
+REFRESH_MS = 40
+STATUS_CHOICES = (("Any status", ""), ("2xx", "2xx"), ("3xx", "3xx"), ("4xx", "4xx"),
+                  ("5xx", "5xx"), ("4xx + 5xx", "errors"))  # fmt: skip
+
+
+class LogsView(QWidget):
+    def __init__(self, server: ManagedServer, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.server = server
+        self.model = LogModel(server.buffer)
+
+        self.banner = Banner()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Filter log lines…  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.regex = QCheckBox("Regex")
+        self.level = QComboBox()
+        self.level.addItem("Any level", "")
+        for name in LEVELS[1:]:
+            self.level.addItem(f"{name.capitalize()}+", name)
+        self.status = QComboBox()
+        for label, value in STATUS_CHOICES:
+            self.status.addItem(label, value)
+        self.follow = QToolButton()
+        self.follow.setText("Follow")
+        self.follow.setCheckable(True)
+        self.follow.setChecked(True)
+        self.follow.setToolTip("Keep the newest line in view (End)")
+        clear = QToolButton()
+        clear.setText("Clear")
+        clear.setToolTip("Clear this server's log (Ctrl+L)")
+        clear.clicked.connect(self.clear)
+        export = QToolButton()
+        export.setText("Export…")
+        export.setToolTip("Save the shown lines to a file (Ctrl+S)")
+        export.clicked.connect(self.export)
+        self.count_label = QLabel("")
+        self.count_label.setObjectName("Muted")
+
+        self.list = QListView()
+        self.list.setObjectName("LogList")
+        self.list.setModel(self.model)
+        self.list.setUniformItemSizes(True)  # the virtual list's fast path
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.list.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.search, 1)
+        for widget in (self.regex, self.level, self.status, self.follow, clear, export):
+            bar.addWidget(widget)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addLayout(bar)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.count_label)
+
+        self.search.textChanged.connect(self._apply_filter)
+        self.regex.toggled.connect(self._apply_filter)
+        self.level.currentIndexChanged.connect(self._apply_filter)
+        self.status.currentIndexChanged.connect(self._apply_filter)
+        self.follow.toggled.connect(lambda on: on and self.list.scrollToBottom())
+        for keys, slot in (
+            (QKeySequence.StandardKey.Copy, self.copy_selection),
+            (QKeySequence.StandardKey.Save, self.export),
+            ("Ctrl+L", self.clear),
+            ("End", lambda: self.follow.setChecked(True)),
+        ):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Pull what arrived since the last tick, as one batch."""
+        if self.model.refresh() and self.follow.isChecked():
+            self.list.scrollToBottom()
+        self.count_label.setText(
+            f"{self.model.rowCount():,} shown · {len(self.server.buffer):,} kept · "
+            f"{self.server.buffer.total:,} received"
+        )
+
+    def _apply_filter(self) -> None:
+        spec = LogFilter(
+            text=self.search.text(),
+            regex=self.regex.isChecked(),
+            min_level=self.level.currentData() or "",
+            status=self.status.currentData() or "",
+        )
+        try:
+            self.model.set_filter(spec)
+        except re.error as exc:
+            self.banner.show_message(f"Invalid regular expression: {exc}", "warning")
+            return
+        self.banner.clear_message()
+        if self.follow.isChecked():
+            self.list.scrollToBottom()
+
+    def _on_scrolled(self, value: int) -> None:
+        # Scrolling up pauses following; back at the bottom resumes it.
+        at_bottom = value >= self.list.verticalScrollBar().maximum()
+        if self.follow.isChecked() != at_bottom and self.list.isVisible():
+            self.follow.blockSignals(True)
+            self.follow.setChecked(at_bottom)
+            self.follow.blockSignals(False)
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def copy_selection(self) -> None:
+        rows = sorted(index.row() for index in self.list.selectedIndexes())
+        lines = [line.text for row in rows if (line := self.model.line_at(row)) is not None]
+        if lines:
+            QGuiApplication.clipboard().setText("\n".join(lines))
+
+    def clear(self) -> None:
+        self.model.clear()
+        self.refresh()
+
+    def export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export log", f"{self.server.name}.log", "Log files (*.log *.txt)"
+        )
+        if path:
+            count = self.server.buffer.export(Path(path), self.model.visible_lines())
+            self.count_label.setText(f"Exported {count:,} lines to {path}")
+
+    def show_status(self, status: Status) -> None:
+        """The crash banner: exit code and the error that killed the server."""
+        if status.state == "crashed":
+            code = f" with exit code {status.exit_code}" if status.exit_code is not None else ""
+            text = f"{self.server.name} crashed{code}."
+            if status.next_restart_in is not None:
+                text += f" Restarting in {status.next_restart_in:.0f} s."
+            if status.error:
+                text += "\n\n" + status.error
+            self.banner.show_message(text, "error")
+        elif status.state == "crash-loop":
+            self.banner.show_message(
+                f"{self.server.name} crashed repeatedly; asgideck stopped restarting it."
+                + (f"\n\n{status.error}" if status.error else ""),
+                "error",
+            )
+        elif status.state in ("starting", "running"):
+            self.banner.clear_message()
+
+    def detach(self) -> None:
+        self.timer.stop()
