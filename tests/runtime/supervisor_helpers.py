@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from conftest import REPO
 from dotenv import dotenv_values
 
 from runtime.launch import ServerSpec
 from runtime.ports import free_port, is_port_free
+from support import REPO
 
 PY = Path(sys.executable)
 
