@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint bench screenshot clean
+.PHONY: install run test lint bench screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,8 +28,8 @@ test: lint
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/run.py
 
-screenshot: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/asgideck --screenshot resources/screenshots/main.png sample_app
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python resources/screenshots/capture.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

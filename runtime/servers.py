@@ -180,7 +180,8 @@ class ManagedServer:
 
     @property
     def running(self) -> bool:
-        return self.state in ("starting", "running", "stopping")
+        """A process tree exists (also a --reload server waiting for a fix after a crash)."""
+        return self.supervisor is not None and self.supervisor.alive
 
     def start(self) -> None:
         """Build the spec from the profile on disk and start; raises PortInUse etc."""
