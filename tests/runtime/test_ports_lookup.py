@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 
+import psutil
 import pytest
 
 from runtime.ports import (
@@ -56,7 +57,7 @@ def test_port_holder_names_this_process(listener: socket.socket) -> None:
     holder = port_holder(listener.getsockname()[1])
     assert holder is not None
     assert holder.pid == os.getpid()
-    assert holder.cmdline[0] == sys.executable or holder.cmdline[0].startswith(sys.prefix)
+    assert list(holder.cmdline) == psutil.Process().cmdline()
     assert str(os.getpid()) in holder.describe()
 
 
