@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -35,17 +37,24 @@ def run(
     screenshot: Path | None = None,
     profile: str | None = None,
     tab: str | None = None,
+    start: Sequence[str] = (),
 ) -> int:
     if screenshot is not None:
         # A screenshot run must not touch the user's saved layout or recent projects.
         with tempfile.TemporaryDirectory(prefix="asgideck-shot-") as home:
             os.environ["ASGIDECK_HOME"] = home
             return _run(path, python=python, screenshot=screenshot, profile=profile, tab=tab)
-    return _run(path, python=python, screenshot=None, profile=profile, tab=tab)
+    return _run(path, python=python, screenshot=None, profile=profile, tab=tab, start=start)
 
 
 def _run(
-    path: Path, *, python: str | None, screenshot: Path | None, profile: str | None, tab: str | None
+    path: Path,
+    *,
+    python: str | None,
+    screenshot: Path | None,
+    profile: str | None,
+    tab: str | None,
+    start: Sequence[str] = (),
 ) -> int:
     app = make_app()
     window = MainWindow(python=python)
@@ -56,9 +65,29 @@ def _run(
     window.open_path(path, profile=profile)
     if tab:
         window.show_tab(tab)
+    for name in start:
+        window.start_server(name)
     window.show()
+    _close_on_signals(window)
     code = app.exec()
     return status["code"] if screenshot is not None else code
+
+
+def _close_on_signals(window: MainWindow) -> None:
+    """Ctrl-C or SIGTERM in the terminal closes the window properly (servers stopped).
+
+    Python runs signal handlers only between bytecodes, so a timer gives the
+    interpreter a turn while Qt's event loop waits.
+    """
+
+    def close(_signum: int, _frame: object) -> None:
+        QTimer.singleShot(0, window.close)
+
+    signal.signal(signal.SIGINT, close)
+    signal.signal(signal.SIGTERM, close)
+    wake = QTimer(window)
+    wake.timeout.connect(lambda: None)
+    wake.start(250)
 
 
 def _arm_screenshot(

@@ -41,7 +41,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="open, wait until loaded, save a PNG of the window and exit",
     )
     parser.add_argument("--profile", metavar="NAME", help="profile to select first")
-    parser.add_argument("--tab", metavar="NAME", help="tab to show first (e.g. profile, diff)")
+    parser.add_argument("--tab", metavar="NAME", help="tab to show first (e.g. profile, logs)")
+    parser.add_argument(
+        "--start",
+        metavar="SERVER",
+        action="append",
+        default=[],
+        help="start this server once the project is open (repeatable)",
+    )
     opts = parser.parse_args(args)
 
     from gui.app import run
@@ -52,6 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         screenshot=opts.screenshot,
         profile=opts.profile,
         tab=opts.tab,
+        start=opts.start,
     )
 
 

@@ -330,6 +330,17 @@ class MainWindow(QMainWindow):
             st = event.stats
             self.strip.set_stats(st.uptime, st.cpu_percent, st.rss, st.processes, st.requests_per_s)
 
+    def start_server(self, name: str) -> None:
+        """Start server ``name`` of the open project (``asgideck --start NAME``)."""
+        if self.servers_panel is None or self.manager is None:
+            return
+        if name not in (s.name for s in self.manager.servers):
+            known = ", ".join(s.name for s in self.manager.servers) or "none"
+            self.statusBar().showMessage(f"No server named {name!r} (servers: {known})", 10000)
+            return
+        self.servers_panel.select(name)
+        self.servers_panel.start_selected()
+
     def _panel_call(self, method: str) -> None:
         if self.servers_panel is not None:
             getattr(self.servers_panel, method)()

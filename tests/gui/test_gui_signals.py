@@ -1,0 +1,58 @@
+"""`asgideck --start NAME PATH` starts a server; SIGTERM to asgideck stops it with the window."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from runtime import registry
+from runtime.ports import free_port, is_port_free, port_accepts
+from runtime.servers import LaunchConfig, save_configs
+from support import REPO, SAMPLE_APP
+
+pytestmark = pytest.mark.integration
+
+
+def test_sigterm_closes_the_window_and_stops_its_servers(tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    shutil.copytree(SAMPLE_APP, project, ignore=shutil.ignore_patterns("data", "__pycache__"))
+    port = free_port()
+    save_configs(project.resolve(), [LaunchConfig("dev", "development", port=port)])
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    gui = subprocess.Popen(
+        [sys.executable, "-m", "gui", "--start", "dev", str(project)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        tick = threading.Event()
+        while not port_accepts("127.0.0.1", port):
+            assert time.monotonic() < deadline and gui.poll() is None, "the server never came up"
+            tick.wait(0.05)
+        [entry] = registry.alive_entries()
+        root = psutil.Process(entry.pid)
+        tree = [root, *root.children(recursive=True)]
+        gui.send_signal(signal.SIGTERM)
+        _out, err = gui.communicate(timeout=30)
+    finally:
+        if gui.poll() is None:
+            gui.kill()
+            gui.communicate()
+    assert gui.returncode == 0, err
+    _gone, alive = psutil.wait_procs(tree, timeout=5)
+    assert alive == []
+    assert is_port_free(port)
+    assert registry.alive_entries() == []
