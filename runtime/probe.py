@@ -428,7 +428,26 @@ def task_ping(task: dict[str, Any], ctx: Context) -> dict[str, Any]:
     }
 
 
+INSPECT_MODULE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "probe_inspect.py")
+
+
+def task_inspect(task: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    """The app's middleware stack, routes, mounts and OpenAPI (see probe_inspect.py).
+
+    The logic lives in a sibling file loaded by path, like secrets.py: this script
+    stays readable and both run under interpreters that do not have asgideck.
+    """
+    spec = importlib.util.spec_from_file_location("_asgideck_probe_inspect", INSPECT_MODULE)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {INSPECT_MODULE}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result: dict[str, Any] = module.run(task, ctx, error_info, load_module)
+    return result
+
+
 HANDLERS: dict[str, Callable[[dict[str, Any], Context], dict[str, Any]]] = {
+    "inspect": task_inspect,
     "ping": task_ping,
     "settings": task_settings,
 }
