@@ -14,11 +14,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
-from runtime import checks, cli_servers, profiles, project, settings_check
+from runtime import checks, cli_inspect, cli_servers, profiles, project, settings_check
 from runtime.profiles import EnvFileError
 from runtime.project import ProjectError
 
-SUBCOMMANDS = ("profiles", "check", "run", "ps", "stop")
+SUBCOMMANDS = ("profiles", "check", "inspect", "run", "ps", "stop")
 
 EXIT_OK, EXIT_ERRORS, EXIT_WARNINGS, EXIT_USAGE = 0, 1, 2, 64
 
@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--profile", required=True, metavar="NAME")
     check.add_argument("--json", action="store_true", help="machine-readable output")
     _add_project_options(check)
+    cli_inspect.add_parser(sub)
     cli_servers.add_parsers(sub)
     return parser
 
@@ -57,7 +58,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return _profiles(args, out)
         if args.command == "check":
             return _check(args, out)
-        handler = {"run": cli_servers.run, "ps": cli_servers.ps, "stop": cli_servers.stop}
+        handler = {
+            "inspect": cli_inspect.run,
+            "run": cli_servers.run,
+            "ps": cli_servers.ps,
+            "stop": cli_servers.stop,
+        }
         return handler[args.command](args, out)
     except (ProjectError, EnvFileError, KeyError, ValueError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
