@@ -27,18 +27,21 @@ from gui.bridge import Bridge
 from gui.tasks import TaskRunner
 from gui.views.diff_view import DiffView
 from gui.views.logs_view import LogsView
+from gui.views.middleware_view import MiddlewareView
 from gui.views.overview import OverviewView
 from gui.views.profile_view import ProfileView
+from gui.views.routes_view import RoutesView
 from gui.views.servers_panel import ServersPanel
 from gui.widgets import Banner, muted
 from gui.widgets_stats import StatusStrip
 from runtime import userstate
+from runtime.inspection import Inspection, Snapshot, compute
 from runtime.project import ProjectError
 from runtime.servers import ServerManager
 from runtime.session import ProjectSession, Validation
 from runtime.supervisor import StateChanged, StatsUpdated
 
-TABS = ("overview", "profile", "compare", "logs")
+TABS = ("overview", "profile", "compare", "logs", "routes", "middleware")
 
 
 class MainWindow(QMainWindow):
@@ -55,7 +58,9 @@ class MainWindow(QMainWindow):
         self.runner.busy_changed.connect(self._on_busy)
         self.bridge = Bridge(self)
         self._generation = 0
-        self._views: list[OverviewView | ProfileView | DiffView] = []
+        self._views: list[OverviewView | ProfileView | DiffView | RoutesView | MiddlewareView] = []
+        self._inspect_generation = 0
+        self.inspection: Inspection | None = None
         self.manager: ServerManager | None = None
         self.servers_panel: ServersPanel | None = None
         self.logs: dict[str, LogsView] = {}
@@ -259,13 +264,24 @@ class MainWindow(QMainWindow):
         self.profile_view.set_revealed(self.reveal_action.isChecked())
         self.profile_view.reveal_button.toggled.connect(self.reveal_action.setChecked)
         self.diff_view = DiffView(session)
-        self._views = [self.overview, self.profile_view, self.diff_view]
+        self.inspection = Inspection(session.project)
+        self.routes_view = RoutesView(self.inspection)
+        self.middleware_view = MiddlewareView(self.inspection)
+        self._views = [
+            self.overview,
+            self.profile_view,
+            self.diff_view,
+            self.routes_view,
+            self.middleware_view,
+        ]
         current = self.settings.value("tab", "overview")
         self.tabs.clear()
         self.tabs.addTab(self.overview, theme.icon("info"), "Overview")
         self.tabs.addTab(self.profile_view, theme.icon("edit"), "Profile")
         self.tabs.addTab(self.diff_view, theme.icon("compare"), "Compare")
         self.tabs.addTab(self.logs_stack, theme.icon("terminal"), "Logs")
+        self.tabs.addTab(self.routes_view, theme.icon("search"), "Routes")
+        self.tabs.addTab(self.middleware_view, theme.icon("shield"), "Middleware")
         self._build_servers(session)
         self.show_tab(str(current))
         self.pages.setCurrentWidget(self.splitter)
@@ -279,6 +295,7 @@ class MainWindow(QMainWindow):
         self.profile_combo.setEnabled(self.profile_combo.count() > 0)
         session.profile_changed.connect(self._on_session_profile_changed)
         self.validate()
+        self.refresh_inspection()
 
     def _build_servers(self, session: ProjectSession) -> None:
         self.manager = ServerManager(session.project, session.profile_names)
@@ -326,9 +343,44 @@ class MainWindow(QMainWindow):
                 view.show_status(event.status)
             if name == selected:
                 self.strip.set_state(name, event.status.state, event.status.url)
+            if event.status.state == "running" and event.previous != "running":
+                self.refresh_inspection()  # a (re)started server: never show stale routes
         elif isinstance(event, StatsUpdated) and name == selected:
             st = event.stats
             self.strip.set_stats(st.uptime, st.cpu_percent, st.rss, st.processes, st.requests_per_s)
+
+    def running_server(self) -> tuple[str, str] | None:
+        """(name, URL) of the server to read OpenAPI from: the selected one if it runs."""
+        if self.manager is None or self.servers_panel is None:
+            return None
+        selected = self.servers_panel.selected_name()
+        names = [selected] + [s.name for s in self.manager.servers if s.name != selected]
+        for name in names:
+            status = self.servers_panel.status.get(name)
+            if status is not None and status.state == "running" and status.url:
+                return name, status.url
+        return None
+
+    def refresh_inspection(self) -> None:
+        """Probe the app (and read a running server's OpenAPI) off the GUI thread."""
+        session, inspection = self.session, self.inspection
+        if session is None or inspection is None or session.project.app is None:
+            return
+        self._inspect_generation += 1
+        generation = self._inspect_generation
+        profile = session.profile
+        running = self.running_server()
+        server, url = running if running else (None, None)
+
+        def done(snapshot: Snapshot) -> None:
+            if generation == self._inspect_generation and inspection is self.inspection:
+                inspection.apply(snapshot)
+
+        def failed(exc: Exception) -> None:
+            if generation == self._inspect_generation:
+                self.statusBar().showMessage(f"Could not inspect the app: {exc}", 10000)
+
+        self.runner.run(lambda: compute(session.project, profile, url, server), done, failed)
 
     def start_server(self, name: str) -> None:
         """Start server ``name`` of the open project (``asgideck --start NAME``)."""
@@ -372,6 +424,7 @@ class MainWindow(QMainWindow):
             self.servers_panel.deleteLater()
             self.servers_panel = None
         self.manager = None
+        self.inspection = None
 
     def _show_welcome(self) -> None:
         self.pages.setCurrentWidget(self.welcome)
@@ -411,6 +464,7 @@ class MainWindow(QMainWindow):
             self.profile_combo.setCurrentText(name)
             self.profile_combo.blockSignals(False)
         self.validate()
+        self.refresh_inspection()
 
     def select_profile(self, name: str) -> None:
         self.profile_combo.setCurrentText(name)
@@ -470,6 +524,8 @@ class MainWindow(QMainWindow):
             view = self.logs_stack.currentWidget()
             if isinstance(view, LogsView):
                 view.focus_search()
+        elif self._views and self.tabs.currentWidget() is self.routes_view:
+            self.routes_view.focus_filter()
         elif self._views:
             self.show_tab("profile")
             self.profile_view.focus_filter()
