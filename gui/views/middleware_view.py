@@ -43,18 +43,30 @@ class LayerCard(QFrame):
             if layer.function
             else layer.name
         )
-        kind = "your middleware" if layer.user else "built in"
-        lines = [f"<b>{position}. {html.escape(title)}</b> <i>— {kind}</i>"]
-        lines.append(f"<code>{html.escape(layer.module)}.{html.escape(layer.qualname)}</code>")
-        if layer.added_index is not None and total_user > 1:
-            order = "added last → runs first" if layer.added_index == total_user - 1 else ""
-            order = order or ("added first → runs last" if layer.added_index == 0 else "")
-            lines.append(
-                f"added #{layer.added_index + 1} of {total_user}" + (f" · {order}" if order else "")
-            )
         where = layer.source or layer.defined_at
-        if where:
-            lines.append(f"source {html.escape(where)}")
+        if not layer.user:  # built-in layers: one quiet line, no site-packages paths
+            path = f"{html.escape(layer.module)}.{html.escape(layer.qualname)}"
+            lines = [
+                f"<b>{position}. {html.escape(title)}</b> <i>— built in</i> · <code>{path}</code>"
+            ]
+        else:
+            lines = [f"<b>{position}. {html.escape(title)}</b> <i>— your middleware</i>"]
+            lines.append(f"<code>{html.escape(layer.module)}.{html.escape(layer.qualname)}</code>")
+            if layer.added_index is not None and total_user > 1:
+                last, first = layer.added_index == total_user - 1, layer.added_index == 0
+                order = (
+                    "added last → runs first"
+                    if last
+                    else "added first → runs last"
+                    if first
+                    else ""
+                )
+                lines.append(
+                    f"added #{layer.added_index + 1} of {total_user}"
+                    + (f" · {order}" if order else "")
+                )
+            if where:
+                lines.append(f"source {html.escape(where)}")
         if layer.note:
             lines.append(f"<i>{html.escape(layer.note)}</i>")
         label = QLabel("<br>".join(lines))

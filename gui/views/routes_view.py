@@ -54,7 +54,7 @@ class RoutesView(QWidget):
         self.tree.setAlternatingRowColors(True)
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(0, 86)
+        header.resizeSection(0, 100)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(1, 280)
         self.tree.selectionModel().selectionChanged.connect(self._on_selection)

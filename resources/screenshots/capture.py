@@ -53,6 +53,13 @@ def _shoot() -> int:
     _pump_until(app, lambda: bool(loaded) and not window.runner.busy)
     OUT.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(OUT / "main.png"))
+    window.show_tab("routes")
+    window.routes_view.select_path("GET", "/api/v1/items/{item_id}")
+    _pump_until(app, lambda: True)
+    window.grab().save(str(OUT / "routes.png"))
+    window.show_tab("middleware")
+    _pump_until(app, lambda: True)
+    window.grab().save(str(OUT / "middleware.png"))
 
     manager, panel = window.manager, window.servers_panel
     assert manager is not None and panel is not None
