@@ -58,7 +58,7 @@ class RoutesView(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(1, 280)
         self.tree.selectionModel().selectionChanged.connect(self._on_selection)
-        self.tree.doubleClicked.connect(lambda _index: self.try_selected())
+        self.tree.activated.connect(lambda _index: self.try_selected())  # Enter or double-click
         self.detail = QTextBrowser()
         self.detail.setOpenLinks(False)
         self.detail.anchorClicked.connect(self._on_link)

@@ -175,7 +175,12 @@ class Composer(QWidget):
         self.tabs.addTab(self._build_auth(), "Auth")
         self.tabs.addTab(self._build_options(), "Options")
         for model in (self.path_model, self.query_model, self.headers_model, self.cookies_model):
-            for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved, model.dataChanged):
+            for signal in (
+                model.modelReset,
+                model.rowsInserted,
+                model.rowsRemoved,
+                model.dataChanged,
+            ):
                 signal.connect(self._update_tab_titles)
 
         layout = QVBoxLayout(self)
@@ -243,7 +248,9 @@ class Composer(QWidget):
         self.use_auth.setChecked(True)
         self.use_auth.setToolTip("Untick to see what the route answers without credentials")
         self.authorize_button = QPushButton(theme.icon("shield"), "Authorize…")
-        self.authorize_button.setToolTip("Log in or enter credentials for this server (Ctrl+Shift+A)")
+        self.authorize_button.setToolTip(
+            "Log in or enter credentials for this server (Ctrl+Shift+A)"
+        )
         self.authorize_button.clicked.connect(self.authorize_clicked)
         layout = QVBoxLayout(page)
         layout.addWidget(self.auth_hint)

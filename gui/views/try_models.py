@@ -140,9 +140,9 @@ class ParamsModel(_Table):
             font = QFont()
             font.setBold(True)
             return font
-        if role == Qt.ItemDataRole.ForegroundRole and column == self.NAME:
-            if item.required and item.enabled and item.value == "":
-                return QBrush(QColor(theme.SEVERITY_COLOURS["error"]))
+        missing = item.required and item.enabled and item.value == ""
+        if role == Qt.ItemDataRole.ForegroundRole and column == self.NAME and missing:
+            return QBrush(QColor(theme.SEVERITY_COLOURS["error"]))
         return None
 
     def setData(self, index: Index, value: Any, role: int = EDIT) -> bool:

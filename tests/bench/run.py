@@ -3,17 +3,39 @@
 from __future__ import annotations
 
 import sys
+import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_logs
+import bench_openapi
+import bench_servers
 import bench_startup
 
+BENCHES: tuple[tuple[str, Callable[[], Any]], ...] = (
+    ("startup", bench_startup.run),
+    ("servers", bench_servers.run),
+    ("logs", bench_logs.run),
+    ("openapi", bench_openapi.run),
+)
 
-def main() -> None:
+
+def main() -> int:
     print("asgideck benchmarks (medians of interleaved runs on this machine)\n")
-    bench_startup.run()
+    failed = []
+    for name, bench in BENCHES:
+        try:
+            bench()
+        except Exception:  # one broken bench must not hide the others' numbers
+            failed.append(name)
+            print(f"{name:8s} FAILED:\n{traceback.format_exc()}", file=sys.stderr)
+    if failed:
+        print(f"\nfailed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
