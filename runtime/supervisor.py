@@ -268,7 +268,10 @@ class Supervisor(SupervisorMonitor):
             run.log.write(text)
         if "HTTP/" in text:
             with run.lock:
-                run.requests += count_status_classes(text, run.counts)
+                found = count_status_classes(text, run.counts)
+                run.requests += found
+            if found and found == text.count("\n") + 1:
+                return  # a chunk of access lines only: no marker can be in it
         ready = any(m in text for m in READY_MARKERS)
         failed = any(m in text for m in APP_ERROR_MARKERS)
         if ready or failed:
@@ -276,6 +279,8 @@ class Supervisor(SupervisorMonitor):
                 run.ready_marks += ready
                 run.error_marks += failed
             run.kick.set()
+        elif "running on http" in text or "Listening at:" in text:
+            run.kick.set()  # about to accept: look at the port now rather than at the next tick
         if any(m in text for m in RELOAD_MARKERS):
             for line in lines_with(text, RELOAD_MARKERS):
                 self._emit(ReloadDetected(line))

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import threading
-from typing import Any, Literal
+from typing import IO, Any, Literal
+
+try:  # POSIX only
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 import psutil
 
@@ -61,4 +67,20 @@ def popen_group(args: list[str], spec: ServerSpec, env: dict[str, str]) -> subpr
     }
     if sys.platform == "win32":
         return subprocess.Popen(args, creationflags=subprocess.CREATE_NEW_PROCESS_GROUP, **common)
-    return subprocess.Popen(args, start_new_session=True, **common)
+    proc = subprocess.Popen(args, start_new_session=True, **common)
+    for pipe in (proc.stdout, proc.stderr):
+        _widen_pipe(pipe)
+    return proc
+
+
+PIPE_BYTES = 1 << 20
+
+
+def _widen_pipe(pipe: IO[bytes] | None) -> None:
+    """Linux: a 1 MiB pipe lets a chatty server write on through a GUI hiccup (and lets
+    the reader take bigger chunks); elsewhere, or past the system's limit, keep the default."""
+    setpipe = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if pipe is None or setpipe is None:
+        return
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(pipe.fileno(), setpipe, PIPE_BYTES)
