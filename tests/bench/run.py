@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_logs
 import bench_openapi
+import bench_routes
 import bench_servers
 import bench_startup
 
@@ -20,6 +21,7 @@ BENCHES: tuple[tuple[str, Callable[[], Any]], ...] = (
     ("servers", bench_servers.run),
     ("logs", bench_logs.run),
     ("openapi", bench_openapi.run),
+    ("routes", bench_routes.run),
 )
 
 
