@@ -14,11 +14,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
-from runtime import checks, cli_inspect, cli_servers, profiles, project, settings_check
+from runtime import checks, cli_call, cli_inspect, cli_servers, profiles, project, settings_check
 from runtime.profiles import EnvFileError
 from runtime.project import ProjectError
 
-SUBCOMMANDS = ("profiles", "check", "inspect", "run", "ps", "stop")
+SUBCOMMANDS = ("profiles", "check", "inspect", "run", "ps", "stop", "call")
 
 EXIT_OK, EXIT_ERRORS, EXIT_WARNINGS, EXIT_USAGE = 0, 1, 2, 64
 
@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_project_options(check)
     cli_inspect.add_parser(sub)
     cli_servers.add_parsers(sub)
+    cli_call.add_parser(sub)
     return parser
 
 
@@ -63,6 +64,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             "run": cli_servers.run,
             "ps": cli_servers.ps,
             "stop": cli_servers.stop,
+            "call": cli_call.run,
         }
         return handler[args.command](args, out)
     except (ProjectError, EnvFileError, KeyError, ValueError) as exc:
