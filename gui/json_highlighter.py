@@ -1,8 +1,9 @@
 """JSON syntax colours for a QTextDocument: keys, strings, numbers, literals, punctuation.
 
 JSON strings never span lines, so each block is coloured on its own with one
-regular expression. Highlighting costs about 0.3 ms per KB on this machine,
-so views attach it only to bodies under :data:`MAX_HIGHLIGHT_CHARS`.
+regular expression. Highlighting costs about 0.3 ms per KB of indented JSON on
+this machine, but a single long line costs far more (64 KB of minified JSON on
+one line: ~150 ms), so views colour only what :func:`worth_colouring` accepts.
 """
 
 from __future__ import annotations
@@ -14,6 +15,15 @@ from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QT
 from gui import theme
 
 MAX_HIGHLIGHT_CHARS = 64 * 1024
+MAX_HIGHLIGHT_LINE = 2000
+
+
+def worth_colouring(text: str) -> bool:
+    """Small enough, and in lines short enough, to colour without a visible pause."""
+    if len(text) > MAX_HIGHLIGHT_CHARS:
+        return False
+    return all(len(line) <= MAX_HIGHLIGHT_LINE for line in text.split("\n"))
+
 
 _TOKEN = re.compile(
     r'(?P<string>"(?:[^"\\]|\\.)*"?)(?P<colon>\s*:)?'
@@ -38,7 +48,7 @@ class JsonHighlighter(QSyntaxHighlighter):
     """Colours JSON (also a truncated or invalid body: it works token by token)."""
 
     def __init__(self, document: QTextDocument | None = None) -> None:
-        super().__init__(document)
+        super().__init__(document)  # type: ignore[arg-type]  # None: attached later
         colours = _DARK if theme.is_dark() else _LIGHT
         self.formats = {
             "key": _format(colours["key"], bold=True),

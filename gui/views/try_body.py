@@ -61,10 +61,13 @@ def _cap(text: str) -> tuple[str, bool]:
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[{}\[\],:]|[^\s{}\[\],:"]+')
 
 
-def reindent_json(text: str, limit: int = DISPLAY_CAP) -> str:
-    """Indent JSON token by token (also a truncated or invalid prefix) up to ``limit`` chars."""
+def reindent_json(text: str, limit: int = DISPLAY_CAP) -> tuple[str, int]:
+    """Indent JSON token by token (also a truncated or invalid prefix) up to ``limit`` chars.
+
+    Returns the indented text and how many characters of ``text`` it covers.
+    """
     out: list[str] = []
-    size = depth = 0
+    size = depth = consumed = 0
     previous = ""
     for match in _JSON_TOKEN.finditer(text):
         token = match.group()
@@ -88,9 +91,10 @@ def reindent_json(text: str, limit: int = DISPLAY_CAP) -> str:
         out.append(piece)
         size += len(piece)
         previous = token
+        consumed = match.end()
         if size >= limit:
             break
-    return "".join(out)[:limit]
+    return "".join(out)[:limit], consumed
 
 
 def body_view(record: ResponseRecord) -> BodyView:
@@ -122,7 +126,11 @@ def body_view(record: ResponseRecord) -> BodyView:
                     "Raw (Ctrl+Shift+P) shows all of it."
                 )
         else:
-            pretty, _cut = _cap(reindent_json(raw_full))
+            pretty, covered = reindent_json(raw_full)
+            pretty_notice = (
+                f"Showing the first {size_text(len(raw_full[:covered].encode('utf-8')))} of "
+                f"{size_text(record.size)}, re-indented. {_whole(record)}"
+            )
     return BodyView(pretty, raw, raw_notice, pretty_notice, record.is_json, False, len(raw))
 
 

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui import theme
-from gui.json_highlighter import MAX_HIGHLIGHT_CHARS, JsonHighlighter
+from gui.json_highlighter import JsonHighlighter, worth_colouring
 from gui.views.try_models import ParamsModel
 from gui.widgets import muted, section_title
 from runtime.client import BodyKind
@@ -161,10 +161,12 @@ class Composer(QWidget):
         self.cookies_table = ParamsTable(self.cookies_model, "cookie")
         params_page = QWidget()
         params_layout = QVBoxLayout(params_page)
-        params_layout.addWidget(section_title("Path parameters"))
-        params_layout.addWidget(self.path_table, 1)
+        self.path_title = section_title("Path parameters")
+        self.path_table.setMaximumHeight(120)
+        params_layout.addWidget(self.path_title)
+        params_layout.addWidget(self.path_table)
         params_layout.addWidget(section_title("Query parameters"))
-        params_layout.addWidget(self.query_table, 2)
+        params_layout.addWidget(self.query_table, 1)
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -344,7 +346,7 @@ class Composer(QWidget):
         """Check a JSON body now (the editor also checks 250 ms after typing stops)."""
         kind = self.body_kind.currentData()
         text = self.body_edit.toPlainText()
-        colourable = kind == "json" and len(text) <= MAX_HIGHLIGHT_CHARS
+        colourable = kind == "json" and worth_colouring(text)
         if colourable and self.highlighter.document() is None:
             self.highlighter.setDocument(self.body_edit.document())
         elif not colourable and self.highlighter.document() is not None:
@@ -386,6 +388,9 @@ class Composer(QWidget):
         def count(model: ParamsModel) -> int:
             return sum(1 for row in model.rows() if row.enabled and row.name)
 
+        has_path = self.path_model.rowCount() > 0  # the section shows only when the URL has {x}
+        self.path_title.setVisible(has_path)
+        self.path_table.setVisible(has_path)
         params = count(self.path_model) + count(self.query_model)
         for index, (title, number) in enumerate(
             (

@@ -10,6 +10,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -150,7 +151,7 @@ class ParamsModel(_Table):
             return False
         item = self._rows[index.row()]
         column = index.column()
-        first, last = index.siblingAtColumn(self.SEND), index.siblingAtColumn(self.DESCRIPTION)
+        first, last = self.index(index.row(), self.SEND), self.index(index.row(), self.DESCRIPTION)
         if column == self.SEND and role == Qt.ItemDataRole.CheckStateRole:
             item.enabled = Qt.CheckState(value) == Qt.CheckState.Checked
         elif column == self.NAME and role == EDIT and not item.required:
@@ -221,7 +222,12 @@ class HistoryModel(_Table):
         if role == DISPLAY:
             return self._display(entry, column)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return entry.error or f"{entry.method} {entry.url}"
+            when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(entry.created))
+            if entry.error:
+                return f"{entry.method} {entry.url}\n{when} · {entry.error}"
+            parts = [when, f"{entry.status} {entry.reason}".strip()]
+            parts += [p for p in (self._display(entry, c) for c in (self.TIME, self.SIZE)) if p]
+            return f"{entry.method} {entry.url}\n" + " · ".join(parts)
         if role == Qt.ItemDataRole.ForegroundRole and column == self.STATUS:
             colour = status_colour(entry.status)
             return QBrush(QColor(colour)) if colour else None
@@ -234,8 +240,9 @@ class HistoryModel(_Table):
             return time.strftime("%H:%M:%S", time.localtime(entry.created))
         if column == self.METHOD:
             return entry.method
-        if column == self.URL:
-            return entry.url
+        if column == self.URL:  # the path: the server's address is in the tooltip
+            parts = urlsplit(entry.url)
+            return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         if column == self.STATUS:
             return str(entry.status) if entry.status is not None else "error"
         if column == self.TIME:
