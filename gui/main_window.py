@@ -32,16 +32,20 @@ from gui.views.overview import OverviewView
 from gui.views.profile_view import ProfileView
 from gui.views.routes_view import RoutesView
 from gui.views.servers_panel import ServersPanel
+from gui.views.try_view import TryView
 from gui.widgets import Banner, muted
 from gui.widgets_stats import StatusStrip
 from runtime import userstate
 from runtime.inspection import Inspection, Snapshot, compute
+from runtime.openapi import Operation
 from runtime.project import ProjectError
+from runtime.routes_index import RouteEntry
 from runtime.servers import ServerManager
 from runtime.session import ProjectSession, Validation
 from runtime.supervisor import StateChanged, StatsUpdated
+from runtime.workbench import Workbench
 
-TABS = ("overview", "profile", "compare", "logs", "routes", "middleware")
+TABS = ("overview", "profile", "compare", "logs", "routes", "middleware", "try")
 
 
 class MainWindow(QMainWindow):
@@ -61,6 +65,8 @@ class MainWindow(QMainWindow):
         self._views: list[OverviewView | ProfileView | DiffView | RoutesView | MiddlewareView] = []
         self._inspect_generation = 0
         self.inspection: Inspection | None = None
+        self.workbench: Workbench | None = None
+        self.try_view: TryView | None = None
         self.manager: ServerManager | None = None
         self.servers_panel: ServersPanel | None = None
         self.logs: dict[str, LogsView] = {}
@@ -206,6 +212,8 @@ class MainWindow(QMainWindow):
         )
         self._action(server, "&Add Server…", None, lambda: self._panel_call("add_server"), "plus")
 
+        self.request_menu = bar.addMenu("&Request")
+
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About asgideck", None, self._about)
 
@@ -267,6 +275,13 @@ class MainWindow(QMainWindow):
         self.inspection = Inspection(session.project)
         self.routes_view = RoutesView(self.inspection)
         self.middleware_view = MiddlewareView(self.inspection)
+        self.workbench = Workbench(session.project.name)
+        self.try_view = TryView(self.workbench, self.runner)
+        self.routes_view.try_requested.connect(self.try_route)
+        self.inspection.changed.connect(self._on_inspected)
+        self.request_menu.clear()
+        for action in self.try_view.menu_actions():
+            self.request_menu.addAction(action)
         self._views = [
             self.overview,
             self.profile_view,
@@ -282,6 +297,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.logs_stack, theme.icon("terminal"), "Logs")
         self.tabs.addTab(self.routes_view, theme.icon("search"), "Routes")
         self.tabs.addTab(self.middleware_view, theme.icon("shield"), "Middleware")
+        self.tabs.addTab(self.try_view, theme.icon("send"), "Try")
         self._build_servers(session)
         self.show_tab(str(current))
         self.pages.setCurrentWidget(self.splitter)
@@ -319,6 +335,7 @@ class MainWindow(QMainWindow):
         return view
 
     def _on_server_selected(self, name: str) -> None:
+        self._update_target()
         view = self.logs_for(name)
         self.logs_stack.setCurrentWidget(view if view is not None else self.logs_empty)
         if self.manager is None or not name:
@@ -345,6 +362,7 @@ class MainWindow(QMainWindow):
                 self.strip.set_state(name, event.status.state, event.status.url)
             if event.status.state == "running" and event.previous != "running":
                 self.refresh_inspection()  # a (re)started server: never show stale routes
+            self._update_target()
         elif isinstance(event, StatsUpdated) and name == selected:
             st = event.stats
             self.strip.set_stats(st.uptime, st.cpu_percent, st.rss, st.processes, st.requests_per_s)
@@ -360,6 +378,35 @@ class MainWindow(QMainWindow):
             if status is not None and status.state == "running" and status.url:
                 return name, status.url
         return None
+
+    def _update_target(self) -> None:
+        """Requests from the Try tab go to the selected server when it runs (else any)."""
+        if self.workbench is None or self.manager is None:
+            return
+        running = self.running_server()
+        if running is None:
+            self.workbench.set_target(None, None)
+            return
+        name, url = running
+        self.workbench.set_target(name, url, self.manager.server(name).config.root_path)
+
+    def _on_inspected(self, snapshot: Snapshot) -> None:
+        if self.workbench is not None:
+            self.workbench.set_document(snapshot.document)
+
+    def try_route(self, entry: RouteEntry) -> None:
+        """Open a route from the Routes tab in the Try tab."""
+        if self.try_view is None:
+            return
+        if entry.kind == "websocket":
+            self.try_view.open_websocket(entry.path)
+        else:
+            op = entry.operation or Operation(
+                entry.method, entry.path, None, entry.tags, entry.summary, "", entry.deprecated,
+                (), None, {}, (),
+            )  # fmt: skip
+            self.try_view.open_operation(op)
+        self.show_tab("try")
 
     def refresh_inspection(self) -> None:
         """Probe the app (and read a running server's OpenAPI) off the GUI thread."""
@@ -425,6 +472,11 @@ class MainWindow(QMainWindow):
             self.servers_panel = None
         self.manager = None
         self.inspection = None
+        if self.try_view is not None:
+            self.try_view.detach()
+            self.try_view.deleteLater()
+            self.try_view = None
+        self.workbench = None
 
     def _show_welcome(self) -> None:
         self.pages.setCurrentWidget(self.welcome)
@@ -526,6 +578,8 @@ class MainWindow(QMainWindow):
                 view.focus_search()
         elif self._views and self.tabs.currentWidget() is self.routes_view:
             self.routes_view.focus_filter()
+        elif self.try_view is not None and self.tabs.currentWidget() is self.try_view:
+            self.try_view.focus_filter()
         elif self._views:
             self.show_tab("profile")
             self.profile_view.focus_filter()
