@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QPixmap, QTextCursor
+from PySide6.QtGui import QFontMetrics, QImage, QPixmap, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -229,6 +229,9 @@ class ResponseViewer(QWidget):
             f"QLabel#StatusChip {{ background: {background}; color: white; font-weight: 600;"
             " border-radius: 9px; padding: 2px 10px; }"
         )
+        bold = self.chip.font()
+        bold.setBold(True)
+        self.chip.setMinimumWidth(QFontMetrics(bold).horizontalAdvance(text) + 28)
         self.chip.show()
 
     def clear(self) -> None:

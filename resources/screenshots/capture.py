@@ -85,6 +85,16 @@ def _shoot() -> int:
         start = time.monotonic()
         _pump_until(app, lambda: time.monotonic() - start > 1.5)  # two stats samples
         window.grab().save(str(OUT / "servers.png"))
+        _pump_until(app, lambda: window.inspection.snapshot.source == "server")
+        window.routes_view.select_path("GET", "/api/v1/items")
+        window.routes_view.try_selected()
+        shown = []
+        window.try_view.response.shown.connect(lambda: shown.append(True))
+        window.try_view.send()
+        _pump_until(app, lambda: bool(shown))
+        settle = time.monotonic()
+        _pump_until(app, lambda: time.monotonic() - settle > 0.5 and not window.runner.busy)
+        window.grab().save(str(OUT / "try.png"))
     finally:
         window.close()
     print(f"wrote {', '.join(p.name for p in sorted(OUT.glob('*.png')))} to {OUT}")

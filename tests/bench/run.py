@@ -15,6 +15,7 @@ import bench_openapi
 import bench_routes
 import bench_servers
 import bench_startup
+import bench_try
 
 BENCHES: tuple[tuple[str, Callable[[], Any]], ...] = (
     ("startup", bench_startup.run),
@@ -22,6 +23,7 @@ BENCHES: tuple[tuple[str, Callable[[], Any]], ...] = (
     ("logs", bench_logs.run),
     ("openapi", bench_openapi.run),
     ("routes", bench_routes.run),
+    ("try", bench_try.run),
 )
 
 
