@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.machinery
 import importlib.util
 import json
 import os
@@ -428,21 +429,26 @@ def task_ping(task: dict[str, Any], ctx: Context) -> dict[str, Any]:
     }
 
 
-INSPECT_MODULE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "probe_inspect.py")
+SIBLINGS = "_asgideck_probe"  # a package that exists only in sys.modules, mapped onto this folder
+
+
+def load_sibling(name: str) -> Any:
+    """``<this folder>/<name>.py`` as ``_asgideck_probe.<name>``: siblings import each other
+    relatively without asgideck installed, and no project module name is ever shadowed."""
+    if SIBLINGS not in sys.modules:
+        spec = importlib.machinery.ModuleSpec(SIBLINGS, None, is_package=True)
+        spec.submodule_search_locations = [os.path.dirname(os.path.abspath(__file__))]
+        sys.modules[SIBLINGS] = importlib.util.module_from_spec(spec)
+    return importlib.import_module(SIBLINGS + "." + name)
 
 
 def task_inspect(task: dict[str, Any], ctx: Context) -> dict[str, Any]:
     """The app's middleware stack, routes, mounts and OpenAPI (see probe_inspect.py).
 
-    The logic lives in a sibling file loaded by path, like secrets.py: this script
-    stays readable and both run under interpreters that do not have asgideck.
+    The logic lives in sibling files loaded by path, like secrets.py: this script
+    stays readable and they all run under interpreters that do not have asgideck.
     """
-    spec = importlib.util.spec_from_file_location("_asgideck_probe_inspect", INSPECT_MODULE)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {INSPECT_MODULE}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    result: dict[str, Any] = module.run(task, ctx, error_info, load_module)
+    result: dict[str, Any] = load_sibling("probe_inspect").run(task, ctx, error_info, load_module)
     return result
 
 

@@ -8,6 +8,7 @@ and the order proof serves the app with that venv's uvicorn.
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,26 @@ def test_both_versions_report_the_same_app(old_python: Path) -> None:
     assert builtin_new != builtin_old and "AsyncExitStackMiddleware" in builtin_new
 
 
-def test_probe_inspect_parses_as_python_38() -> None:
-    source = Path(probe_inspect.__file__).read_text(encoding="utf-8")
-    ast.parse(source, feature_version=(3, 8))
+# probe.py and the sibling files it loads by path (probe_inspect.py and its helpers)
+PROBE_FILES = sorted(Path(probe_inspect.__file__).parent.glob("probe*.py"))
+
+
+@pytest.mark.parametrize("path", PROBE_FILES, ids=lambda path: path.name)
+def test_probe_files_parse_as_python_38(path: Path) -> None:
+    ast.parse(path.read_text(encoding="utf-8"), feature_version=(3, 8))
+
+
+@pytest.mark.parametrize("path", PROBE_FILES, ids=lambda path: path.name)
+def test_probe_files_import_only_stdlib_and_each_other(path: Path) -> None:
+    siblings = {p.stem for p in PROBE_FILES}
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            roots = {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            assert node.level == 1 and node.module in siblings, ast.dump(node)
+            continue
+        elif isinstance(node, ast.ImportFrom):
+            roots = {(node.module or "").split(".")[0]}
+        else:
+            continue
+        assert roots <= set(sys.stdlib_module_names) | {"__future__"}, (path.name, roots)
