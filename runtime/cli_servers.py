@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import TextIO
 
 from runtime import registry
-from runtime.launch import ServerSpec
-from runtime.profiles import load_profile
-from runtime.project import ProjectError, open_project
+from runtime.project import open_project
+from runtime.servers import LaunchConfig, build_spec
 from runtime.supervisor import (
     LaunchFailed,
     PortInUse,
@@ -51,21 +50,16 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     project = open_project(args.path, python=args.python, app=args.app)
-    if project.app is None:
-        raise ProjectError(project.app_error or f"{project.root}: no app found")
-    profile = load_profile(project.root, args.profile)
-    spec = ServerSpec(
+    config = LaunchConfig(
+        name=f"{project.name}:{args.profile}",
+        profile=args.profile,
         kind=args.server,
-        app=project.app.import_string,
-        root=project.root,
-        python=project.interpreter.path,
-        env=profile.environ(),
         host=args.host,
         port=args.port,
         reload=args.reload,
         workers=args.workers,
-        factory=project.app.factory,
     )
+    spec = build_spec(project, config)
     finished = threading.Event()
     final: list[StateChanged] = []
 
@@ -74,7 +68,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             final.append(event)
             finished.set()
 
-    supervisor = Supervisor(spec, on_event=on_event, name=f"{project.name}:{profile.name}")
+    supervisor = Supervisor(spec, on_event=on_event, name=config.name)
     try:
         supervisor.start()
     except (PortInUse, LaunchFailed) as exc:
