@@ -18,7 +18,8 @@ starts with :data:`SENTINEL`, followed by JSON::
 
 Every task runs in its own ``try``: a failing import comes back as a structured
 error (type, message, file:line, traceback), never as a crashed probe. New task
-kinds are added to :data:`HANDLERS`.
+kinds are added to :data:`HANDLERS`; the bigger ones live in sibling files
+(``probe_settings.py``, ``probe_inspect.py``) loaded with :func:`load_sibling`.
 
 This file is self-contained on purpose (stdlib only, Python >= 3.8 syntax, no
 ``runtime`` imports): it runs under interpreters that do not have asgideck.
@@ -41,7 +42,6 @@ from typing import Any
 SENTINEL = "@@ASGIDECK-PROBE@@"
 PROTOCOL = 1
 MASK = "****"
-MAX_SETTINGS_ERRORS = 50  # pydantic-settings parse failures are reported one per retry
 
 # Used only when asgideck's own runtime/secrets.py cannot be loaded: over-masks on purpose.
 _FALLBACK_SECRET_WORDS = (
@@ -61,6 +61,8 @@ _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^/?#\s:@]*:)[^
 
 class Context:
     """What every task handler gets: the project root and the masking rules."""
+
+    masked = MASK  # what a hidden value shows as (sibling files cannot import this script)
 
     def __init__(self, root: str, request: dict[str, Any]) -> None:
         self.root = root
@@ -191,221 +193,36 @@ def load_module(name: str, root: str) -> tuple[dict[str, Any] | None, dict[str, 
     return vars(module), None
 
 
-def _resolve(namespace: dict[str, Any], qualname: str) -> Any:
-    head, *rest = qualname.split(".")
-    obj = namespace.get(head)
-    for part in rest:
-        obj = getattr(obj, part, None)
-    return obj
+SIBLINGS = "_asgideck_probe"  # a package that exists only in sys.modules, mapped onto this folder
 
 
-# ----------------------------------------------------------------------------- settings
+def load_sibling(name: str) -> Any:
+    """``<this folder>/<name>.py`` as ``_asgideck_probe.<name>``: siblings import each other
+    relatively without asgideck installed, and no project module name is ever shadowed."""
+    if SIBLINGS not in sys.modules:
+        spec = importlib.machinery.ModuleSpec(SIBLINGS, None, is_package=True)
+        spec.submodule_search_locations = [os.path.dirname(os.path.abspath(__file__))]
+        sys.modules[SIBLINGS] = importlib.util.module_from_spec(spec)
+    return importlib.import_module(SIBLINGS + "." + name)
 
 
-def _env_names(cls: Any) -> tuple[dict[str, str], dict[str, str], str]:
-    """({field: env var}, {loc name: field}, nested delimiter) for a settings class."""
-    env: dict[str, str] = {}
-    by_loc: dict[str, str] = {}
-    if hasattr(cls, "model_fields"):  # pydantic-settings 2
-        config = getattr(cls, "model_config", {}) or {}
-        prefix = config.get("env_prefix") or ""
-        sensitive = bool(config.get("case_sensitive", False))
-        delimiter = config.get("env_nested_delimiter") or ""
-        for name, info in cls.model_fields.items():
-            alias = info.validation_alias if info.validation_alias is not None else info.alias
-            choice = _first_alias(alias)
-            env_name = choice if choice is not None else prefix + name
-            env[name] = env_name if sensitive else env_name.upper()
-            by_loc[name] = name
-            if info.alias:
-                by_loc[str(info.alias)] = name
-            if choice is not None:
-                by_loc[choice] = name
-        return env, by_loc, delimiter
-    config = getattr(cls, "__config__", None)  # pydantic 1 BaseSettings
-    sensitive = bool(getattr(config, "case_sensitive", False))
-    for name, field in getattr(cls, "__fields__", {}).items():
-        names = sorted(field.field_info.extra.get("env_names") or {name})
-        env[name] = names[0] if sensitive else names[0].upper()
-        by_loc[name] = name
-        by_loc[str(getattr(field, "alias", name))] = name
-    return env, by_loc, str(getattr(config, "env_nested_delimiter", "") or "")
-
-
-def _first_alias(alias: Any) -> str | None:
-    if isinstance(alias, str):
-        return alias
-    for choice in getattr(alias, "choices", None) or ():
-        if isinstance(choice, str):
-            return choice
-    path = getattr(alias, "path", None)
-    if path and isinstance(path[0], str):
-        return str(path[0])
-    return None
-
-
-def _parse_failure_field(exc: BaseException) -> str | None:
-    """The field named by pydantic-settings' ``error parsing value for field "x"``."""
-    match = re.search(r'field "([^"]+)"', str(exc))
-    return match.group(1) if match else None
-
-
-def _environ_keys(env_var: str, delimiter: str) -> list[str]:
-    wanted = env_var.upper()
-    nested = wanted + delimiter.upper() if delimiter else None
-    return [
-        key
-        for key in os.environ
-        if key.upper() == wanted or (nested is not None and key.upper().startswith(nested))
-    ]
-
-
-class _SettingsCheck:
-    """Instantiate one settings class with exactly the process environment."""
-
-    def __init__(self, cls: Any, ctx: Context, task: dict[str, Any]) -> None:
-        self.cls, self.ctx = cls, ctx
-        self.env, self.by_loc, self.delimiter = _env_names(cls)
-        self.patterns = [re.compile(p, re.IGNORECASE) for p in task.get("placeholders") or ()]
-        self.errors: list[dict[str, Any]] = []
-
-    def run(self) -> dict[str, Any]:
-        saved = dict(os.environ)
-        removed: set[str] = set()
-        try:
-            for _ in range(MAX_SETTINGS_ERRORS):
-                try:
-                    instance = self.cls(_env_file=None)
-                except BaseException as exc:
-                    if type(exc).__name__ == "ValidationError" and hasattr(exc, "errors"):
-                        self._validation_errors(exc, removed)
-                        return self._result(None, None)
-                    field = _parse_failure_field(exc)
-                    field = self.by_loc.get(field or "", field)
-                    if field is None or field in removed or field not in self.env:
-                        return self._result(None, error_info(exc, "init", self.ctx.root))
-                    removed.add(field)
-                    self._parse_failure(exc, field)
-                    continue
-                return self._result(instance, None)
-            return self._result(None, None)
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
-
-    def _parse_failure(self, exc: BaseException, field: str) -> None:
-        env_var = self.env[field]
-        keys = _environ_keys(env_var, self.delimiter)
-        cause = f": {exc.__cause__}" if exc.__cause__ is not None else ""
-        entry: dict[str, Any] = {
-            "field": field,
-            "env_var": env_var,
-            "message": f"cannot parse the value (complex types need JSON){cause}",
-            "type": "parsing",
-        }
-        if keys:
-            entry["input"] = self._input(env_var, os.environ[keys[0]])
-        self.errors.append(entry)
-        for key in keys:
-            del os.environ[key]
-
-    def _validation_errors(self, exc: Any, removed: set[str]) -> None:
-        try:
-            errors = exc.errors(include_url=False)
-        except TypeError:  # pydantic 1
-            errors = exc.errors()
-        for error in errors:
-            loc = [str(part) for part in error.get("loc", ())]
-            field = self.by_loc.get(loc[0], loc[0]) if loc else ""
-            if field in removed:
-                continue  # already reported as unparsable; its value was taken away
-            env_var = self.env.get(field, "")
-            if env_var and len(loc) > 1 and self.delimiter:
-                env_var = self.delimiter.join([env_var, *(part.upper() for part in loc[1:])])
-            entry: dict[str, Any] = {
-                "field": ".".join([field, *loc[1:]]) if field else "",
-                "env_var": env_var,
-                "message": str(error.get("msg", "")),
-                "type": str(error.get("type", "")),
-            }
-            value = error.get("input")
-            if entry["type"] not in ("missing", "value_error.missing") and _is_scalar(value):
-                entry["input"] = self._input(env_var or field, value)
-            self.errors.append(entry)
-
-    def _input(self, key: str, value: Any) -> Any:
-        shown = self.ctx.mask(key, value)
-        return shown[:200] if isinstance(shown, str) else shown
-
-    def _result(self, instance: Any, error: dict[str, Any] | None) -> dict[str, Any]:
-        values, facts = self._values(instance) if instance is not None else (None, {})
-        return {
-            "ok": instance is not None and not self.errors and error is None,
-            "fields": self.env,
-            "errors": self.errors,
-            "error": error,
-            "values": values,
-            "secrets": facts,
-        }
-
-    def _values(self, instance: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Effective values (class defaults included), masked; facts about masked secrets."""
-        try:
-            dumped = instance.model_dump(mode="json")
-        except AttributeError:
-            dumped = instance.dict()
-        except Exception:
-            dumped = instance.model_dump()
-        dumped = json.loads(json.dumps(dumped, default=str))
-        values: dict[str, Any] = {}
-        facts: dict[str, Any] = {}
-        for field, value in dumped.items():
-            raw = getattr(instance, field, value)
-            secret_type = hasattr(raw, "get_secret_value")
-            if secret_type:
-                raw = raw.get_secret_value()
-            env_var = self.env.get(field, field)
-            secret = secret_type or self.ctx.is_secret_key(field) or self.ctx.is_secret_key(env_var)
-            if not secret:
-                values[field] = self.ctx.mask(field, value)
-                continue
-            if isinstance(raw, bytes):
-                raw = raw.decode("utf-8", "replace")
-            if isinstance(raw, str):
-                values[field] = MASK if raw else ""
-                facts[field] = {
-                    "length": len(raw),
-                    "placeholder": any(p.search(raw) for p in self.patterns),
-                }
-            elif raw is None or isinstance(raw, (bool, int, float)):
-                values[field] = raw  # a flag or a number under a secret-looking name
-            else:
-                values[field] = MASK
-        return values, facts
-
-
-def _is_scalar(value: Any) -> bool:
-    return value is None or isinstance(value, (str, bool, int, float))
+# ------------------------------------------------------------------------------- tasks
 
 
 def task_settings(task: dict[str, Any], ctx: Context) -> dict[str, Any]:
-    """Check each named settings class against the process environment, all errors at once."""
-    results = []
-    for spec in task.get("classes") or ():
-        module, qualname = str(spec.get("module", "")), str(spec.get("qualname", ""))
-        entry: dict[str, Any] = {"module": module, "qualname": qualname}
-        namespace, import_error = load_module(module, ctx.root)
-        cls = _resolve(namespace, qualname) if namespace is not None else None
-        entry["import_error"] = import_error
-        if not isinstance(cls, type):
-            missing = import_error or error_info(
-                AttributeError(f"module {module!r} has no class {qualname!r}"), "lookup"
-            )
-            entry.update(ok=False, fields={}, errors=[], error=missing, values=None, secrets={})
-        else:
-            entry.update(_SettingsCheck(cls, ctx, task).run())
-        results.append(entry)
-    return {"classes": results}
+    """Check each named settings class against the process environment (see probe_settings.py)."""
+    result: dict[str, Any] = load_sibling("probe_settings").run(task, ctx, error_info, load_module)
+    return result
+
+
+def task_inspect(task: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    """The app's middleware stack, routes, mounts and OpenAPI (see probe_inspect.py).
+
+    The logic lives in sibling files loaded by path, like secrets.py: this script
+    stays readable and they all run under interpreters that do not have asgideck.
+    """
+    result: dict[str, Any] = load_sibling("probe_inspect").run(task, ctx, error_info, load_module)
+    return result
 
 
 def task_ping(task: dict[str, Any], ctx: Context) -> dict[str, Any]:
@@ -427,29 +244,6 @@ def task_ping(task: dict[str, Any], ctx: Context) -> dict[str, Any]:
         "versions": versions,
         "masking": ctx.masking,
     }
-
-
-SIBLINGS = "_asgideck_probe"  # a package that exists only in sys.modules, mapped onto this folder
-
-
-def load_sibling(name: str) -> Any:
-    """``<this folder>/<name>.py`` as ``_asgideck_probe.<name>``: siblings import each other
-    relatively without asgideck installed, and no project module name is ever shadowed."""
-    if SIBLINGS not in sys.modules:
-        spec = importlib.machinery.ModuleSpec(SIBLINGS, None, is_package=True)
-        spec.submodule_search_locations = [os.path.dirname(os.path.abspath(__file__))]
-        sys.modules[SIBLINGS] = importlib.util.module_from_spec(spec)
-    return importlib.import_module(SIBLINGS + "." + name)
-
-
-def task_inspect(task: dict[str, Any], ctx: Context) -> dict[str, Any]:
-    """The app's middleware stack, routes, mounts and OpenAPI (see probe_inspect.py).
-
-    The logic lives in sibling files loaded by path, like secrets.py: this script
-    stays readable and they all run under interpreters that do not have asgideck.
-    """
-    result: dict[str, Any] = load_sibling("probe_inspect").run(task, ctx, error_info, load_module)
-    return result
 
 
 HANDLERS: dict[str, Callable[[dict[str, Any], Context], dict[str, Any]]] = {

@@ -11,15 +11,11 @@ the window may change the target from any thread.
 
 from __future__ import annotations
 
-import shutil
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QSplitter,
@@ -32,12 +28,19 @@ from PySide6.QtWidgets import (
 from gui import theme
 from gui.bridge import Bridge
 from gui.tasks import TaskRunner
-from gui.views.try_auth import AuthorizeDialog, LoginRequest, describe_auth
+from gui.views.try_actions import HTTP_PAGE, LOAD_PAGE, WS_PAGE, build_actions
+from gui.views.try_auth import AuthorizeDialog, describe_auth
+from gui.views.try_authflow import open_authorize
 from gui.views.try_body import body_view
+from gui.views.try_clipboard import copy_request
+from gui.views.try_clipboard import paste_curl as paste_curl_into
 from gui.views.try_composer import Composer
+from gui.views.try_flight import Fetched, Flight
+from gui.views.try_flight import decode_image as _decode_image
 from gui.views.try_history import HistoryPanel
 from gui.views.try_load import LoadPanel
 from gui.views.try_response import ResponseViewer
+from gui.views.try_save import ask_and_save, save_to
 from gui.views.try_ws import WsPanel
 from gui.widgets import Banner, muted
 from runtime.client import (
@@ -48,50 +51,15 @@ from runtime.client import (
     ResponseRecord,
     prepare,
 )
-from runtime.curl import CurlError, from_curl, to_curl, to_httpx
+from runtime.curl import to_curl, to_httpx
 from runtime.history import HistoryEntry
 from runtime.openapi import Document, Operation
 from runtime.workbench import Target, Workbench
-from runtime.workbench_draft import (
-    Draft,
-    auth_hint,
-    draft_from_operation,
-    draft_from_spec,
-    security_schemes,
-)
+from runtime.workbench_draft import Draft, auth_hint, draft_from_operation
 
-HTTP_PAGE, WS_PAGE, LOAD_PAGE = range(3)
+__all__ = ["HTTP_PAGE", "LOAD_PAGE", "WS_PAGE", "TryView"]
+
 PROGRESS_MS = 100
-IMAGE_MAX_SIDE = 1600
-
-
-class _Flight:
-    """One request in flight: what was sent, when, and how much has arrived (worker-written)."""
-
-    def __init__(self, spec: RequestSpec) -> None:
-        self.spec = spec
-        self.started = time.perf_counter()
-        self.received = -1
-
-    def progress(self, size: int) -> None:  # called on the sender's worker thread
-        self.received = size
-
-
-def _decode_image(record: ResponseRecord) -> QImage | None:
-    """A preview of an image body (on a worker thread: QImage is thread-safe)."""
-    if not record.is_image or record.truncated or not record.body:
-        return None
-    image = QImage.fromData(record.body)
-    if image.isNull():
-        return None
-    if max(image.width(), image.height()) > IMAGE_MAX_SIDE:
-        image = image.scaled(
-            IMAGE_MAX_SIDE,
-            IMAGE_MAX_SIDE,
-            Qt.AspectRatioMode.KeepAspectRatio,
-            Qt.TransformationMode.SmoothTransformation,
-        )
-    return image
 
 
 class TryView(QWidget):
@@ -103,7 +71,7 @@ class TryView(QWidget):
         self.runner = runner
         self.bridge = Bridge(self)
         self.auth_dialog: AuthorizeDialog | None = None
-        self._flight: _Flight | None = None
+        self._flight: Flight | None = None
         self._history_generation = 0
         self._detached = False
 
@@ -137,8 +105,7 @@ class TryView(QWidget):
         self.modes.addTab(self.load_panel, theme.icon("gauge"), "Load test")
         self.modes.currentChanged.connect(self._on_mode)
 
-        self.actions_: dict[str, QAction] = {}
-        self._build_actions()
+        self.actions_: dict[str, QAction] = build_actions(self)
         top = QHBoxLayout()
         top.addWidget(self.target_label)
         top.addWidget(self.auth_label, 1)
@@ -175,44 +142,7 @@ class TryView(QWidget):
         self._on_target_changed(workbench.target)
         self.refresh_history()
 
-    # ------------------------------------------------------------------ actions
-    def _build_actions(self) -> None:
-        """Every action has a shortcut; the page-specific ones only work on their page."""
-        page, composer = self.http_page, self.composer
-        specs: list[tuple[str, str, tuple[str, ...], Callable[[], object], QWidget, str | None]]
-        specs = [
-            ("send", "Send request", ("Ctrl+Return", "Ctrl+Enter"), self.send, page, "send"),
-            ("cancel", "Cancel request", ("Esc",), self.cancel, page, "stop"),
-            ("focus_url", "Edit URL", ("Ctrl+L",), composer.focus_url, page, None),
-            ("focus_method", "Choose method", ("Ctrl+M",), composer.method.setFocus, page, None),
-            ("body_kind", "Choose body kind", ("Ctrl+Shift+B",), self._focus_body_kind, page, None),
-            ("toggle_pretty", "Pretty / raw body", ("Ctrl+Shift+P",),
-             self.response.pretty_button.toggle, page, None),
-            ("save_body", "Save response body…", ("Ctrl+S",), self.save_body, page, None),
-            ("search_history", "Search history", ("Ctrl+Shift+F",), self.history.focus_search,
-             page, "search"),
-            ("authorize", "Authorize…", ("Ctrl+Shift+A",), self.authorize, self, "shield"),
-            ("copy_curl", "Copy as curl", ("Ctrl+Shift+C",), self.copy_curl, self, "copy"),
-            ("copy_httpx", "Copy as httpx", ("Ctrl+Alt+C",), self.copy_httpx, self, "copy"),
-            ("paste_curl", "Paste curl", ("Ctrl+Alt+V",), self.paste_curl, self, "terminal"),
-            ("mode_http", "HTTP requests", ("Alt+1",), lambda: self.show_mode(HTTP_PAGE), self,
-             None),
-            ("mode_ws", "WebSocket", ("Alt+2",), lambda: self.show_mode(WS_PAGE), self, None),
-            ("mode_load", "Load test", ("Alt+3",), lambda: self.show_mode(LOAD_PAGE), self, None),
-        ]  # fmt: skip
-        for name, text, keys, slot, owner, icon in specs:
-            action = QAction(text, self)
-            if icon:
-                action.setIcon(theme.icon(icon))
-            action.setShortcuts([QKeySequence(k) for k in keys])
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            action.setToolTip(f"{text} ({keys[0]})")
-            # triggered(bool) would hand ``checked`` to a slot with an optional argument.
-            action.triggered.connect(lambda _checked=False, slot=slot: slot())
-            owner.addAction(action)
-            self.actions_[name] = action
-        self.actions_["cancel"].setEnabled(False)
-
+    # ------------------------------------------------------------------ modes
     def menu_actions(self) -> list[QAction]:
         """The view's actions, with their shortcuts, for the window's Request menu."""
         return list(self.actions_.values())
@@ -223,10 +153,6 @@ class TryView(QWidget):
     def _on_mode(self, page: int) -> None:
         if page == LOAD_PAGE:
             self.load_panel.refresh_request()
-
-    def _focus_body_kind(self) -> None:
-        self.composer.tabs.setCurrentIndex(3)
-        self.composer.body_kind.setFocus()
 
     # ------------------------------------------------------------------ opening
     def open_operation(self, op: Operation) -> None:
@@ -278,7 +204,7 @@ class TryView(QWidget):
             self.banner.show_message(str(exc), "warning")
             return False
         self.banner.clear_message()
-        flight = _Flight(spec)
+        flight = Flight(spec)
         self._flight = flight
         self.composer.set_sending(True)
         self.actions_["cancel"].setEnabled(True)
@@ -286,7 +212,7 @@ class TryView(QWidget):
         self._progress.start()
         workbench = self.workbench
 
-        def op() -> tuple[ResponseRecord, object, QImage | None]:
+        def op() -> Fetched:
             record = workbench.send(spec, flight.progress)
             return record, body_view(record), _decode_image(record)
 
@@ -300,7 +226,7 @@ class TryView(QWidget):
         if self._flight is not None:
             self.workbench.cancel()
 
-    def _land(self, flight: _Flight) -> bool:
+    def _land(self, flight: Flight) -> bool:
         """True when ``flight`` is still the one on screen (and the view is alive)."""
         if self._detached or flight is not self._flight:
             return False
@@ -310,18 +236,18 @@ class TryView(QWidget):
         self.actions_["cancel"].setEnabled(False)
         return True
 
-    def _sent(self, flight: _Flight, result: tuple[ResponseRecord, object, QImage | None]) -> None:
+    def _sent(self, flight: Flight, result: Fetched) -> None:
         if not self._land(flight):
             return
         record, view, image = result
         self.response.show_response(record, view, image)  # type: ignore[arg-type]
         self._record(flight.spec, record, None)
 
-    def _failed(self, flight: _Flight, exc: Exception) -> None:
+    def _failed(self, flight: Flight, exc: Exception) -> None:
         if not self._land(flight):
             return
         if isinstance(exc, RequestCancelled):
-            elapsed = time.perf_counter() - flight.started
+            elapsed = flight.elapsed()
             self.response.show_error(f"Cancelled after {elapsed:.1f} s.", cancelled=True)
             return
         message = str(exc) if isinstance(exc, RequestFailed) else f"Unexpected error: {exc!r}"
@@ -331,7 +257,7 @@ class TryView(QWidget):
     def _show_progress(self) -> None:
         flight = self._flight
         if flight is not None:
-            self.response.show_progress(flight.received, time.perf_counter() - flight.started)
+            self.response.show_progress(flight.received, flight.elapsed())
 
     # ------------------------------------------------------------------ history
     def _record(self, spec: RequestSpec, record: ResponseRecord | None, error: str | None) -> None:
@@ -391,104 +317,22 @@ class TryView(QWidget):
             lambda exc: self._history_failed(f"Could not delete the entry: {exc}"),
         )
 
-    # ------------------------------------------------------------------ curl
+    # ------------------------------------------------------------------ clipboard
     def copy_curl(self) -> str | None:
         """Copy the composer's request as one shell-quoted curl command (credentials included)."""
-        return self._copy("curl command", to_curl)
+        return copy_request(self, "curl command", to_curl)
 
     def copy_httpx(self) -> str | None:
-        return self._copy("httpx snippet", to_httpx)
-
-    def _copy(self, what: str, render: object) -> str | None:
-        try:
-            text = render(self.build_spec())  # type: ignore[operator]
-        except (RequestFailed, CurlError) as exc:
-            self.banner.show_message(f"Cannot copy as {what}: {exc}", "warning")
-            return None
-        QGuiApplication.clipboard().setText(text)
-        secret = (
-            " It includes this server's credentials."
-            if self.composer.use_auth.isChecked() and self.workbench.auth
-            else ""
-        )
-        self.status.setText(f"Copied the {what} to the clipboard.{secret}")
-        return str(text)
+        return copy_request(self, "httpx snippet", to_httpx)
 
     def paste_curl(self, text: str | None = None) -> bool:
         """Fill the composer from a curl command (the clipboard's, unless given)."""
-        command = text if text is not None else QGuiApplication.clipboard().text()
-        try:
-            spec = from_curl(command)
-        except CurlError as exc:
-            shown = command.strip().splitlines()[0][:60] if command.strip() else "nothing"
-            self.banner.show_message(f"Not a curl command I can read ({shown!r}): {exc}", "warning")
-            return False
-        target = self.workbench.target
-        draft, notes = draft_from_spec(
-            spec,
-            base_url=target.base_url if target else "",
-            root_path=target.root_path if target else "",
-        )
-        self.set_draft(draft)
-        self.show_mode(HTTP_PAGE)
-        message = "Filled the composer from the curl command."
-        self.status.setText(message + (" " + " ".join(notes) if notes else ""))
-        self.banner.clear_message()
-        return True
+        return paste_curl_into(self, text)
 
     # ------------------------------------------------------------------ auth
     def authorize(self) -> AuthorizeDialog | None:
         """Open the Authorize dialog for the current server (Ctrl+Shift+A)."""
-        target = self.workbench.target
-        if target is None:
-            self.banner.show_message(
-                "Start a server first: credentials belong to a server.", "warning"
-            )
-            return None
-        if self.auth_dialog is not None:
-            self.auth_dialog.raise_()
-            return self.auth_dialog
-        dialog = AuthorizeDialog(
-            security_schemes(self.workbench.document), self.workbench.auth, target.name, self
-        )
-        wanted = self.composer.draft().security
-        if wanted:
-            dialog.select_scheme(wanted[0])
-        dialog.login_requested.connect(lambda request: self._login(dialog, target, request))
-        dialog.auth_ready.connect(lambda auth: self._authorized(dialog, target, auth))
-        dialog.logout_requested.connect(lambda: self._logout(dialog, target))
-        dialog.finished.connect(lambda _code: self._dialog_closed(dialog))
-        self.auth_dialog = dialog
-        dialog.open()
-        return dialog
-
-    def _dialog_closed(self, dialog: AuthorizeDialog) -> None:
-        if self.auth_dialog is dialog:
-            self.auth_dialog = None
-        dialog.deleteLater()
-
-    def _login(self, dialog: AuthorizeDialog, target: Target, request: LoginRequest) -> None:
-        dialog.set_busy(True)
-        workbench = self.workbench
-        self.runner.run(
-            lambda: workbench.login(
-                request.token_url, request.username, request.password, request.scopes
-            ),
-            lambda auth: self._authorized(dialog, target, auth),
-            lambda exc: None if self._detached else dialog.show_error(str(exc)),
-        )
-
-    def _authorized(self, dialog: AuthorizeDialog, target: Target, auth: Auth) -> None:
-        if self._detached:
-            return
-        self.workbench.set_auth(auth, target.name)
-        self.status.setText(f"{describe_auth(auth)} (server {target.name})")
-        dialog.accept()
-
-    def _logout(self, dialog: AuthorizeDialog, target: Target) -> None:
-        self.workbench.set_auth(None, target.name)
-        self.status.setText(f"Logged out of {target.name}.")
-        dialog.accept()
+        return open_authorize(self)
 
     def _update_auth_text(self) -> None:
         auth = self.workbench.auth
@@ -521,32 +365,11 @@ class TryView(QWidget):
 
     # ------------------------------------------------------------------ files
     def save_body(self) -> None:
-        record = self.response.record
-        if record is None:
-            return
-        name = Path(record.url.split("?", 1)[0]).name or "response"
-        path, _ = QFileDialog.getSaveFileName(self, "Save response body", name)
-        if path:
-            self.save_body_to(Path(path))
+        ask_and_save(self)
 
     def save_body_to(self, target: Path) -> None:
         """Write the whole body (from its temp file when it was too large to keep)."""
-        record = self.response.record
-        if record is None:
-            return
-
-        def op() -> int:
-            if record.body_file is not None and record.body_file.exists():
-                shutil.copyfile(record.body_file, target)
-            else:
-                target.write_bytes(record.body)
-            return target.stat().st_size
-
-        self.runner.run(
-            op,
-            lambda size: self.status.setText(f"Saved {size:,} bytes to {target}"),
-            lambda exc: self.banner.show_message(f"Could not save the body: {exc}", "error"),
-        )
+        save_to(self, target)
 
     def focus_filter(self) -> None:
         """Ctrl+F from the window: the history search, or the WebSocket log's filter."""
@@ -556,6 +379,11 @@ class TryView(QWidget):
             self.history.focus_search()
 
     # ------------------------------------------------------------------ lifetime
+    @property
+    def detached(self) -> bool:
+        """True once :meth:`detach` ran: results that arrive later are dropped."""
+        return self._detached
+
     def detach(self) -> None:
         """Stop timers, cancel what is in flight, close the WebSocket and the sender."""
         if self._detached:
