@@ -38,6 +38,7 @@ from runtime.logs_parse import (
 )
 
 __all__ = [
+    "COALESCE_S",
     "PLAIN",
     "STREAMS",
     "AccessFields",
@@ -144,6 +145,10 @@ class LineSplitter:
         return _decode(data) if data else None
 
 
+COALESCE_S = 0.01  # how long a reader may let a trickle of output gather
+COALESCE_BELOW = 4096  # a read smaller than this is a trickle
+
+
 def pump(
     fd: int,
     stream: Stream,
@@ -151,16 +156,22 @@ def pump(
     on_chunk: Callable[[str], None] | None = None,
     chunk_size: int = 65536,
     transform: Callable[[str], str] | None = None,
+    coalesce_s: float = 0.0,
 ) -> None:
     """Drain ``fd`` until EOF into ``buffer``: the reader thread's loop.
 
     One ``os.read`` per chunk, one buffer append per chunk; ``transform`` may
     rewrite a chunk first (secret masking); ``on_chunk`` then sees each decoded
-    chunk of complete lines (markers, counters, the run's file).
+    chunk of complete lines (markers, counters, the run's file). With
+    ``coalesce_s``, a small read is followed by that pause, so a server logging one
+    access line per request is drained in batches rather than with a wake-up (and a
+    GIL round) per line; the pipe holds what arrives meanwhile, and the GUI only
+    looks every 40 ms.
     """
     splitter = LineSplitter()
     read = os.read
     append = buffer.append_text
+    pause = time.sleep
     while True:
         try:
             data = read(fd, chunk_size)
@@ -168,6 +179,8 @@ def pump(
             break
         if not data:
             break
+        if coalesce_s and len(data) < COALESCE_BELOW:
+            pause(coalesce_s)
         text = splitter.feed(data)
         if text is not None:
             if transform is not None:

@@ -32,7 +32,7 @@ from typing import NoReturn
 
 from runtime import launch, registry
 from runtime.launch import ServerSpec
-from runtime.logs import RunLog, Stream, count_status_classes, pump
+from runtime.logs import COALESCE_S, RunLog, Stream, count_status_classes, pump
 from runtime.logs import error_excerpt as _excerpt
 from runtime.ports import is_port_free, next_free_port, port_holder
 from runtime.restart_policy import RestartPolicy
@@ -260,6 +260,9 @@ class Supervisor(SupervisorMonitor):
             self.buffer,
             lambda text: self._inspect(run, text),
             transform=secret_masker(run.spec.env),
+            # stdout carries the access log (one line per request): drain it in batches;
+            # stderr (startup, errors, tracebacks) is read the moment it is written.
+            coalesce_s=COALESCE_S if stream == "stdout" else 0.0,
         )
 
     def _inspect(self, run: Run, text: str) -> None:
