@@ -1,8 +1,12 @@
-"""The main window: project header, tabs, status bar, menus and shortcuts."""
+"""The main window: project header, profile choice, menus, status bar, remembered layout.
+
+What it shows of a project lives in ``ProjectPage``, rebuilt whenever a project opens.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
@@ -15,42 +19,44 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QSplitter,
     QStackedWidget,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from gui import theme
 from gui.bridge import Bridge
+from gui.project_page import TABS, ProjectPage
 from gui.tasks import TaskRunner
-from gui.views.diff_view import DiffView
-from gui.views.logs_view import LogsView
-from gui.views.middleware_view import MiddlewareView
-from gui.views.overview import OverviewView
-from gui.views.profile_view import ProfileView
-from gui.views.routes_view import RoutesView
-from gui.views.servers_panel import ServersPanel
-from gui.views.try_view import TryView
 from gui.widgets import Banner, muted
 from gui.widgets_stats import StatusStrip
 from runtime import userstate
-from runtime.inspection import Inspection, Snapshot, compute
-from runtime.openapi import Operation
 from runtime.project import ProjectError
-from runtime.routes_index import RouteEntry
-from runtime.servers import ServerManager
-from runtime.session import ProjectSession, Validation
-from runtime.supervisor import StateChanged, StatsUpdated
-from runtime.workbench import Workbench
+from runtime.session import ProjectSession
 
-TABS = ("overview", "profile", "compare", "logs", "routes", "middleware", "try")
+__all__ = ["TABS", "MainWindow"]
+
+
+def _from_page(name: str) -> Any:
+    """A read-only window attribute that is the open project page's (None without one)."""
+    return property(lambda self: getattr(self.page, name) if self.page is not None else None)
 
 
 class MainWindow(QMainWindow):
     #: The current project has been read and validated once (for --screenshot and tests).
     loaded = Signal()
+
+    tabs = _from_page("tabs")
+    overview = _from_page("overview")
+    profile_view = _from_page("profile_view")
+    diff_view = _from_page("diff_view")
+    routes_view = _from_page("routes_view")
+    middleware_view = _from_page("middleware_view")
+    try_view = _from_page("try_view")
+    workbench = _from_page("workbench")
+    inspection = _from_page("inspection")
+    manager = _from_page("manager")
+    servers_panel = _from_page("servers_panel")
 
     def __init__(self, session: ProjectSession | None = None, *, python: str | None = None) -> None:
         super().__init__()
@@ -61,36 +67,15 @@ class MainWindow(QMainWindow):
         self.runner = TaskRunner(self)
         self.runner.busy_changed.connect(self._on_busy)
         self.bridge = Bridge(self)
-        self._generation = 0
-        self._views: list[OverviewView | ProfileView | DiffView | RoutesView | MiddlewareView] = []
-        self._inspect_generation = 0
-        self.inspection: Inspection | None = None
-        self.workbench: Workbench | None = None
-        self.try_view: TryView | None = None
-        self.manager: ServerManager | None = None
-        self.servers_panel: ServersPanel | None = None
-        self.logs: dict[str, LogsView] = {}
+        self.page: ProjectPage | None = None
         self.settings = QSettings(
             str(userstate.config_dir() / "window.ini"), QSettings.Format.IniFormat
         )
 
         self._build_header()
-        self.tabs = QTabWidget()
-        self.tabs.setDocumentMode(True)
         self.welcome = self._build_welcome()
-        self.logs_stack = QStackedWidget()
-        self.logs_empty = muted("Select a server to see its log.")
-        self.logs_stack.addWidget(self.logs_empty)
-        self.panel_holder = QStackedWidget()
-        self.panel_holder.setMinimumWidth(210)
-        self.splitter = QSplitter()
-        self.splitter.addWidget(self.panel_holder)
-        self.splitter.addWidget(self.tabs)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([240, 860])
         self.pages = QStackedWidget()
         self.pages.addWidget(self.welcome)
-        self.pages.addWidget(self.splitter)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -248,7 +233,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Cannot open project", message)
 
     def set_session(self, session: ProjectSession) -> None:
-        self._detach_views()
+        self._close_page()
         self.session = session
         userstate.remember_project(session.root)
         project = session.project
@@ -266,41 +251,19 @@ class MainWindow(QMainWindow):
         self.python_chip.setText(project.interpreter.path.name)
         self.python_chip.setToolTip(f"{project.interpreter.path}\n{project.interpreter.reason}")
 
-        self.overview = OverviewView(session)
-        self.overview.recheck_requested.connect(self.validate)
-        self.profile_view = ProfileView(session)
-        self.profile_view.set_revealed(self.reveal_action.isChecked())
-        self.profile_view.reveal_button.toggled.connect(self.reveal_action.setChecked)
-        self.diff_view = DiffView(session)
-        self.inspection = Inspection(session.project)
-        self.routes_view = RoutesView(self.inspection)
-        self.middleware_view = MiddlewareView(self.inspection)
-        self.workbench = Workbench(session.project.name)
-        self.try_view = TryView(self.workbench, self.runner)
-        self.routes_view.try_requested.connect(self.try_route)
-        self.inspection.changed.connect(self._on_inspected)
+        current = str(self.settings.value("tab", "overview"))
+        self.page = ProjectPage(
+            session, self.runner, self.bridge, self.strip, revealed=self.reveal_action.isChecked()
+        )
+        self.page.validated.connect(self.loaded)
+        self.page.message.connect(self.statusBar().showMessage)
+        self.page.profile_view.reveal_button.toggled.connect(self.reveal_action.setChecked)
         self.request_menu.clear()
-        for action in self.try_view.menu_actions():
+        for action in self.page.try_view.menu_actions():
             self.request_menu.addAction(action)
-        self._views = [
-            self.overview,
-            self.profile_view,
-            self.diff_view,
-            self.routes_view,
-            self.middleware_view,
-        ]
-        current = self.settings.value("tab", "overview")
-        self.tabs.clear()
-        self.tabs.addTab(self.overview, theme.icon("info"), "Overview")
-        self.tabs.addTab(self.profile_view, theme.icon("edit"), "Profile")
-        self.tabs.addTab(self.diff_view, theme.icon("compare"), "Compare")
-        self.tabs.addTab(self.logs_stack, theme.icon("terminal"), "Logs")
-        self.tabs.addTab(self.routes_view, theme.icon("search"), "Routes")
-        self.tabs.addTab(self.middleware_view, theme.icon("shield"), "Middleware")
-        self.tabs.addTab(self.try_view, theme.icon("send"), "Try")
-        self._build_servers(session)
-        self.show_tab(str(current))
-        self.pages.setCurrentWidget(self.splitter)
+        self.pages.addWidget(self.page)
+        self.pages.setCurrentWidget(self.page)
+        self.page.show_tab(current)
 
         self.profile_combo.blockSignals(True)
         self.profile_combo.clear()
@@ -310,173 +273,46 @@ class MainWindow(QMainWindow):
         self.profile_combo.blockSignals(False)
         self.profile_combo.setEnabled(self.profile_combo.count() > 0)
         session.profile_changed.connect(self._on_session_profile_changed)
-        self.validate()
-        self.refresh_inspection()
+        self.page.start()
 
-    def _build_servers(self, session: ProjectSession) -> None:
-        self.manager = ServerManager(session.project, session.profile_names)
-        self.manager.events.connect(self.bridge.wrap(self._on_server_event_pair))
-        self.servers_panel = ServersPanel(self.manager, self.runner)
-        self.servers_panel.selection_changed.connect(self._on_server_selected)
-        self.servers_panel.notice.connect(lambda text: self.statusBar().showMessage(text, 10000))
-        self.panel_holder.addWidget(self.servers_panel)
-        self.panel_holder.setCurrentWidget(self.servers_panel)
-        self._on_server_selected(self.servers_panel.selected_name())
-
-    def logs_for(self, name: str) -> LogsView | None:
-        """The log view of server ``name``, built the first time it is needed."""
-        if self.manager is None or not name:
-            return None
-        view = self.logs.get(name)
-        if view is None:
-            view = LogsView(self.manager.server(name))
-            self.logs[name] = view
-            self.logs_stack.addWidget(view)
-        return view
-
-    def _on_server_selected(self, name: str) -> None:
-        self._update_target()
-        view = self.logs_for(name)
-        self.logs_stack.setCurrentWidget(view if view is not None else self.logs_empty)
-        if self.manager is None or not name:
-            self.strip.show_server(None, "stopped", None)
-            return
-        status = self.servers_panel.status.get(name) if self.servers_panel else None
-        self.strip.show_server(
-            name, status.state if status else "stopped", status.url if status else None
-        )
-
-    def _on_server_event_pair(self, pair: tuple[str, object]) -> None:
-        name, event = pair
-        if self.servers_panel is None or self.manager is None:
-            return
-        if name not in (s.name for s in self.manager.servers):
-            return
-        self.servers_panel.on_event(name, event)
-        selected = self.servers_panel.selected_name()
-        if isinstance(event, StateChanged):
-            view = self.logs_for(name)
-            if view is not None:
-                view.show_status(event.status)
-            if name == selected:
-                self.strip.set_state(name, event.status.state, event.status.url)
-            if event.status.state == "running" and event.previous != "running":
-                self.refresh_inspection()  # a (re)started server: never show stale routes
-            self._update_target()
-        elif isinstance(event, StatsUpdated) and name == selected:
-            st = event.stats
-            self.strip.set_stats(st.uptime, st.cpu_percent, st.rss, st.processes, st.requests_per_s)
+    # Delegated to the open project's page (no-ops without a project).
+    def logs_for(self, name: str) -> Any:
+        return self.page.logs_for(name) if self.page is not None else None
 
     def running_server(self) -> tuple[str, str] | None:
-        """(name, URL) of the server to read OpenAPI from: the selected one if it runs."""
-        if self.manager is None or self.servers_panel is None:
-            return None
-        selected = self.servers_panel.selected_name()
-        names = [selected] + [s.name for s in self.manager.servers if s.name != selected]
-        for name in names:
-            status = self.servers_panel.status.get(name)
-            if status is not None and status.state == "running" and status.url:
-                return name, status.url
-        return None
-
-    def _update_target(self) -> None:
-        """Requests from the Try tab go to the selected server when it runs (else any)."""
-        if self.workbench is None or self.manager is None:
-            return
-        running = self.running_server()
-        if running is None:
-            self.workbench.set_target(None, None)
-            return
-        name, url = running
-        self.workbench.set_target(name, url, self.manager.server(name).config.root_path)
-
-    def _on_inspected(self, snapshot: Snapshot) -> None:
-        if self.workbench is not None:
-            self.workbench.set_document(snapshot.document)
-
-    def try_route(self, entry: RouteEntry) -> None:
-        """Open a route from the Routes tab in the Try tab."""
-        if self.try_view is None:
-            return
-        if entry.kind == "websocket":
-            self.try_view.open_websocket(entry.path)
-        else:
-            op = entry.operation or Operation(
-                entry.method, entry.path, None, entry.tags, entry.summary, "", entry.deprecated,
-                (), None, {}, (),
-            )  # fmt: skip
-            self.try_view.open_operation(op)
-        self.show_tab("try")
-
-    def refresh_inspection(self) -> None:
-        """Probe the app (and read a running server's OpenAPI) off the GUI thread."""
-        session, inspection = self.session, self.inspection
-        if session is None or inspection is None or session.project.app is None:
-            return
-        self._inspect_generation += 1
-        generation = self._inspect_generation
-        profile = session.profile
-        running = self.running_server()
-        server, url = running if running else (None, None)
-
-        def done(snapshot: Snapshot) -> None:
-            if generation == self._inspect_generation and inspection is self.inspection:
-                inspection.apply(snapshot)
-
-        def failed(exc: Exception) -> None:
-            if generation == self._inspect_generation:
-                self.statusBar().showMessage(f"Could not inspect the app: {exc}", 10000)
-
-        self.runner.run(lambda: compute(session.project, profile, url, server), done, failed)
+        return self.page.running_server() if self.page is not None else None
 
     def start_server(self, name: str) -> None:
-        """Start server ``name`` of the open project (``asgideck --start NAME``)."""
-        if self.servers_panel is None or self.manager is None:
-            return
-        if name not in (s.name for s in self.manager.servers):
-            known = ", ".join(s.name for s in self.manager.servers) or "none"
-            self.statusBar().showMessage(f"No server named {name!r} (servers: {known})", 10000)
-            return
-        self.servers_panel.select(name)
-        self.servers_panel.start_selected()
+        if self.page is not None:
+            self.page.start_server(name)
+
+    def validate(self) -> None:
+        if self.page is not None:
+            self.page.validate()
+
+    def refresh_inspection(self) -> None:
+        if self.page is not None:
+            self.page.refresh_inspection()
+
+    def show_tab(self, name: str) -> None:
+        if self.page is not None:
+            self.page.show_tab(name)
 
     def _panel_call(self, method: str) -> None:
-        if self.servers_panel is not None:
-            getattr(self.servers_panel, method)()
+        if self.page is not None:
+            getattr(self.page.servers_panel, method)()
 
-    def stop_servers(self) -> None:
-        """Stop every server this window started (closing, or switching project)."""
-        if self.manager is None:
+    def _close_page(self) -> None:
+        """Stop the open project's servers and let its views go."""
+        if self.page is None:
             return
-        if any(s.running for s in self.manager.servers):
-            self.statusBar().showMessage("Stopping servers…")
-            self.statusBar().repaint()
-        self.manager.close()
-
-    def _detach_views(self) -> None:
         if self.session is not None:
             self.session.profile_changed.disconnect(self._on_session_profile_changed)
-        for view in self._views:
-            view.detach()
-            view.deleteLater()
-        self._views = []
-        self.stop_servers()
-        for logs in self.logs.values():
-            logs.detach()
-            self.logs_stack.removeWidget(logs)
-            logs.deleteLater()
-        self.logs = {}
-        if self.servers_panel is not None:
-            self.panel_holder.removeWidget(self.servers_panel)
-            self.servers_panel.deleteLater()
-            self.servers_panel = None
-        self.manager = None
-        self.inspection = None
-        if self.try_view is not None:
-            self.try_view.detach()
-            self.try_view.deleteLater()
-            self.try_view = None
-        self.workbench = None
+        self.statusBar().repaint()
+        self.page.close_page()
+        self.pages.removeWidget(self.page)
+        self.page.deleteLater()
+        self.page = None
 
     def _show_welcome(self) -> None:
         self.pages.setCurrentWidget(self.welcome)
@@ -515,8 +351,6 @@ class MainWindow(QMainWindow):
             self.profile_combo.blockSignals(True)
             self.profile_combo.setCurrentText(name)
             self.profile_combo.blockSignals(False)
-        self.validate()
-        self.refresh_inspection()
 
     def select_profile(self, name: str) -> None:
         self.profile_combo.setCurrentText(name)
@@ -530,64 +364,18 @@ class MainWindow(QMainWindow):
         self.profile_combo.setFocus()
         self.profile_combo.showPopup()
 
-    def validate(self) -> None:
-        """Run the project's settings classes off the GUI thread; stale results are dropped."""
-        session = self.session
-        if session is None:
-            return
-        self._generation += 1
-        generation = self._generation
-        profile = session.profile
-        if profile is None or (session.project.app is None and not profile.variables):
-            self.loaded.emit()
-            return
-        facts = self.manager.facts_for(profile.name) if self.manager else None
-        self.overview.set_busy(True)
-        self.statusBar().showMessage(f"Validating profile {profile.name}…")
-
-        def done(result: Validation) -> None:
-            if generation == self._generation:
-                self.overview.set_busy(False)
-                self.overview.show_validation(result)
-                self.statusBar().showMessage(f"Validated profile {result.profile}", 4000)
-                self.loaded.emit()
-
-        def failed(exc: Exception) -> None:
-            if generation == self._generation:
-                self.overview.set_busy(False)
-                self.overview.show_validation_error(exc)
-                self.statusBar().showMessage(f"Validation failed: {exc}", 8000)
-                self.loaded.emit()
-
-        self.runner.run(lambda: session.validate(profile, facts), done, failed)
-
     # ----------------------------------------------------------------- misc
-    def show_tab(self, name: str) -> None:
-        if name in TABS and self.tabs.count() == len(TABS):
-            self.tabs.setCurrentIndex(TABS.index(name))
-
     def _on_reveal(self, revealed: bool) -> None:
-        if self._views:
-            self.profile_view.set_revealed(revealed)
+        if self.page is not None:
+            self.page.profile_view.set_revealed(revealed)
 
     def _focus_filter(self) -> None:
-        """Ctrl+F: the log's filter on the Logs tab, else the variables filter."""
-        if self.tabs.currentWidget() is self.logs_stack:
-            view = self.logs_stack.currentWidget()
-            if isinstance(view, LogsView):
-                view.focus_search()
-        elif self._views and self.tabs.currentWidget() is self.routes_view:
-            self.routes_view.focus_filter()
-        elif self.try_view is not None and self.tabs.currentWidget() is self.try_view:
-            self.try_view.focus_filter()
-        elif self._views:
-            self.show_tab("profile")
-            self.profile_view.focus_filter()
+        if self.page is not None:
+            self.page.focus_filter()
 
     def _add_variable(self) -> None:
-        if self._views:
-            self.show_tab("profile")
-            self.profile_view.add_variable()
+        if self.page is not None:
+            self.page.add_variable()
 
     def _on_busy(self, busy: bool) -> None:
         self.busy.setVisible(busy)
@@ -611,9 +399,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("state", self.saveState())
-        if self.tabs.count() == len(TABS):
-            self.settings.setValue("tab", TABS[self.tabs.currentIndex()])
+        if self.page is not None:
+            self.page.save_state(self.settings)
         self.settings.sync()
-        self._detach_views()
+        self._close_page()
         self.runner.wait()
         super().closeEvent(event)
