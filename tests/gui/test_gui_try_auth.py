@@ -53,7 +53,9 @@ def test_oauth2_login_protected_route_and_restart(views: Views, qtbot, tmp_path:
         qtbot.waitUntil(lambda: view.workbench.auth is not None, timeout=TIMEOUT_MS)
         qtbot.waitUntil(lambda: view.auth_dialog is None, timeout=TIMEOUT_MS)
         token = view.workbench.auth.token  # type: ignore[union-attr]
-        assert view.auth_label.text() == f"Authorized: bearer token ({len(token)} characters)."
+        expected = f"Authorized: bearer token ({len(token)} characters)."
+        # The label follows the workbench's auth event, which arrives through the event loop.
+        qtbot.waitUntil(lambda: view.auth_label.text() == expected, timeout=TIMEOUT_MS)
         assert token not in view.auth_label.text()
 
         assert send_and_wait(view, qtbot) == 200
