@@ -16,7 +16,8 @@ from gui import theme
 from runtime.logs import LogBuffer, LogLine
 
 Index = QModelIndex | QPersistentModelIndex
-LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LEVELS = ("TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+RANK = {name: rank for rank, name in enumerate(LEVELS)}
 LEVEL_COLOURS = {
     "ERROR": "#dc2626",
     "CRITICAL": "#dc2626",
@@ -50,7 +51,7 @@ class LogFilter:
 class _Matcher:
     def __init__(self, spec: LogFilter) -> None:
         self.pattern = spec.compile()
-        self.min_rank = LEVELS.index(spec.min_level) if spec.min_level else -1
+        self.min_rank = RANK.get(spec.min_level, -1) if spec.min_level else -1
         self.status = spec.status
 
     def __call__(self, line: LogLine) -> bool:
@@ -58,7 +59,7 @@ class _Matcher:
             return False
         if self.min_rank >= 0:
             level = line.level
-            if level is None or LEVELS.index(level) < self.min_rank:
+            if level is None or RANK.get(level, -1) < self.min_rank:
                 return False
         if self.status:
             access = line.access

@@ -265,6 +265,11 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.page)
         self.page.show_tab(current)
 
+        self._fill_profiles(session)
+        session.profile_changed.connect(self._on_session_profile_changed)
+        self.page.start()
+
+    def _fill_profiles(self, session: ProjectSession) -> None:
         self.profile_combo.blockSignals(True)
         self.profile_combo.clear()
         self.profile_combo.addItems(session.profile_names)
@@ -272,8 +277,6 @@ class MainWindow(QMainWindow):
             self.profile_combo.setCurrentText(session.profile.name)
         self.profile_combo.blockSignals(False)
         self.profile_combo.setEnabled(self.profile_combo.count() > 0)
-        session.profile_changed.connect(self._on_session_profile_changed)
-        self.page.start()
 
     # Delegated to the open project's page (no-ops without a project).
     def logs_for(self, name: str) -> Any:
@@ -308,7 +311,10 @@ class MainWindow(QMainWindow):
             return
         if self.session is not None:
             self.session.profile_changed.disconnect(self._on_session_profile_changed)
-        self.statusBar().repaint()
+        running = self.page.running_count
+        if running:
+            self.statusBar().showMessage(f"Stopping {running} server(s)…")
+            self.statusBar().repaint()  # painted before the (bounded) wait below
         self.page.close_page()
         self.pages.removeWidget(self.page)
         self.page.deleteLater()
@@ -333,8 +339,12 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("(none)").setEnabled(False)
 
     def reload(self) -> None:
-        if self.session is not None:
-            self.open_path(self.session.root)
+        """F5: re-read the env files in place; running servers and logs stay as they are."""
+        if self.page is None or self.session is None:
+            return
+        self.page.reload()
+        self._fill_profiles(self.session)
+        self.statusBar().showMessage("Reloaded the env files", 4000)
 
     # ----------------------------------------------------------------- profiles
     def _on_profile_picked(self, name: str) -> None:

@@ -54,6 +54,9 @@ class ProjectPage(QSplitter):
         self.strip = strip
         self._validate_generation = 0
         self._inspect_generation = 0
+        self.closed = False  # set by close_page: late background results are dropped
+        # Start/stop get their own threads, never queued behind probes, requests or load tests.
+        self.server_runner = TaskRunner(self)
 
         self.overview = OverviewView(session)
         self.overview.recheck_requested.connect(self.validate)
@@ -65,7 +68,7 @@ class ProjectPage(QSplitter):
         self.routes_view = RoutesView(self.inspection)
         self.routes_view.try_requested.connect(self.try_route)
         self.middleware_view = MiddlewareView(self.inspection)
-        self.workbench = Workbench(session.project.name)
+        self.workbench = Workbench(session.project.name, project_key=str(session.project.root))
         self.try_view = TryView(self.workbench, runner)
         self.logs: dict[str, LogsView] = {}
         self.logs_stack = QStackedWidget()
@@ -74,10 +77,12 @@ class ProjectPage(QSplitter):
 
         self.manager = ServerManager(session.project, session.profile_names)
         self.manager.events.connect(bridge.wrap(self._on_server_event))
-        self.servers_panel = ServersPanel(self.manager, runner)
+        self.servers_panel = ServersPanel(self.manager, self.server_runner)
         self.servers_panel.setMinimumWidth(210)
         self.servers_panel.selection_changed.connect(self._on_server_selected)
         self.servers_panel.notice.connect(lambda text: self.message.emit(text, 10000))
+        self.servers_panel.renamed.connect(self._on_server_renamed)
+        self.servers_panel.removed.connect(self._on_server_removed)
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -143,6 +148,7 @@ class ProjectPage(QSplitter):
         generation = self._validate_generation
         profile = session.profile
         if profile is None or (session.project.app is None and not profile.variables):
+            self.overview.set_busy(False)  # a result still in flight is now stale
             self.validated.emit()
             return
         facts = self.manager.facts_for(profile.name)
@@ -150,14 +156,14 @@ class ProjectPage(QSplitter):
         self.message.emit(f"Validating profile {profile.name}…", 0)
 
         def done(result: Validation) -> None:
-            if generation == self._validate_generation:
+            if generation == self._validate_generation and not self.closed:
                 self.overview.set_busy(False)
                 self.overview.show_validation(result)
                 self.message.emit(f"Validated profile {result.profile}", 4000)
                 self.validated.emit()
 
         def failed(exc: Exception) -> None:
-            if generation == self._validate_generation:
+            if generation == self._validate_generation and not self.closed:
                 self.overview.set_busy(False)
                 self.overview.show_validation_error(exc)
                 self.message.emit(f"Validation failed: {exc}", 8000)
@@ -178,11 +184,11 @@ class ProjectPage(QSplitter):
         server, url = running if running else (None, None)
 
         def done(snapshot: Snapshot) -> None:
-            if generation == self._inspect_generation:
+            if generation == self._inspect_generation and not self.closed:
                 inspection.apply(snapshot)
 
         def failed(exc: Exception) -> None:
-            if generation == self._inspect_generation:
+            if generation == self._inspect_generation and not self.closed:
                 self.message.emit(f"Could not inspect the app: {exc}", 10000)
 
         self.runner.run(lambda: compute(session.project, profile, url, server), done, failed)
@@ -251,6 +257,18 @@ class ProjectPage(QSplitter):
             name or None, status.state if status else "stopped", status.url if status else None
         )
 
+    def _on_server_renamed(self, old: str, new: str) -> None:
+        if old in self.logs:
+            self.logs[new] = self.logs.pop(old)
+        self._update_target()
+
+    def _on_server_removed(self, name: str) -> None:
+        view = self.logs.pop(name, None)
+        if view is not None:
+            view.detach()
+            self.logs_stack.removeWidget(view)
+            view.deleteLater()
+
     def _on_server_event(self, pair: tuple[str, object]) -> None:
         """A supervisor event, moved onto the GUI thread by the bridge."""
         name, event = pair
@@ -274,16 +292,24 @@ class ProjectPage(QSplitter):
     # ----------------------------------------------------------------- closing
     def close_page(self) -> None:
         """Stop this project's servers and detach every view from its runtime object."""
+        self.closed = True
         self.session.profile_changed.disconnect(self._on_profile_changed)
-        if any(s.running for s in self.manager.servers):
-            self.message.emit("Stopping servers…", 0)
-        self.manager.close()
+        self.manager.close()  # every server at once: bounded by one grace period
+        self.server_runner.wait()
         for view in (
             self.overview, self.profile_view, self.diff_view, self.routes_view,
             self.middleware_view, self.try_view, *self.logs.values(),
         ):  # fmt: skip
             view.detach()
         self.manager = None  # type: ignore[assignment]
+
+    def reload(self) -> None:
+        """Re-read the env files (edited outside asgideck); servers keep running."""
+        self.session.reload()  # fires profile_changed: views refresh, validation reruns
+
+    @property
+    def running_count(self) -> int:
+        return sum(1 for s in self.manager.servers if s.running)
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("tab", self.current_tab())

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from runtime import checks, cli_call, cli_inspect, cli_servers, profiles, project, settings_check
+from runtime.client import RequestFailed
+from runtime.openapi import OpenAPIError
 from runtime.profiles import EnvFileError
 from runtime.project import ProjectError
 
@@ -67,10 +69,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             "call": cli_call.run,
         }
         return handler[args.command](args, out)
-    except (ProjectError, EnvFileError, KeyError, ValueError) as exc:
+    except (ProjectError, EnvFileError, OpenAPIError, KeyError, ValueError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"asgideck: {message}", file=sys.stderr)
         return EXIT_USAGE
+    except RequestFailed as exc:  # e.g. the history cannot be opened after a request
+        print(f"asgideck: {exc}", file=sys.stderr)
+        return cli_call.EXIT_FAILED
 
 
 def _profiles(args: argparse.Namespace, out: TextIO) -> int:

@@ -106,6 +106,10 @@ def _detail(response: httpx.Response) -> str:
     return str(detail)
 
 
+def _local_client(timeout: float) -> httpx.Client:
+    return httpx.Client(timeout=timeout, cookies=NoCookies(), trust_env=False)
+
+
 def oauth2_password_token(
     base_url: str,
     token_url: str,
@@ -128,7 +132,8 @@ def oauth2_password_token(
     if scopes:
         form["scope"] = " ".join(scopes)
     own = client is None
-    http = client if client is not None else httpx.Client(timeout=timeout, cookies=NoCookies())
+    # trust_env=False: the password form goes straight to the server, never to HTTP_PROXY
+    http = client if client is not None else _local_client(timeout)
     try:
         response = http.post(url, data=form, headers={"Accept": "application/json"})
     except (httpx.HTTPError, OSError) as exc:

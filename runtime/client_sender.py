@@ -128,6 +128,7 @@ class Sender:
                 client = httpx.Client(
                     transport=self._transport,
                     verify=verify,
+                    trust_env=False,  # no HTTP_PROXY: tokens must not detour through a proxy
                     cookies=NoCookies(),
                     limits=httpx.Limits(max_keepalive_connections=0),
                 )

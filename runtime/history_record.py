@@ -26,7 +26,7 @@ from runtime.client import (
     MultipartBody,
     RequestSpec,
 )
-from runtime.secrets import MASK, is_secret_key, mask_url_password
+from runtime.secrets import MASK, is_secret_key, mask_url_password, url_passwords
 
 __all__ = ["MASK", "Redactor", "form_encode", "spec_from_dict", "spec_to_dict"]
 
@@ -89,8 +89,8 @@ class Redactor:
 
     def url(self, url: str) -> str:
         parts = urlsplit(url)
-        if parts.password:
-            self.secret(unquote(parts.password))
+        for password in url_passwords(url):  # the rule the UI and the server log mask by
+            self.secret(password)
         if parts.query:
             pairs = self.pairs(parse_qsl(parts.query, keep_blank_values=True))
             url = url.replace(parts.query, form_encode(pairs), 1)

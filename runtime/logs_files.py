@@ -17,8 +17,22 @@ __all__ = ["RunLog", "logs_dir", "prune_run_logs"]
 
 def logs_dir() -> Path:
     path = state_dir() / "logs"
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
+
+
+def _open_private(path: Path, mode: str) -> IO[str]:
+    """Open a run log for text writing ("a" or "w"), created readable by its owner only.
+
+    A server's output is nobody else's business (it may hold what the masking missed).
+    """
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode == "a" else os.O_TRUNC)
+    fd = os.open(path, flags, 0o600)
+    try:
+        return open(fd, mode, encoding="utf-8", errors="replace", newline="\n")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def prune_run_logs(
@@ -62,7 +76,7 @@ class RunLog:
         self.error: OSError | None = None
         self._handle: IO[str] | None
         try:
-            self._handle = open(path, "a", encoding="utf-8", errors="replace", newline="\n")  # noqa: SIM115
+            self._handle = _open_private(path, "a")
         except OSError as exc:
             self._handle, self.error = None, exc
 
@@ -95,7 +109,7 @@ class RunLog:
     def _rotate(self, handle: IO[str]) -> None:
         handle.close()
         os.replace(self.path, self.path.with_name(self.path.name + ".1"))
-        self._handle = open(self.path, "w", encoding="utf-8", errors="replace", newline="\n")  # noqa: SIM115
+        self._handle = _open_private(self.path, "w")
         self._written = 0
 
     def flush(self) -> None:

@@ -46,7 +46,10 @@ def _fetch(
     transport: httpx.BaseTransport | None,
 ) -> tuple[Document, str]:
     failures: list[str] = []
-    with httpx.Client(timeout=timeout, transport=transport, follow_redirects=True) as client:
+    # trust_env=False: the server is local; HTTP_PROXY must not see (or break) the request
+    with httpx.Client(
+        timeout=timeout, transport=transport, follow_redirects=True, trust_env=False
+    ) as client:
         for url in _candidates(base_url, openapi_url, root_path):
             shown = mask_url_password(url)
             try:

@@ -8,21 +8,34 @@ trailing plural ``S`` allowed), so ``API_KEY``, ``JWT_SECRET`` and
 long, unambiguous words also count inside a part (``DBPASSWORD``,
 ``GITHUBTOKEN``). Whatever the key, a password inside a URL
 (``scheme://user:password@host``) or a ``password=...`` pair is masked.
+
+:func:`secret_values` is the same rule turned around, for free text that may
+contain a value anywhere (a server's log): every value of an environment that
+must never be shown.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from urllib.parse import unquote
 
 __all__ = [
     "MASK",
+    "MIN_MASKED_LENGTH",
     "SECRET_WORDS",
     "is_secret_key",
     "mask_url_password",
     "mask_value",
+    "secret_values",
+    "url_passwords",
 ]
 
 MASK = "****"
+
+#: Shorter values are not scrubbed from free text (they would hide ordinary words);
+#: a value shown next to its key is masked whatever its length (:func:`mask_value`).
+MIN_MASKED_LENGTH = 6
 
 SECRET_WORDS: tuple[str, ...] = (
     "SECRET",
@@ -86,15 +99,37 @@ def is_secret_key(key: str) -> bool:
     return False
 
 
-def _mask_netloc(match: re.Match[str]) -> str:
-    netloc = match["netloc"]
+def _split_netloc(netloc: str) -> tuple[str, str, str] | None:
+    """(user, password, host) of a netloc with a non-empty password, else None."""
     userinfo, at, host = netloc.rpartition("@")
     if not at:
-        return match.group(0)
+        return None
     user, colon, password = userinfo.partition(":")
     if not colon or not password:
+        return None
+    return user, password, host
+
+
+def _mask_netloc(match: re.Match[str]) -> str:
+    parts = _split_netloc(match["netloc"])
+    if parts is None:
         return match.group(0)
+    user, _password, host = parts
     return f"{match['scheme']}{user}:{MASK}@{host}"
+
+
+def url_passwords(value: str) -> list[str]:
+    """The password of every URL in ``value`` (as written and, if escaped, decoded)."""
+    if "://" not in value:
+        return []
+    found: list[str] = []
+    for match in _URL.finditer(value):
+        parts = _split_netloc(match["netloc"])
+        if parts is not None:
+            found.append(parts[1])
+            if "%" in parts[1]:
+                found.append(unquote(parts[1]))
+    return found
 
 
 def mask_url_password(value: str) -> str:
@@ -121,3 +156,21 @@ def mask_value(key: str, value: str | None) -> str:
     if is_secret_key(key):
         return MASK
     return _mask_password_pairs(mask_url_password(value))
+
+
+def secret_values(env: Mapping[str, str], min_length: int = MIN_MASKED_LENGTH) -> list[str]:
+    """Every value of ``env`` that must never appear in text, longest first.
+
+    The values of secret keys, URL passwords and ``password=...`` pairs of any
+    value: what :func:`mask_value` hides, for text where values are not next to
+    their keys. Values shorter than ``min_length`` are left out.
+    """
+    found: set[str] = set()
+    for key, value in env.items():
+        if not value:
+            continue
+        if is_secret_key(key):
+            found.add(value)
+        found.update(url_passwords(value))
+        found.update(m["value"] for m in _PASSWORD_PAIR.finditer(value))
+    return sorted((v for v in found if len(v) >= min_length), key=lambda v: (-len(v), v))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
@@ -273,9 +274,32 @@ class ServerManager:
         return [e for e in registry.orphans(tuple(mine)) if e.root == root]
 
     def close(self, grace: float = 5.0) -> None:
-        """Stop every server (asgideck is closing): nothing may outlive us."""
+        """Stop every server (asgideck is closing): nothing may outlive us.
+
+        Running servers stop in parallel (a thread each), so closing waits about one
+        ``grace`` period however many there are; the first error is raised at the end.
+        """
+        errors: list[BaseException] = []
+
+        def close_one(server: ManagedServer) -> None:
+            try:
+                server.close(grace)
+            except BaseException as exc:  # re-raised below, after every server is done
+                errors.append(exc)
+
+        threads = []
         for server in self.servers:
-            server.close(grace)
+            if server.running:
+                name = f"asgideck-close-{server.name}"
+                thread = threading.Thread(target=close_one, args=(server,), name=name, daemon=True)
+                thread.start()
+                threads.append(thread)
+            else:
+                close_one(server)  # nothing to wait for: just its event thread
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
 
     def _save(self) -> None:
         save_configs(self.project.root, (s.config for s in self.servers))

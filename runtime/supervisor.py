@@ -92,6 +92,9 @@ class Supervisor(SupervisorMonitor):
     thread from ``SupervisorMonitor``; this class starts, stops and watches runs.
     """
 
+    #: ``stop`` calls under way (guarded by ``_lock``): a crash seen meanwhile is not restarted.
+    _stops_pending: int = 0
+
     # -- public surface
 
     def start(self) -> None:
@@ -108,40 +111,54 @@ class Supervisor(SupervisorMonitor):
             self._spawn(restarts=0)
 
     def stop(self, grace: float = 5.0) -> registry.EndResult:
-        """SIGTERM the group, wait ``grace`` s, SIGKILL; verify the tree is gone, the port free."""
-        self._restart_cancel.set()
-        with self._op_lock:
-            with self._lock:
-                run = self._run
-                if run is None:
-                    if self._status.state != "stopped":
-                        self._set("stopped", message="stopped", error=None, next_restart_in=None)
-                    return registry.EndResult()
-                run.stopping = True
-                self._set("stopping", message=f"stopping (grace {grace:g} s)")
-            self._event_line(f"stopping: SIGTERM to process group {run.tree.pgid or run.proc.pid}")
+        """SIGTERM the group, wait ``grace`` s, SIGKILL; verify the tree is gone, the port free.
 
-            def killed(pids: list[int]) -> None:
-                self._event_line(f"still running after {grace:g} s: SIGKILL to {pids}", "warning")
-
-            spec = run.spec
-            result = run.tree.end(
-                grace, port=(launch.connect_host(spec), spec.port), on_kill=killed
-            )
-            code = run.proc.poll()
-            self._finish(run, unregister=not result.survivors)
-            error = None
-            if result.survivors:
-                error = f"processes survived SIGKILL: {', '.join(map(str, result.survivors))}"
-            elif not result.port_free:
-                holder = port_holder(spec.port, spec.host)
-                who = holder.describe() if holder else "another process"
-                error = f"port {spec.port} is still in use by {who}"
-            how = "killed" if result.killed else "stopped"
-            self._event_line(f"{how} (exit code {code})" + (f"; {error}" if error else ""))
+        A crash handled while this call waits for the operation lock schedules no restart
+        (``_stops_pending``), and any restart already scheduled is cancelled.
+        """
+        with self._lock:
+            self._stops_pending += 1
+        try:
+            self._restart_cancel.set()
+            with self._op_lock:
+                # the watcher may have scheduled a restart (a new event) while we waited
+                self._restart_cancel.set()
+                return self._stop_locked(grace)
+        finally:
             with self._lock:
-                self._set("stopped", exit_code=code, error=error, message=how, pid=None)
-            return result
+                self._stops_pending -= 1
+
+    def _stop_locked(self, grace: float) -> registry.EndResult:
+        """``stop`` with the operation lock held."""
+        with self._lock:
+            run = self._run
+            if run is None:
+                if self._status.state != "stopped":
+                    self._set("stopped", message="stopped", error=None, next_restart_in=None)
+                return registry.EndResult()
+            run.stopping = True
+            self._set("stopping", message=f"stopping (grace {grace:g} s)")
+        self._event_line(f"stopping: SIGTERM to process group {run.tree.pgid or run.proc.pid}")
+
+        def killed(pids: list[int]) -> None:
+            self._event_line(f"still running after {grace:g} s: SIGKILL to {pids}", "warning")
+
+        spec = run.spec
+        result = run.tree.end(grace, port=(launch.connect_host(spec), spec.port), on_kill=killed)
+        code = run.proc.poll()
+        self._finish(run, unregister=not result.survivors)
+        error = None
+        if result.survivors:
+            error = f"processes survived SIGKILL: {', '.join(map(str, result.survivors))}"
+        elif not result.port_free:
+            holder = port_holder(spec.port, spec.host)
+            who = holder.describe() if holder else "another process"
+            error = f"port {spec.port} is still in use by {who}"
+        how = "killed" if result.killed else "stopped"
+        self._event_line(f"{how} (exit code {code})" + (f"; {error}" if error else ""))
+        with self._lock:
+            self._set("stopped", exit_code=code, error=error, message=how, pid=None)
+        return result
 
     def restart(self, grace: float = 5.0, spec: ServerSpec | None = None) -> None:
         with self._op_lock:
@@ -326,7 +343,9 @@ class Supervisor(SupervisorMonitor):
         delay = None
         state: ServerState = "stopped" if clean else "crashed"
         message = f"{'exited' if clean else 'crashed'} with exit code {code}"
-        if not clean and self.auto_restart:
+        with self._lock:
+            stopping = self._stops_pending > 0  # the user asked for a stop: no restart
+        if not clean and self.auto_restart and not stopping:
             delay = self.policy.record_crash(ran_for)
             if delay is None:
                 state = "crash-loop"
@@ -371,7 +390,7 @@ class Supervisor(SupervisorMonitor):
         if self._restart_waiter(cancel, delay) or cancel.is_set():
             return
         with self._op_lock:
-            if cancel.is_set() or self._run is not None:
+            if cancel.is_set() or self._run is not None or self._stops_pending:
                 return
             try:
                 self._spawn(restarts=restarts)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterable, Mapping
-from urllib.parse import urlsplit
 
-from runtime.secrets import MASK, is_secret_key
+from runtime.secrets import MASK, MIN_MASKED_LENGTH, secret_values
 
 __all__ = [
     "APP_ERROR_MARKERS",
@@ -32,20 +30,13 @@ APP_ERROR_MARKERS = (
 WORKER_MARKERS = ("Worker (pid:", "WORKER TIMEOUT", "Child process [")
 
 
-#: Shorter secret values are not masked in logs (they would hide ordinary words).
-MIN_MASKED_LENGTH = 6
-
-
 def secret_masker(env: Mapping[str, str]) -> Callable[[str], str] | None:
-    """Replace the profile's secret values (and URL passwords) wherever the server prints them."""
-    values = {v for k, v in env.items() if is_secret_key(k)}
-    for value in env.values():
-        if "://" in value:
-            with contextlib.suppress(ValueError):
-                password = urlsplit(value).password
-                if password:
-                    values.add(password)
-    secrets = sorted((v for v in values if len(v) >= MIN_MASKED_LENGTH), key=len, reverse=True)
+    """Replace the profile's secret values wherever the server prints them.
+
+    The values are :func:`runtime.secrets.secret_values` (secret keys, URL
+    passwords, ``password=`` pairs), the same rule the UI masks by.
+    """
+    secrets = secret_values(env, MIN_MASKED_LENGTH)
     if not secrets:
         return None
 

@@ -18,19 +18,24 @@ APP_NAME = "asgideck"
 RECENT_LIMIT = 10
 
 
+def _private_dir(path: Path) -> Path:
+    """Create ``path`` (owner-only, 0700) if missing: it holds logs, history and configs."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
 def state_dir() -> Path:
-    """The directory for asgideck's own files, created on first use."""
+    """The directory for asgideck's own files, created on first use (owner-only)."""
     override = os.environ.get("ASGIDECK_HOME")
     base = Path(override) if override else Path(platformdirs.user_state_dir(APP_NAME))
-    base.mkdir(parents=True, exist_ok=True)
-    return base
+    return _private_dir(base)
 
 
 def config_dir() -> Path:
+    """Recent projects and launch configs, created on first use (owner-only)."""
     override = os.environ.get("ASGIDECK_HOME")
     base = Path(override) / "config" if override else Path(platformdirs.user_config_dir(APP_NAME))
-    base.mkdir(parents=True, exist_ok=True)
-    return base
+    return _private_dir(base)
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

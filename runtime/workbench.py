@@ -71,10 +71,16 @@ class Workbench:
         project_name: str,
         history_path: Path | None = None,
         *,
+        project_key: str | None = None,
         tokens: TokenStore | None = None,
         sender_factory: Callable[[], Sender] = Sender,
     ) -> None:
+        """``project_name`` is shown; ``project_key`` (default: the name) identifies the
+        project in the history and the token store, so two folders both named ``backend``
+        can keep apart when given distinct keys (e.g. their resolved root paths).
+        """
         self.project_name = project_name
+        self.project_key = project_key if project_key is not None else project_name
         self.history_path = history_path
         self.tokens = tokens if tokens is not None else SESSION_TOKENS
         self.target_changed: Event[Target | None] = Event()
@@ -117,7 +123,7 @@ class Workbench:
     def token_key(self, server: str | None = None) -> str | None:
         """The TokenStore key for ``server`` (default: the current target), or None."""
         name = server if server is not None else (self._target.name if self._target else None)
-        return f"{self.project_name}::{name}" if name else None
+        return f"{self.project_key}::{name}" if name else None
 
     @property
     def auth(self) -> Auth | None:
@@ -205,10 +211,10 @@ class Workbench:
         self, spec: RequestSpec, response: ResponseRecord | None, error: str | None = None
     ) -> int:
         """Store one request and its answer or error, secrets redacted (blocking)."""
-        return self.history.add(self.project_name, spec, response, error)
+        return self.history.add(self.project_key, spec, response, error)
 
     def recent(self, search: str = "", limit: int = 200) -> list[HistoryEntry]:
-        return self.history.list(self.project_name, search, limit)
+        return self.history.list(self.project_key, search, limit)
 
     def restore(self, entry: HistoryEntry) -> tuple[Draft, list[str]]:
         """A history entry as a draft for the current target, and notes for the user.

@@ -46,7 +46,7 @@ class LogsView(QWidget):
         self.regex = QCheckBox("Regex")
         self.level = QComboBox()
         self.level.addItem("Any level", "")
-        for name in LEVELS[1:]:
+        for name in LEVELS[1:]:  # DEBUG+ and up; "Any level" includes TRACE
             self.level.addItem(f"{name.capitalize()}+", name)
         self.status = QComboBox()
         for label, value in STATUS_CHOICES:
@@ -169,9 +169,14 @@ class LogsView(QWidget):
         path, _ = QFileDialog.getSaveFileName(
             self, "Export log", f"{self.server.name}.log", "Log files (*.log *.txt)"
         )
-        if path:
+        if not path:
+            return
+        try:
             count = self.server.buffer.export(Path(path), self.model.visible_lines())
-            self.count_label.setText(f"Exported {count:,} lines to {path}")
+        except OSError as exc:
+            self.banner.show_message(f"Could not export the log to {path}: {exc}", "warning")
+            return
+        self.count_label.setText(f"Exported {count:,} lines to {path}")
 
     def show_status(self, status: Status) -> None:
         """The crash banner: exit code and the error that killed the server."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -11,6 +11,8 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLineEdit,
     QMessageBox,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -21,7 +23,29 @@ from gui import theme
 from gui.models import VariablesModel
 from gui.widgets import Banner, muted
 from runtime import profiles
+from runtime.secrets import is_secret_key
 from runtime.session import ProjectSession
+
+
+class SecretDelegate(QStyledItemDelegate):
+    """Edits a masked secret without showing it: the editor echoes dots until revealed."""
+
+    def __init__(self, view: ProfileView) -> None:
+        super().__init__(view)
+        self.view = view
+
+    def createEditor(
+        self,
+        parent: QWidget,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> QWidget:
+        editor = super().createEditor(parent, option, index)
+        var = self.view.model.variable(self.view.proxy.mapToSource(index).row())
+        masked = var is not None and var.secret and not self.view.model.revealed
+        if isinstance(editor, QLineEdit) and masked:
+            editor.setEchoMode(QLineEdit.EchoMode.Password)
+        return editor
 
 
 class ProfileView(QWidget):
@@ -57,8 +81,8 @@ class ProfileView(QWidget):
         self.table.setEditTriggers(
             QAbstractItemView.EditTrigger.DoubleClicked
             | QAbstractItemView.EditTrigger.EditKeyPressed
-            | QAbstractItemView.EditTrigger.AnyKeyPressed
         )
+        self.table.setItemDelegateForColumn(VariablesModel.VALUE, SecretDelegate(self))
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
@@ -173,7 +197,8 @@ class ProfileView(QWidget):
         if not key.replace("_", "a").isalnum() or key[0].isdigit():
             QMessageBox.warning(self, "Invalid name", f"{key!r} is not a valid variable name.")
             return
-        value, ok = QInputDialog.getText(self, "Add variable", f"Value of {key}:")
+        echo = QLineEdit.EchoMode.Password if is_secret_key(key) else QLineEdit.EchoMode.Normal
+        value, ok = QInputDialog.getText(self, "Add variable", f"Value of {key}:", echo)
         if ok and self.edit_value(key, value):
             self.select_key(key)
 

@@ -24,7 +24,7 @@ from gui.views.server_dialog import ServerDialog
 from gui.widgets import muted, section_title
 from gui.widgets_stats import STATE_COLOURS
 from runtime import registry
-from runtime.servers import LaunchConfig, ManagedServer, ServerManager, with_port
+from runtime.servers import ConfigError, LaunchConfig, ManagedServer, ServerManager, with_port
 from runtime.supervisor import PortInUse, StateChanged, Status
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -45,6 +45,8 @@ def state_icon(state: str) -> QIcon:
 class ServersPanel(QWidget):
     selection_changed = Signal(str)
     notice = Signal(str)
+    renamed = Signal(str, str)  # old name, new name
+    removed = Signal(str)
 
     def __init__(self, manager: ServerManager, runner: TaskRunner, parent: QWidget | None = None):
         super().__init__(parent)
@@ -110,6 +112,10 @@ class ServersPanel(QWidget):
         self.orphan_timer.timeout.connect(self._prune_adopted)
         self.orphan_timer.start()
 
+    def warn(self, title: str, text: str) -> None:
+        """The panel's one error presenter (a seam tests replace: dialogs are modal)."""
+        QMessageBox.warning(self, title, text)
+
     def _tool(self, icon: str, tip: str, slot) -> QToolButton:  # type: ignore[no-untyped-def]
         button = QToolButton()
         button.setIcon(theme.icon(icon))
@@ -171,13 +177,16 @@ class ServersPanel(QWidget):
 
     def _update_buttons(self) -> None:
         server = self.selected()
-        state = self.state_of(server.name) if server else "stopped"
-        active = state in ("starting", "running", "stopping")
-        self.start_button.setEnabled(server is not None and not active)
-        self.stop_button.setEnabled(server is not None and state not in ("stopped", "stopping"))
-        self.restart_button.setEnabled(server is not None and state == "running")
+        # "alive": a process tree exists — also a --reload server whose app crashed while
+        # the reloader waits for a fix; it can be restarted or stopped, not started again.
+        alive = server is not None and server.running
+        status = self.status.get(server.name) if server is not None else None
+        restart_pending = status is not None and status.next_restart_in is not None
+        self.start_button.setEnabled(server is not None and not alive)
+        self.stop_button.setEnabled(alive or restart_pending)
+        self.restart_button.setEnabled(alive)
         self.edit_button.setEnabled(server is not None)
-        self.remove_button.setEnabled(server is not None and not active)
+        self.remove_button.setEnabled(server is not None and not alive)
 
     def state_of(self, name: str) -> str:
         status = self.status.get(name)
@@ -213,7 +222,7 @@ class ServersPanel(QWidget):
         if isinstance(exc, PortInUse):
             self._port_in_use(server, exc)
             return
-        QMessageBox.warning(self, f"Cannot start {server.name}", str(exc))
+        self.warn(f"Cannot start {server.name}", str(exc))
 
     def _port_in_use(self, server: ManagedServer, exc: PortInUse) -> None:
         box = QMessageBox(self)
@@ -239,7 +248,7 @@ class ServersPanel(QWidget):
             self.runner.run(
                 lambda: registry.stop_orphan(entry),
                 lambda _r: (self.refresh_orphans(), self.start(server)),
-                lambda e: QMessageBox.warning(self, "Could not stop it", str(e)),
+                lambda e: self.warn("Could not stop it", str(e)),
             )
 
     def stop_selected(self) -> None:
@@ -248,7 +257,7 @@ class ServersPanel(QWidget):
             self.runner.run(
                 server.stop,
                 lambda _r: None,
-                lambda e: QMessageBox.warning(self, "Stop failed", str(e)),
+                lambda e: self.warn("Stop failed", str(e)),
             )
 
     def restart_selected(self) -> None:
@@ -262,7 +271,7 @@ class ServersPanel(QWidget):
         server = self.selected()
         if server is None:
             return
-        if self.state_of(server.name) in ("starting", "running"):
+        if server.running:
             self.stop_selected()
         else:
             self.start(server)
@@ -273,9 +282,22 @@ class ServersPanel(QWidget):
             return
         dialog = ServerDialog(server.config, self._profiles(), self)
         if dialog.exec() and dialog.result_config is not None:
-            self.manager.update(server.name, dialog.result_config)
-            self.rebuild()
-            self.select(dialog.result_config.name)
+            self.apply_config(server.name, dialog.result_config)
+
+    def apply_config(self, name: str, config: LaunchConfig) -> bool:
+        """Save an edited config (it applies at the next start); a rename keeps the state."""
+        try:
+            self.manager.update(name, config)
+        except ConfigError as exc:
+            self.warn("Cannot save the server", str(exc))
+            return False
+        if config.name != name:
+            if name in self.status:
+                self.status[config.name] = self.status.pop(name)
+            self.renamed.emit(name, config.name)
+        self.rebuild()
+        self.select(config.name)
+        return True
 
     def add_server(self) -> None:
         name, port = self.manager.next_free_name_and_port()
@@ -288,7 +310,7 @@ class ServersPanel(QWidget):
             try:
                 self.manager.add(dialog.result_config)
             except ValueError as exc:
-                QMessageBox.warning(self, "Cannot add server", str(exc))
+                self.warn("Cannot add server", str(exc))
                 return
             self.rebuild()
             self.select(dialog.result_config.name)
@@ -298,9 +320,16 @@ class ServersPanel(QWidget):
         if server is None:
             return
         answer = QMessageBox.question(self, "Remove server", f"Remove the server {server.name}?")
-        if answer == QMessageBox.StandardButton.Yes:
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
             self.manager.remove(server.name)
-            self.rebuild()
+        except ConfigError as exc:
+            self.warn("Cannot remove the server", str(exc))
+            return
+        self.status.pop(server.name, None)
+        self.removed.emit(server.name)
+        self.rebuild()
 
     def _profiles(self) -> list[str]:
         from runtime.profiles import list_profiles
@@ -351,7 +380,7 @@ class ServersPanel(QWidget):
                 self.refresh_orphans(),
                 self.notice.emit(f"Stopped {entry.describe()}"),
             ),
-            lambda e: QMessageBox.warning(self, "Could not stop it", str(e)),
+            lambda e: self.warn("Could not stop it", str(e)),
         )
 
     def adopt_orphan(self) -> None:

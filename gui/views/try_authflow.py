@@ -2,8 +2,9 @@
 
 The dialog only collects credentials. The OAuth2 password login runs on the
 task runner, and what the user chose is stored for the server the dialog was
-opened for, even if the target changed meanwhile. A result that arrives after
-the view was detached is dropped.
+opened for, even if the target changed meanwhile. A login result that arrives
+after the dialog was closed (Esc, Close) or the view was detached is dropped:
+the user cancelled, so no token is stored and the deleted dialog is not touched.
 """
 
 from __future__ import annotations
@@ -56,9 +57,24 @@ def _login(view: TryView, dialog: AuthorizeDialog, target: Target, request: Logi
         lambda: workbench.login(
             request.token_url, request.username, request.password, request.scopes
         ),
-        lambda auth: _authorized(view, dialog, target, auth),
-        lambda exc: None if view.detached else dialog.show_error(str(exc)),
+        lambda auth: _login_succeeded(view, dialog, target, auth),
+        lambda exc: _login_failed(view, dialog, exc),
     )
+
+
+def _still_open(view: TryView, dialog: AuthorizeDialog) -> bool:
+    """True while ``dialog`` is the view's open Authorize dialog (closing clears it first)."""
+    return not view.detached and view.auth_dialog is dialog
+
+
+def _login_succeeded(view: TryView, dialog: AuthorizeDialog, target: Target, auth: Auth) -> None:
+    if _still_open(view, dialog):
+        _authorized(view, dialog, target, auth)
+
+
+def _login_failed(view: TryView, dialog: AuthorizeDialog, exc: Exception) -> None:
+    if _still_open(view, dialog):
+        dialog.show_error(str(exc))
 
 
 def _authorized(view: TryView, dialog: AuthorizeDialog, target: Target, auth: Auth) -> None:

@@ -58,7 +58,9 @@ class HistoryPanel(QWidget):
         self.view.doubleClicked.connect(lambda _index: self._emit(self.restore_requested))
         self.restore_button = self._tool("edit", "Open in the composer (Enter)")
         self.restore_button.clicked.connect(lambda: self._emit(self.restore_requested))
-        self.resend_button = self._tool("send", "Send again with the current credentials (Ctrl+R)")
+        self.resend_button = self._tool(
+            "send", "Send again with the current credentials (Shift+Enter)"
+        )
         self.resend_button.clicked.connect(lambda: self._emit(self.resend_requested))
         self.delete_button = self._tool("minus", "Delete this entry (Delete)")
         self.delete_button.clicked.connect(lambda: self._emit(self.delete_requested))
@@ -83,7 +85,9 @@ class HistoryPanel(QWidget):
         for keys, signal in (
             ("Return", self.restore_requested),
             ("Enter", self.restore_requested),
-            ("Ctrl+R", self.resend_requested),
+            # Shift+Enter, not Ctrl+R: the window's Start server owns Ctrl+R everywhere.
+            ("Shift+Return", self.resend_requested),
+            ("Shift+Enter", self.resend_requested),
             ("Delete", self.delete_requested),
         ):
             shortcut = QShortcut(QKeySequence(keys), self.view)

@@ -2,6 +2,8 @@
 
 The whole body is written, from its temporary file when it was too large to
 keep in memory, on the task runner: a big body never blocks the GUI thread.
+A failure (OSError: no such folder, no permission, disk full) is shown in the
+view's banner; a result that lands after the view was detached is dropped.
 """
 
 from __future__ import annotations
@@ -40,8 +42,12 @@ def save_to(view: TryView, target: Path) -> None:
             target.write_bytes(record.body)
         return target.stat().st_size
 
-    view.runner.run(
-        op,
-        lambda size: view.status.setText(f"Saved {size:,} bytes to {target}"),
-        lambda exc: view.banner.show_message(f"Could not save the body: {exc}", "error"),
-    )
+    def saved(size: int) -> None:
+        if not view.detached:
+            view.status.setText(f"Saved {size:,} bytes to {target}")
+
+    def failed(exc: Exception) -> None:
+        if not view.detached:
+            view.banner.show_message(f"Could not save the body: {exc}", "error")
+
+    view.runner.run(op, saved, failed)

@@ -2,11 +2,14 @@
 
 Connecting, sending and closing run on the task runner (they wait on the
 network); received messages are pulled from the client's log by a 25 Hz timer
-and appended in one batch per tick, like the Logs tab.
+and appended in one batch per tick, like the Logs tab. Detaching closes the
+connection on a daemon thread: a hung server would otherwise hold the GUI thread
+for the close handshake and the reader's join (seconds each).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections import deque
@@ -38,6 +41,7 @@ from runtime.workbench import Workbench
 from runtime.wsclient import WsClient
 
 POLL_MS = 40
+DETACH_CLOSE = (1001, "asgideck closed the panel")  # 1001: "going away"
 DIRECTIONS = (("All", None), ("Sent", "sent"), ("Received", "received"), ("Events", "event"))
 
 
@@ -266,7 +270,8 @@ class WsPanel(QWidget):
         self._update_buttons()
 
         def done(result: object) -> None:
-            if self._detached:
+            if self._detached:  # e.g. a connect that finished after detach: close it again
+                close_in_background(self.client)
                 return
             self._busy = False
             self.poll()
@@ -324,7 +329,21 @@ class WsPanel(QWidget):
             widget.setEnabled(connected)
 
     def detach(self) -> None:
-        """Stop polling and close the connection (waits for the reader, about 0.25 s)."""
+        """Stop polling and close the connection without waiting for it (see the module doc)."""
+        if self._detached:
+            return
         self._detached = True
         self.timer.stop()
-        self.client.close(1001, "asgideck closed the panel")
+        close_in_background(self.client)
+
+
+def close_in_background(client: WsClient) -> threading.Thread:
+    """Close ``client`` (code 1001) and join its reader on a daemon thread; never raises."""
+
+    def close() -> None:
+        with contextlib.suppress(Exception):  # nobody is left to tell; the wire is gone anyway
+            client.close(*DETACH_CLOSE)
+
+    thread = threading.Thread(target=close, name="asgideck-ws-close", daemon=True)
+    thread.start()
+    return thread

@@ -74,3 +74,14 @@ def test_clear_empties_buffer_and_view(model: LogModel) -> None:
     model.buffer.append("stdout", "c")
     model.refresh()
     assert texts(model) == ["c"]
+
+
+def test_trace_lines_and_unknown_levels_do_not_break_the_level_filter(model: LogModel) -> None:
+    model.buffer.append_many("stderr", ["TRACE:    asgi send", "INFO:     ok", "ERROR:    bad"])
+    model.refresh()
+    model.set_filter(LogFilter(min_level="INFO"))
+    assert texts(model) == ["INFO:     ok", "ERROR:    bad"]
+    model.set_filter(LogFilter(min_level="TRACE"))
+    assert len(texts(model)) == 3
+    model.buffer.append("stderr", "TRACE:    more")
+    assert model.refresh() == 1

@@ -138,3 +138,23 @@ def test_models_pass_qtmodeltester(make_window, sample_app: Path, qtmodeltester)
     qtmodeltester.check(window.profile_view.model)
     window.diff_view.compare("development", "production")
     qtmodeltester.check(window.diff_view.model)
+
+
+def test_editing_a_masked_secret_never_shows_it(make_window, project_copy: Path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QLineEdit, QStyleOptionViewItem
+
+    window = make_window(project_copy)
+    view = window.profile_view
+    delegate = view.table.itemDelegateForColumn(VariablesModel.VALUE)
+
+    def editor_for(key: str) -> QLineEdit:
+        row = view.model.row_of(key)
+        index = view.proxy.mapFromSource(view.model.index(row, VariablesModel.VALUE))
+        editor = delegate.createEditor(view.table.viewport(), QStyleOptionViewItem(), index)
+        assert isinstance(editor, QLineEdit)
+        return editor
+
+    assert editor_for("SECRET_KEY").echoMode() == QLineEdit.EchoMode.Password
+    assert editor_for("APP_NAME").echoMode() == QLineEdit.EchoMode.Normal
+    view.set_revealed(True)
+    assert editor_for("SECRET_KEY").echoMode() == QLineEdit.EchoMode.Normal

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import websockets  # noqa: F401  (a hard dependency: a broken install fails here, never skips)
 from try_support import Views, fetch_document, operation, serve_sample
 
 from gui.views.try_view import LOAD_PAGE, WS_PAGE
 from runtime.loadtest import LoadResult
 from runtime.openapi import Document
 
-pytest.importorskip("websockets", reason="the WebSocket client needs the websockets package")
 pytestmark = pytest.mark.integration
 TIMEOUT_MS = 20_000
 

@@ -87,7 +87,7 @@ def test_filter_needs_every_word_and_groups_by_tag_or_prefix() -> None:
 
 def test_editor_commands_put_the_line_where_each_editor_wants_it(tmp_path: Path) -> None:
     file = tmp_path / "a.py"
-    assert editor_command(file, 7, {"EDITOR": "vim"}) == ["vim", "+7", str(file)]
+    assert editor_command(file, 7, {"ASGIDECK_EDITOR": "vim"}) == ["vim", "+7", str(file)]
     assert editor_command(file, 7, {"VISUAL": "code --wait"}) == [
         "code",
         "--wait",
@@ -98,4 +98,26 @@ def test_editor_commands_put_the_line_where_each_editor_wants_it(tmp_path: Path)
         "pycharm", "--line", "7", str(file),
     ]  # fmt: skip
     assert editor_command(file, 7, {"PATH": str(tmp_path)}) is None
+
+
+def test_terminal_editors_from_visual_or_editor_are_skipped(tmp_path: Path) -> None:
+    """The GUI starts the editor without a terminal: vim would hang there, unseen."""
+    file = tmp_path / "a.py"
+    empty = str(tmp_path)  # a PATH without any GUI editor
+    assert editor_command(file, 7, {"EDITOR": "vim", "PATH": empty}) is None
+    assert editor_command(file, 7, {"VISUAL": "nano", "EDITOR": "emacs -nw", "PATH": empty}) is None
+    assert editor_command(file, 7, {"VISUAL": "nvim", "EDITOR": "gvim", "PATH": empty}) == [
+        "gvim", "+7", str(file),
+    ]  # fmt: skip
+    assert editor_command(file, 7, {"EDITOR": "emacs", "PATH": empty}) == [
+        "emacs", "+7", str(file),
+    ]  # fmt: skip
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    code = bin_dir / "code"
+    code.write_text("#!/bin/sh\n")
+    code.chmod(0o755)
+    assert editor_command(file, 7, {"EDITOR": "vim", "PATH": str(bin_dir)}) == [
+        str(code), "-g", f"{file}:7",
+    ]  # fmt: skip
     assert parse_source("app/x.py:12", tmp_path) == (tmp_path / "app/x.py", 12)

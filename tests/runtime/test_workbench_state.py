@@ -187,3 +187,24 @@ def test_close_deletes_the_sender_and_a_closed_workbench_can_be_reused(
     assert bench.sender is not first
     assert bench.send(bench.build_spec(Draft(path="/echo/x"))).status == 200
     assert "dev at" in repr(bench)
+
+
+def test_two_projects_with_the_same_name_keep_history_and_tokens_apart(tmp_path: Path) -> None:
+    tokens = TokenStore()
+    history = tmp_path / "h.sqlite3"
+    first = Workbench("backend", history, project_key="/work/a/backend", tokens=tokens)
+    second = Workbench("backend", history, project_key="/work/b/backend", tokens=tokens)
+    try:
+        assert first.project_name == second.project_name == "backend"  # shown as before
+        for workbench in (first, second):
+            workbench.set_target("dev", "http://127.0.0.1:8000")
+        first.set_auth(BearerAuth("first-token"))
+        assert first.auth == BearerAuth("first-token")
+        assert second.auth is None
+        assert first.token_key() != second.token_key()
+        first.record(first.build_spec(Draft(path="/only-in-first")), None, "refused")
+        assert [e.url for e in first.recent()] == ["http://127.0.0.1:8000/only-in-first"]
+        assert second.recent() == []
+    finally:
+        first.close()
+        second.close()

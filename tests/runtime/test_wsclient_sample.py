@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import websockets  # noqa: F401  (a hard dependency: a broken install fails here, never skips)
 from client_loopback import free_port, serve_sample
 
 from runtime.wsclient import WsClient, WsError, ws_url
 
-pytest.importorskip("websockets", reason="the WebSocket client needs the websockets package")
 pytestmark = pytest.mark.integration
 
 
