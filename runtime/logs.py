@@ -145,7 +145,7 @@ class LineSplitter:
         return _decode(data) if data else None
 
 
-COALESCE_S = 0.01  # how long a reader may let a trickle of output gather
+COALESCE_S = 0.05  # how long a reader may let a trickle of output gather
 COALESCE_BELOW = 4096  # a read smaller than this is a trickle
 
 
