@@ -45,3 +45,13 @@ def make_window(qtbot) -> Iterator:  # type: ignore[no-untyped-def]
     yield build
     for window in windows:
         window.close()
+
+
+@pytest.fixture
+def views(qtbot, tmp_path: Path) -> Iterator:  # type: ignore[no-untyped-def]
+    """Try-tab views on their own (no window), each with its own history file."""
+    from try_support import Views
+
+    built = Views(qtbot, tmp_path / "history.sqlite3")
+    yield built
+    built.close()

@@ -5,7 +5,6 @@ token survives a server restart (the same server name, a new process)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,13 +12,6 @@ from try_support import DEMO_USER, Views, fetch_document, operation, serve_sampl
 
 pytestmark = pytest.mark.integration
 TIMEOUT_MS = 20_000
-
-
-@pytest.fixture
-def views(qtbot, tmp_path: Path) -> Iterator[Views]:  # type: ignore[no-untyped-def]
-    built = Views(qtbot, tmp_path / "history.sqlite3")
-    yield built
-    built.close()
 
 
 def send_and_wait(view, qtbot) -> int:  # type: ignore[no-untyped-def]

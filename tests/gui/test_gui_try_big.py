@@ -12,7 +12,6 @@ import gc
 import statistics
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import psutil
 import pytest
@@ -31,13 +30,6 @@ MAX_GROWTH_MB = 80
 def stream_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with serve_stream(tmp_path_factory.mktemp("stream")) as url:
         yield url
-
-
-@pytest.fixture
-def views(qtbot, tmp_path: Path) -> Iterator[Views]:  # type: ignore[no-untyped-def]
-    built = Views(qtbot, tmp_path / "history.sqlite3")
-    yield built
-    built.close()
 
 
 class Heartbeat:

@@ -4,7 +4,6 @@ curl paste, shortcuts, the Authorize dialog's choices, and every item model."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -66,13 +65,6 @@ DOC = {
         }
     },
 }
-
-
-@pytest.fixture
-def views(qtbot, tmp_path: Path) -> Iterator[Views]:  # type: ignore[no-untyped-def]
-    built = Views(qtbot, tmp_path / "history.sqlite3")
-    yield built
-    built.close()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ message log, filter and close code; the quick load test reports req/s and percen
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import websockets  # noqa: F401  (a hard dependency: a broken install fails here, never skips)
@@ -22,13 +21,6 @@ TIMEOUT_MS = 20_000
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Document]]:
     with serve_sample(tmp_path_factory.mktemp("sample")) as url:
         yield url, fetch_document(url)
-
-
-@pytest.fixture
-def views(qtbot, tmp_path: Path) -> Iterator[Views]:  # type: ignore[no-untyped-def]
-    built = Views(qtbot, tmp_path / "history.sqlite3")
-    yield built
-    built.close()
 
 
 def texts(panel) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]

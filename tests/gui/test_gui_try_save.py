@@ -3,7 +3,6 @@ traceback on stderr); a body kept in a temporary file is copied whole."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,13 +11,6 @@ from try_support import Views
 from runtime.client import ResponseRecord
 
 TIMEOUT_MS = 10_000
-
-
-@pytest.fixture
-def views(qtbot, tmp_path: Path) -> Iterator[Views]:  # type: ignore[no-untyped-def]
-    built = Views(qtbot, tmp_path / "history.sqlite3")
-    yield built
-    built.close()
 
 
 def record(body: bytes, body_file: Path | None = None) -> ResponseRecord:

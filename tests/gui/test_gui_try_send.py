@@ -34,13 +34,6 @@ def echo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Docume
         yield url, fetch_document(url)
 
 
-@pytest.fixture
-def views(qtbot, tmp_path: Path) -> Iterator[Views]:  # type: ignore[no-untyped-def]
-    built = Views(qtbot, tmp_path / "history.sqlite3")
-    yield built
-    built.close()
-
-
 def shown(view, qtbot, count: int | None = None) -> None:  # type: ignore[no-untyped-def]
     """Wait until the answer is on screen (and the history has ``count`` rows, if given)."""
     qtbot.waitUntil(lambda: view._flight is None, timeout=TIMEOUT_MS)

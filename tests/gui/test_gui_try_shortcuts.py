@@ -7,11 +7,8 @@ shortcut added later is checked too.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
@@ -95,13 +92,6 @@ def bindings(view: QWidget) -> list[Binding]:
             shortcut.context(),
         )
     return found
-
-
-@pytest.fixture
-def views(qtbot, tmp_path: Path) -> Iterator[Views]:  # type: ignore[no-untyped-def]
-    built = Views(qtbot, tmp_path / "history.sqlite3")
-    yield built
-    built.close()
 
 
 def test_the_collection_sees_the_try_tabs_shortcuts(views: Views) -> None:

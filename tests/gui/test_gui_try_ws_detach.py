@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 
 import pytest
 import websockets  # noqa: F401  (a hard dependency: a broken install fails here, never skips)
@@ -61,13 +60,6 @@ class HungConnection:
         self.closing.set()
         self.closed_with = (code, reason)
         self.answer.wait(HANG_S)  # bounded: a blocking detach fails the test, never hangs it
-
-
-@pytest.fixture
-def views(qtbot, tmp_path: Path) -> Iterator[Views]:  # type: ignore[no-untyped-def]
-    built = Views(qtbot, tmp_path / "history.sqlite3")
-    yield built
-    built.close()
 
 
 def test_detach_returns_at_once_while_the_server_hangs(views: Views) -> None:

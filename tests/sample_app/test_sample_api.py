@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
 from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
@@ -17,19 +16,6 @@ from sample_app_harness import build_app, login, sample_module, serve
 from support import SAMPLE_APP
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def client(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with serve(build_app(monkeypatch, tmp_path, "development")) as client:
-        yield client
 
 
 async def test_health_reports_app_environment_and_version(client: httpx.AsyncClient) -> None:
