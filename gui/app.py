@@ -12,8 +12,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from gui import theme
-from gui.main_window import MainWindow
+from asgideck.gui.core import theme
+from asgideck.gui.main_window import MainWindow
 
 SCREENSHOT_TIMEOUT_MS = 60_000
 SCREENSHOT_SIZE = (1100, 720)

@@ -8,17 +8,18 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib.resources import files
 from pathlib import Path
 
-from runtime.cli import SUBCOMMANDS
+from asgideck.runtime.cli import SUBCOMMANDS
 
-BUNDLED_SAMPLE = Path(__file__).resolve().parent.parent / "sample_app"
+BUNDLED_SAMPLE = Path(str(files("asgideck") / "sample_app"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in SUBCOMMANDS:
-        from runtime.cli import main as cli_main
+        from asgideck.runtime.cli import main as cli_main
 
         return cli_main(args)
     parser = argparse.ArgumentParser(
@@ -51,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     opts = parser.parse_args(args)
 
-    from gui.app import run
+    from asgideck.gui.app import run
 
     return run(
         opts.path,

@@ -24,15 +24,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import theme
-from gui.bridge import Bridge
-from gui.project_page import TABS, ProjectPage
-from gui.tasks import TaskRunner
-from gui.widgets import Banner, muted
-from gui.widgets_stats import StatusStrip
-from runtime import userstate
-from runtime.project import ProjectError
-from runtime.session import ProjectSession
+from asgideck.gui.core import theme
+from asgideck.gui.core.bridge import Bridge
+from asgideck.gui.core.status_strip import StatusStrip
+from asgideck.gui.core.tasks import TaskRunner
+from asgideck.gui.core.widgets import Banner, muted
+from asgideck.gui.project_page import TABS, ProjectPage
+from asgideck.runtime import userstate
+from asgideck.runtime.inspect import ProjectSession
+from asgideck.runtime.project import ProjectError
 
 __all__ = ["TABS", "MainWindow"]
 

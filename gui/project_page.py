@@ -9,26 +9,30 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QSplitter, QStackedWidget, QTabWidget
 
-from gui import theme
-from gui.bridge import Bridge
-from gui.tasks import TaskRunner
-from gui.views.diff_view import DiffView
-from gui.views.logs_view import LogsView
-from gui.views.middleware_view import MiddlewareView
-from gui.views.overview import OverviewView
-from gui.views.profile_view import ProfileView
-from gui.views.routes_view import RoutesView
-from gui.views.servers_panel import ServersPanel
-from gui.views.try_view import TryView
-from gui.widgets import muted
-from gui.widgets_stats import StatusStrip
-from runtime.inspection import Inspection, Snapshot, compute
-from runtime.openapi import Operation
-from runtime.routes_index import RouteEntry
-from runtime.servers import ServerManager
-from runtime.session import ProjectSession, Validation
-from runtime.supervisor import StateChanged, StatsUpdated
-from runtime.workbench import Workbench
+from asgideck.gui.core import theme
+from asgideck.gui.core.bridge import Bridge
+from asgideck.gui.core.status_strip import StatusStrip
+from asgideck.gui.core.tasks import TaskRunner
+from asgideck.gui.core.widgets import muted
+from asgideck.gui.tabs.logs.view import LogsView
+from asgideck.gui.tabs.middleware import MiddlewareView
+from asgideck.gui.tabs.overview import OverviewView
+from asgideck.gui.tabs.profile.compare import DiffView
+from asgideck.gui.tabs.profile.view import ProfileView
+from asgideck.gui.tabs.routes.view import RoutesView
+from asgideck.gui.tabs.servers.panel import ServersPanel
+from asgideck.gui.tabs.workbench.view import TryView
+from asgideck.runtime.inspect import (
+    Inspection,
+    ProjectSession,
+    RouteEntry,
+    Snapshot,
+    Validation,
+    compute,
+)
+from asgideck.runtime.openapi import Operation
+from asgideck.runtime.servers import ServerManager, StateChanged, StatsUpdated
+from asgideck.runtime.workbench import Workbench
 
 TABS = ("overview", "profile", "compare", "logs", "routes", "middleware", "try")
 

@@ -21,7 +21,7 @@ SIZE = (1180, 740)
 
 def main() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    sys.path.insert(0, str(REPO))
+
     with tempfile.TemporaryDirectory(prefix="asgideck-shots-") as home:
         os.environ["ASGIDECK_HOME"] = home
         return _shoot()
@@ -39,9 +39,9 @@ def _pump_until(app, condition: Callable[[], bool], timeout: float = 30.0) -> No
 def _shoot() -> int:
     import httpx
 
-    from gui.app import make_app
-    from gui.main_window import MainWindow
-    from runtime.ports import free_port
+    from asgideck.gui.app import make_app
+    from asgideck.gui.main_window import MainWindow
+    from asgideck.runtime.servers import free_port
 
     app = make_app()
     window = MainWindow()

@@ -38,7 +38,6 @@ from pathlib import Path
 from typing import cast
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -47,14 +46,11 @@ from bench_servers import private_state  # noqa: E402
 from PySide6.QtCore import QEventLoop, Qt, QTimer, QtMsgType, qInstallMessageHandler  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from gui.views.logs_view import LogsView  # noqa: E402
-from runtime import launch  # noqa: E402
-from runtime.launch import ServerSpec  # noqa: E402
-from runtime.logs import LogBuffer  # noqa: E402
-from runtime.ports import free_port  # noqa: E402
-from runtime.profiles import load_profile  # noqa: E402
-from runtime.servers import ManagedServer  # noqa: E402
-from runtime.supervisor import Supervisor  # noqa: E402
+from asgideck.gui.tabs.logs.view import LogsView  # noqa: E402
+from asgideck.runtime.logs import LogBuffer  # noqa: E402
+from asgideck.runtime.profiles import load_profile  # noqa: E402
+from asgideck.runtime.servers import ManagedServer, ServerSpec, Supervisor, free_port  # noqa: E402
+from asgideck.runtime.servers import _launch as launch  # noqa: E402
 
 LINES = 2_000_000
 TARGET_RATIO = 0.5

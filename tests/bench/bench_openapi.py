@@ -12,7 +12,6 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tarfile
 import tempfile
 import time
@@ -21,9 +20,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
 
-from runtime.openapi import parse_bytes  # noqa: E402
+from asgideck.runtime.openapi import parse_bytes  # noqa: E402
 
 CACHE = REPO / ".bench-cache"
 PACKAGE = "@octokit/openapi"

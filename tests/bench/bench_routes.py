@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -23,13 +22,12 @@ TYPED = "repos pulls get"
 
 
 def run(rounds: int = 5) -> dict[str, float]:
-    from gui.app import make_app
-    from gui.routes_model import RoutesModel
-    from gui.views.routes_view import RoutesView
-    from runtime.inspection import Inspection, Snapshot
-    from runtime.openapi import parse_bytes
-    from runtime.project import open_project
-    from runtime.routes_index import build_index
+    from asgideck.gui.app import make_app
+    from asgideck.gui.tabs.routes.model import RoutesModel
+    from asgideck.gui.tabs.routes.view import RoutesView
+    from asgideck.runtime.inspect import Inspection, Snapshot, build_index
+    from asgideck.runtime.openapi import parse_bytes
+    from asgideck.runtime.project import open_project
 
     app = make_app()
     data = github_description().read_bytes()

@@ -32,15 +32,18 @@ from pathlib import Path
 import psutil
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
 
-from runtime import launch  # noqa: E402
-from runtime.launch import ServerSpec  # noqa: E402
-from runtime.loadtest import LoadResult, run_load  # noqa: E402
-from runtime.ports import free_port, port_accepts, wait_port_open  # noqa: E402
-from runtime.profiles import load_profile  # noqa: E402
-from runtime.project import find_app, find_interpreter  # noqa: E402
-from runtime.supervisor import Supervisor  # noqa: E402
+from asgideck.runtime.client import LoadResult, run_load  # noqa: E402
+from asgideck.runtime.profiles import load_profile  # noqa: E402
+from asgideck.runtime.project import find_app, find_interpreter  # noqa: E402
+from asgideck.runtime.servers import (  # noqa: E402
+    ServerSpec,
+    Supervisor,
+    free_port,
+    port_accepts,
+    wait_port_open,
+)
+from asgideck.runtime.servers import _launch as launch  # noqa: E402
 
 SAMPLE = REPO / "sample_app"
 PROFILE = "development"
@@ -117,8 +120,8 @@ class Direct:
 
 _BUILTIN = """
 import dataclasses, json, sys
-sys.path.insert(0, sys.argv[1])
-from runtime.loadtest import run_load
+
+from asgideck.runtime.client._loadtest import run_load
 result = run_load(sys.argv[2], concurrency=int(sys.argv[3]), duration_s=float(sys.argv[4]),
                   tool="builtin", max_requests=1_000_000)
 print(json.dumps(dataclasses.asdict(result)))

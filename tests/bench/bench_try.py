@@ -30,15 +30,15 @@ WARMUP = 5
 
 def _driver(rounds: int) -> dict[str, Any]:
     """Runs inside the child: one server, one view, interleaved GUI and httpx rounds."""
-    sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "tests" / "runtime")]
+    sys.path[:0] = [str(REPO / "tests")]
     import httpx
-    from client_loopback import serve_echo
     from PySide6.QtCore import QEventLoop, QTimer
 
-    from gui.app import make_app
-    from gui.tasks import TaskRunner
-    from gui.views.try_view import TryView
-    from runtime.workbench import Workbench
+    from asgideck.gui.app import make_app
+    from asgideck.gui.core.tasks import TaskRunner
+    from asgideck.gui.tabs.workbench.view import TryView
+    from asgideck.runtime.workbench import Workbench
+    from support.loopback import serve_echo
 
     app = make_app()
     with (

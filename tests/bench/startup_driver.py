@@ -13,7 +13,6 @@ from pathlib import Path
 import psutil
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
 
 
 def main() -> None:
@@ -34,8 +33,8 @@ def main() -> None:
         marks["loaded"] = marks["shown"]
         QTimer.singleShot(0, app.quit)
     else:
-        from gui.app import make_app
-        from gui.main_window import MainWindow
+        from asgideck.gui.app import make_app
+        from asgideck.gui.main_window import MainWindow
 
         app = make_app()
         main_window = MainWindow()

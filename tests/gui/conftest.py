@@ -24,8 +24,8 @@ def project_copy(tmp_path: Path) -> Path:
 @pytest.fixture
 def make_window(qtbot) -> Iterator:  # type: ignore[no-untyped-def]
     """Build a MainWindow on a path, wait until it has loaded, close it afterwards."""
-    from gui.app import make_app
-    from gui.main_window import MainWindow
+    from asgideck.gui.app import make_app
+    from asgideck.gui.main_window import MainWindow
 
     make_app()
     windows: list[MainWindow] = []
@@ -50,7 +50,7 @@ def make_window(qtbot) -> Iterator:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def views(qtbot, tmp_path: Path) -> Iterator:  # type: ignore[no-untyped-def]
     """Try-tab views on their own (no window), each with its own history file."""
-    from try_support import Views
+    from support.try_view import Views
 
     built = Views(qtbot, tmp_path / "history.sqlite3")
     yield built

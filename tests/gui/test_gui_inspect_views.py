@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gui.routes_model import RoutesModel
-from runtime.ports import free_port
+from asgideck.gui.tabs.routes.model import RoutesModel
+from asgideck.runtime.servers import free_port
 
 
 def wait_inspected(window, qtbot):  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
-from gui.models import KEY_ROLE, VariablesModel
+from asgideck.gui.core.table_models import KEY_ROLE, VariablesModel
 
 
 def _row_values(view) -> dict[str, str]:  # type: ignore[no-untyped-def]

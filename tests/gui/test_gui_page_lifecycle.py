@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime.ports import free_port
+from asgideck.runtime.servers import free_port
 
 
 def start_dev(window, qtbot):  # type: ignore[no-untyped-def]

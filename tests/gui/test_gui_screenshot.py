@@ -23,7 +23,7 @@ def test_screenshot_of_the_sample_app(tmp_path: Path) -> None:
     home = tmp_path / "home"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "ASGIDECK_HOME": str(home)}
     done = subprocess.run(
-        [sys.executable, "-m", "gui", "--screenshot", str(target), str(SAMPLE_APP)],
+        [sys.executable, "-m", "asgideck", "--screenshot", str(target), str(SAMPLE_APP)],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -39,7 +39,7 @@ def test_screenshot_of_a_missing_folder_still_exits(tmp_path: Path) -> None:
     target = tmp_path / "shot.png"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     done = subprocess.run(
-        [sys.executable, "-m", "gui", "--screenshot", str(target), str(tmp_path / "missing")],
+        [sys.executable, "-m", "asgideck", "--screenshot", str(target), str(tmp_path / "missing")],
         cwd=REPO,
         env=env,
         capture_output=True,

@@ -14,9 +14,14 @@ from pathlib import Path
 import psutil
 import pytest
 
-from runtime import registry
-from runtime.ports import free_port, is_port_free, port_accepts
-from runtime.servers import LaunchConfig, save_configs
+from asgideck.runtime.servers import (
+    LaunchConfig,
+    alive_entries,
+    free_port,
+    is_port_free,
+    port_accepts,
+    save_configs,
+)
 from support import REPO, SAMPLE_APP
 
 pytestmark = pytest.mark.integration
@@ -29,7 +34,7 @@ def test_sigterm_closes_the_window_and_stops_its_servers(tmp_path: Path) -> None
     save_configs(project.resolve(), [LaunchConfig("dev", "development", port=port)])
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     gui = subprocess.Popen(
-        [sys.executable, "-m", "gui", "--start", "dev", str(project)],
+        [sys.executable, "-m", "asgideck", "--start", "dev", str(project)],
         cwd=REPO,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -42,7 +47,7 @@ def test_sigterm_closes_the_window_and_stops_its_servers(tmp_path: Path) -> None
         while not port_accepts("127.0.0.1", port):
             assert time.monotonic() < deadline and gui.poll() is None, "the server never came up"
             tick.wait(0.05)
-        [entry] = registry.alive_entries()
+        [entry] = alive_entries()
         root = psutil.Process(entry.pid)
         tree = [root, *root.children(recursive=True)]
         gui.send_signal(signal.SIGTERM)
@@ -55,4 +60,4 @@ def test_sigterm_closes_the_window_and_stops_its_servers(tmp_path: Path) -> None
     _gone, alive = psutil.wait_procs(tree, timeout=5)
     assert alive == []
     assert is_port_free(port)
-    assert registry.alive_entries() == []
+    assert alive_entries() == []

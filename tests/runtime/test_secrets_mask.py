@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.secrets import MASK, SECRET_WORDS, is_secret_key, mask_url_password, mask_value
+from asgideck.runtime.secrets import (
+    MASK,
+    SECRET_WORDS,
+    is_secret_key,
+    mask_url_password,
+    mask_value,
+)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,7 @@
+"""``python -m asgideck``: the same as the ``asgideck`` command."""
+
+import sys
+
+from asgideck.gui.entry import main
+
+sys.exit(main())

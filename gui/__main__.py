@@ -1,5 +1,0 @@
-import sys
-
-from gui.entry import main
-
-sys.exit(main())

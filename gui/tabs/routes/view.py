@@ -1,0 +1,182 @@
+"""Routes tab: every route grouped by tag or path prefix, a filter, and a detail pane."""
+
+from __future__ import annotations
+
+import subprocess
+
+from PySide6.QtCore import QItemSelection, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from asgideck.gui.core import theme
+from asgideck.gui.core.widgets import Banner, muted
+from asgideck.gui.tabs.routes.detail import render
+from asgideck.gui.tabs.routes.model import RoutesModel
+from asgideck.runtime.editor import editor_command, parse_source
+from asgideck.runtime.inspect import Inspection, RouteEntry, Snapshot
+
+
+class RoutesView(QWidget):
+    #: the user asked to try this route (the Try tab opens it)
+    try_requested = Signal(object)
+
+    def __init__(self, inspection: Inspection, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.inspection = inspection
+        self.model = RoutesModel()
+        self.banner = Banner()
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter by path, name, tag or method…  (Ctrl+F)")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self.apply_filter)
+        self.group_by = QComboBox()
+        self.group_by.addItem("Group by tag", "tag")
+        self.group_by.addItem("Group by path", "prefix")
+        self.group_by.currentIndexChanged.connect(
+            lambda _i: self._regrouped(self.group_by.currentData())
+        )
+        self.tree = QTreeView()
+        self.tree.setObjectName("RoutesTree")
+        self.tree.setModel(self.model)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        header = self.tree.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(0, 100)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(1, 280)
+        self.tree.selectionModel().selectionChanged.connect(self._on_selection)
+        self.tree.activated.connect(lambda _index: self.try_selected())  # Enter or double-click
+        self.detail = QTextBrowser()
+        self.detail.setOpenLinks(False)
+        self.detail.anchorClicked.connect(self._on_link)
+        self.try_button = QPushButton(theme.icon("play"), "Try it")
+        self.try_button.setToolTip("Open this route in the Try tab (Enter)")
+        self.try_button.clicked.connect(self.try_selected)
+        self.source_button = QPushButton(theme.icon("edit"), "Open source")
+        self.source_button.clicked.connect(self.open_source)
+        self.status = muted("")
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        bar.addWidget(self.filter, 1)
+        bar.addWidget(self.group_by)
+        left_layout.addLayout(bar)
+        left_layout.addWidget(self.tree, 1)
+        left_layout.addWidget(self.status)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.try_button)
+        buttons.addWidget(self.source_button)
+        buttons.addStretch(1)
+        right_layout.addLayout(buttons)
+        right_layout.addWidget(self.detail, 1)
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setSizes([520, 420])
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addWidget(split, 1)
+        inspection.changed.connect(self._on_changed)
+        self._on_changed(inspection.snapshot)
+
+    def detach(self) -> None:
+        self.inspection.changed.disconnect(self._on_changed)
+
+    def _on_changed(self, snapshot: Snapshot) -> None:
+        self.model.set_entries(snapshot.entries)
+        self._after_reset()
+        info = snapshot.info
+        if info is not None and info.errors:
+            first = info.errors[0]
+            where = f" ({first.where})" if first.where else ""
+            self.banner.show_message(f"{first.type}: {first.message}{where}", "error")
+        else:
+            self.banner.clear_message()
+
+    def apply_filter(self, text: str) -> None:
+        self.model.set_filter(text)
+        self._after_reset()
+
+    def _regrouped(self, by: str) -> None:
+        self.model.set_group_by("prefix" if by == "prefix" else "tag")
+        self._after_reset()
+
+    def _after_reset(self) -> None:
+        for row in range(self.model.rowCount()):
+            self.tree.setFirstColumnSpanned(row, self.tree.rootIndex(), True)
+        self.tree.expandAll()
+        snap = self.inspection.snapshot
+        total = len(snap.entries)
+        where = {"server": "the running server", "probe": "the probe"}.get(snap.source or "", "")
+        source = f" · OpenAPI from {where}" if where else ""
+        self.status.setText(f"{self.model.shown:,} of {total:,} routes{source}")
+        self.status.setToolTip(snap.note)
+        self._show(None)
+
+    def selected(self) -> RouteEntry | None:
+        return self.model.entry(self.tree.currentIndex())
+
+    def select_path(self, method: str, path: str) -> bool:
+        for group in range(self.model.rowCount()):
+            parent = self.model.index(group, 0)
+            for row in range(self.model.rowCount(parent)):
+                index = self.model.index(row, 0, parent)
+                entry = self.model.entry(index)
+                if entry is not None and (entry.method, entry.path) == (method, path):
+                    self.tree.setCurrentIndex(index)
+                    return True
+        return False
+
+    def _on_selection(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        self._show(self.selected())
+
+    def _show(self, entry: RouteEntry | None) -> None:
+        self.try_button.setEnabled(entry is not None and entry.kind in ("http", "websocket"))
+        has_source = entry is not None and entry.route is not None and bool(entry.route.source)
+        self.source_button.setEnabled(has_source)
+        self.detail.setHtml(render(entry, self.inspection.snapshot.document) if entry else "")
+
+    def try_selected(self) -> None:
+        entry = self.selected()
+        if entry is not None and entry.kind in ("http", "websocket"):
+            self.try_requested.emit(entry)
+
+    def open_source(self, source: str | None = None) -> None:
+        entry = self.selected()
+        source = source or (entry.route.source if entry and entry.route else None)
+        if not source:
+            return
+        file, line = parse_source(source, self.inspection.project.root)
+        command = editor_command(file, line)
+        if command is None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(file)))
+            return
+        try:
+            subprocess.Popen(command, start_new_session=True)  # the editor outlives us
+        except OSError as exc:
+            self.banner.show_message(f"Could not start the editor {command[0]}: {exc}", "warning")
+
+    def _on_link(self, url: QUrl) -> None:
+        if url.scheme() == "source":
+            self.open_source(url.path())
+
+    def focus_filter(self) -> None:
+        self.filter.setFocus()
+        self.filter.selectAll()

@@ -1,0 +1,407 @@
+"""The SERVERS column: one row per launch config with a status light, plus orphans.
+
+Start/stop run on the task runner (stop waits for the whole tree to end); the
+state comes back as supervisor events through the bridge (``on_event``).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from asgideck.gui.core import theme
+from asgideck.gui.core.status_strip import STATE_COLOURS
+from asgideck.gui.core.tasks import TaskRunner
+from asgideck.gui.core.widgets import muted, section_title
+from asgideck.gui.tabs.servers.dialog import ServerDialog
+from asgideck.runtime.servers import (
+    ConfigError,
+    Entry,
+    LaunchConfig,
+    ManagedServer,
+    PortInUse,
+    ServerManager,
+    StateChanged,
+    Status,
+    adopt,
+    stop_orphan,
+    with_port,
+)
+
+NAME_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def state_icon(state: str) -> QIcon:
+    pixmap = QPixmap(14, 14)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(QColor(STATE_COLOURS.get(state, "#8b8d93")))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawEllipse(2, 2, 10, 10)
+    painter.end()
+    return QIcon(pixmap)
+
+
+class ServersPanel(QWidget):
+    selection_changed = Signal(str)
+    notice = Signal(str)
+    renamed = Signal(str, str)  # old name, new name
+    removed = Signal(str)
+
+    def __init__(self, manager: ServerManager, runner: TaskRunner, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.manager = manager
+        self.runner = runner
+        self.status: dict[str, Status] = {}
+        self.adopted: dict[str, ManagedServer] = {}
+
+        self.list = QListWidget()
+        self.list.setObjectName("ServersList")
+        self.list.currentItemChanged.connect(self._on_current_changed)
+        self.list.itemDoubleClicked.connect(lambda _item: self.toggle_selected())
+        self.start_button = self._tool(
+            "play", "Start the selected server (Ctrl+R)", self.start_selected
+        )
+        self.stop_button = self._tool(
+            "stop", "Stop the selected server (Ctrl+.)", self.stop_selected
+        )
+        self.restart_button = self._tool("restart", "Restart (Ctrl+Shift+.)", self.restart_selected)
+        self.edit_button = self._tool("edit", "Edit the launch config", self.edit_selected)
+        self.add_button = self._tool("plus", "Add a server", self.add_server)
+        self.remove_button = self._tool("minus", "Remove the selected server", self.remove_selected)
+
+        self.orphan_title = section_title("From an earlier run")
+        self.orphan_list = QListWidget()
+        self.orphan_list.setObjectName("OrphansList")
+        self.orphan_list.setMaximumHeight(110)
+        self.orphan_stop = QToolButton()
+        self.orphan_stop.setText("Stop")
+        self.orphan_stop.clicked.connect(self.stop_orphan)
+        self.orphan_adopt = QToolButton()
+        self.orphan_adopt.setText("Adopt")
+        self.orphan_adopt.setToolTip(
+            "Track it here (stop it later); its earlier logs are not available"
+        )
+        self.orphan_adopt.clicked.connect(self.adopt_orphan)
+        self.orphan_note = muted("")
+
+        buttons = QHBoxLayout()
+        for button in (self.start_button, self.stop_button, self.restart_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        for button in (self.edit_button, self.add_button, self.remove_button):
+            buttons.addWidget(button)
+        orphan_buttons = QHBoxLayout()
+        orphan_buttons.addWidget(self.orphan_stop)
+        orphan_buttons.addWidget(self.orphan_adopt)
+        orphan_buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 4, 8)
+        layout.addWidget(section_title("Servers"))
+        layout.addWidget(self.list, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.orphan_title)
+        layout.addWidget(self.orphan_list)
+        layout.addLayout(orphan_buttons)
+        layout.addWidget(self.orphan_note)
+
+        self.rebuild()
+        self.refresh_orphans()
+        self.orphan_timer = QTimer(self)
+        self.orphan_timer.setInterval(2000)
+        self.orphan_timer.timeout.connect(self._prune_adopted)
+        self.orphan_timer.start()
+
+    def warn(self, title: str, text: str) -> None:
+        """The panel's one error presenter (a seam tests replace: dialogs are modal)."""
+        QMessageBox.warning(self, title, text)
+
+    def _tool(self, icon: str, tip: str, slot) -> QToolButton:  # type: ignore[no-untyped-def]
+        button = QToolButton()
+        button.setIcon(theme.icon(icon))
+        button.setToolTip(tip)
+        button.setAutoRaise(True)
+        button.clicked.connect(lambda _checked=False: slot())
+        return button
+
+    # ----------------------------------------------------------------- the list
+    def rebuild(self) -> None:
+        current = self.selected_name()
+        self.list.blockSignals(True)
+        self.list.clear()
+        for server in self.manager.servers:
+            item = QListWidgetItem()
+            item.setData(NAME_ROLE, server.name)
+            self.list.addItem(item)
+            self._paint_item(item, server)
+        self.list.blockSignals(False)
+        names = [s.name for s in self.manager.servers]
+        if names:
+            self.select(current if current in names else names[0])
+        self._update_buttons()
+
+    def _paint_item(self, item: QListWidgetItem, server: ManagedServer) -> None:
+        status = self.status.get(server.name)
+        state = status.state if status else server.state
+        where = f"{server.config.host}:{server.config.port}"
+        item.setText(f"{server.name}   :{server.config.port}\n{server.config.kind} · {state}")
+        item.setIcon(state_icon(state))
+        tip = f"{server.config.describe()}\nhttp://{where}"
+        if status and status.error:
+            tip += f"\n\n{status.error}"
+        item.setToolTip(tip)
+
+    def _item(self, name: str) -> QListWidgetItem | None:
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            if item.data(NAME_ROLE) == name:
+                return item
+        return None
+
+    def select(self, name: str) -> None:
+        item = self._item(name)
+        if item is not None:
+            self.list.setCurrentItem(item)
+
+    def selected_name(self) -> str:
+        item = self.list.currentItem()
+        return str(item.data(NAME_ROLE)) if item is not None else ""
+
+    def selected(self) -> ManagedServer | None:
+        name = self.selected_name()
+        return self.manager.server(name) if name else None
+
+    def _on_current_changed(self, *_args: object) -> None:
+        self._update_buttons()
+        self.selection_changed.emit(self.selected_name())
+
+    def _update_buttons(self) -> None:
+        server = self.selected()
+        # "alive": a process tree exists — also a --reload server whose app crashed while
+        # the reloader waits for a fix; it can be restarted or stopped, not started again.
+        alive = server is not None and server.running
+        status = self.status.get(server.name) if server is not None else None
+        restart_pending = status is not None and status.next_restart_in is not None
+        self.start_button.setEnabled(server is not None and not alive)
+        self.stop_button.setEnabled(alive or restart_pending)
+        self.restart_button.setEnabled(alive)
+        self.edit_button.setEnabled(server is not None)
+        self.remove_button.setEnabled(server is not None and not alive)
+
+    def state_of(self, name: str) -> str:
+        status = self.status.get(name)
+        return status.state if status else self.manager.server(name).state
+
+    # ----------------------------------------------------------------- events
+    def on_event(self, name: str, event: object) -> None:
+        """A supervisor event, already on the GUI thread."""
+        if not isinstance(event, StateChanged):
+            return
+        self.status[name] = event.status
+        item = self._item(name)
+        if item is not None:
+            self._paint_item(item, self.manager.server(name))
+        self._update_buttons()
+        state = event.status.state
+        if state in ("crashed", "crash-loop") and name != self.selected_name():
+            code = event.status.exit_code
+            self.notice.emit(
+                f"Server {name} crashed" + (f" (exit {code})" if code is not None else "")
+            )
+
+    # ----------------------------------------------------------------- actions
+    def start_selected(self) -> None:
+        server = self.selected()
+        if server is not None:
+            self.start(server)
+
+    def start(self, server: ManagedServer) -> None:
+        self.runner.run(server.start, lambda _r: None, lambda exc: self._start_failed(server, exc))
+
+    def _start_failed(self, server: ManagedServer, exc: Exception) -> None:
+        if isinstance(exc, PortInUse):
+            self._port_in_use(server, exc)
+            return
+        self.warn(f"Cannot start {server.name}", str(exc))
+
+    def _port_in_use(self, server: ManagedServer, exc: PortInUse) -> None:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(f"Port {exc.port} is in use")
+        box.setText(str(exc))
+        use_next = stop_it = None
+        if exc.suggestion is not None:
+            use_next = box.addButton(
+                f"Use port {exc.suggestion}", QMessageBox.ButtonRole.AcceptRole
+            )
+        if exc.entry is not None:
+            stop_it = box.addButton("Stop it and start", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        if use_next is not None and clicked is use_next and exc.suggestion is not None:
+            self.manager.update(server.name, with_port(server.config, exc.suggestion))
+            self.rebuild()
+            self.start(server)
+        elif stop_it is not None and clicked is stop_it and exc.entry is not None:
+            entry = exc.entry
+            self.runner.run(
+                lambda: stop_orphan(entry),
+                lambda _r: (self.refresh_orphans(), self.start(server)),
+                lambda e: self.warn("Could not stop it", str(e)),
+            )
+
+    def stop_selected(self) -> None:
+        server = self.selected()
+        if server is not None:
+            self.runner.run(
+                server.stop,
+                lambda _r: None,
+                lambda e: self.warn("Stop failed", str(e)),
+            )
+
+    def restart_selected(self) -> None:
+        server = self.selected()
+        if server is not None:
+            self.runner.run(
+                server.restart, lambda _r: None, lambda e: self._start_failed(server, e)
+            )
+
+    def toggle_selected(self) -> None:
+        server = self.selected()
+        if server is None:
+            return
+        if server.running:
+            self.stop_selected()
+        else:
+            self.start(server)
+
+    def edit_selected(self) -> None:
+        server = self.selected()
+        if server is None:
+            return
+        dialog = ServerDialog(server.config, self._profiles(), self)
+        if dialog.exec() and dialog.result_config is not None:
+            self.apply_config(server.name, dialog.result_config)
+
+    def apply_config(self, name: str, config: LaunchConfig) -> bool:
+        """Save an edited config (it applies at the next start); a rename keeps the state."""
+        try:
+            self.manager.update(name, config)
+        except ConfigError as exc:
+            self.warn("Cannot save the server", str(exc))
+            return False
+        if config.name != name:
+            if name in self.status:
+                self.status[config.name] = self.status.pop(name)
+            self.renamed.emit(name, config.name)
+        self.rebuild()
+        self.select(config.name)
+        return True
+
+    def add_server(self) -> None:
+        name, port = self.manager.next_free_name_and_port()
+        profiles = self._profiles()
+        if not profiles:
+            QMessageBox.information(self, "No profile", "Add a .env file to the project first.")
+            return
+        dialog = ServerDialog(LaunchConfig(name, profiles[0], port=port), profiles, self)
+        if dialog.exec() and dialog.result_config is not None:
+            try:
+                self.manager.add(dialog.result_config)
+            except ValueError as exc:
+                self.warn("Cannot add server", str(exc))
+                return
+            self.rebuild()
+            self.select(dialog.result_config.name)
+
+    def remove_selected(self) -> None:
+        server = self.selected()
+        if server is None:
+            return
+        answer = QMessageBox.question(self, "Remove server", f"Remove the server {server.name}?")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            self.manager.remove(server.name)
+        except ConfigError as exc:
+            self.warn("Cannot remove the server", str(exc))
+            return
+        self.status.pop(server.name, None)
+        self.removed.emit(server.name)
+        self.rebuild()
+
+    def _profiles(self) -> list[str]:
+        from asgideck.runtime.profiles import list_profiles
+
+        return list_profiles(self.manager.project.root)
+
+    # ----------------------------------------------------------------- orphans
+    def refresh_orphans(self) -> None:
+        entries = self.manager.orphans()
+        self.orphan_list.clear()
+        for entry in entries:
+            item = QListWidgetItem(state_icon("orphan"), entry.describe())
+            item.setData(NAME_ROLE, entry.id)
+            self.orphan_list.addItem(item)
+        for entry_id, handle in self.adopted.items():
+            item = QListWidgetItem(state_icon("running"), f"adopted: {handle.entry.describe()}")
+            item.setData(NAME_ROLE, entry_id)
+            self.orphan_list.addItem(item)
+        shown = self.orphan_list.count() > 0
+        for widget in (self.orphan_title, self.orphan_list, self.orphan_stop, self.orphan_adopt):
+            widget.setVisible(shown)
+        self.orphan_note.setText(
+            "Still running after asgideck last quit: stop them, or adopt them to stop later."
+            if entries
+            else ""
+        )
+        if shown:
+            self.orphan_list.setCurrentRow(0)
+
+    def _selected_orphan(self) -> Entry | None:
+        item = self.orphan_list.currentItem()
+        if item is None:
+            return None
+        entry_id = item.data(NAME_ROLE)
+        if entry_id in self.adopted:
+            return self.adopted[entry_id].entry
+        return next((e for e in self.manager.orphans() if e.id == entry_id), None)
+
+    def stop_orphan(self) -> None:
+        entry = self._selected_orphan()
+        if entry is None:
+            return
+        handle = self.adopted.pop(entry.id, None)
+        stop = handle.stop if handle is not None else (lambda: stop_orphan(entry))
+        self.runner.run(
+            stop,
+            lambda result: (
+                self.refresh_orphans(),
+                self.notice.emit(f"Stopped {entry.describe()}"),
+            ),
+            lambda e: self.warn("Could not stop it", str(e)),
+        )
+
+    def adopt_orphan(self) -> None:
+        entry = self._selected_orphan()
+        if entry is not None and entry.id not in self.adopted:
+            self.adopted[entry.id] = adopt(entry)
+            self.refresh_orphans()
+
+    def _prune_adopted(self) -> None:
+        gone = [i for i, handle in self.adopted.items() if not handle.alive()]
+        for entry_id in gone:
+            del self.adopted[entry_id]
+        if gone:
+            self.refresh_orphans()

@@ -1,0 +1,337 @@
+"""Item models of the Try tab: params tables, response headers, history, WebSocket log.
+
+``data()`` never raises (Anki's rule) and every model passes Qt's model tester.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from asgideck.gui.core import theme
+from asgideck.gui.tabs.workbench.body import size_text
+from asgideck.runtime.client import HistoryEntry, WsMessage
+from asgideck.runtime.workbench import Field
+
+Index = QModelIndex | QPersistentModelIndex
+DISPLAY = Qt.ItemDataRole.DisplayRole
+EDIT = Qt.ItemDataRole.EditRole
+_NO_INDEX = QModelIndex()
+
+
+def status_colour(status: int | None) -> str | None:
+    """The severity colour of an HTTP status class (2xx ok ... 5xx error)."""
+    if status is None:
+        return theme.SEVERITY_COLOURS["error"]
+    if status >= 500:
+        return theme.SEVERITY_COLOURS["error"]
+    if status >= 400:
+        return theme.SEVERITY_COLOURS["warning"]
+    if status >= 300:
+        return theme.SEVERITY_COLOURS["info"]
+    if status >= 200:
+        return theme.SEVERITY_COLOURS["ok"]
+    return None
+
+
+class _Table(QAbstractTableModel):
+    COLUMNS: tuple[str, ...] = ()
+
+    def columnCount(self, parent: Index = _NO_INDEX) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == DISPLAY:
+            return self.COLUMNS[section] if 0 <= section < len(self.COLUMNS) else None
+        return None
+
+
+class ParamsModel(_Table):
+    """Editable rows of name/value with a "send" checkbox; required rows are marked ``*``.
+
+    Typing a value into an unticked row ticks it: what you fill in is what is sent.
+    """
+
+    COLUMNS = ("", "Name", "Value", "Description")
+    SEND, NAME, VALUE, DESCRIPTION = range(4)
+
+    def __init__(self, *, value_hint: str = "") -> None:
+        super().__init__()
+        self._rows: list[Field] = []
+        self.value_hint = value_hint
+
+    def rowCount(self, parent: Index = _NO_INDEX) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def set_rows(self, rows: Iterable[Field]) -> None:
+        self.beginResetModel()
+        self._rows = [replace(row) for row in rows]
+        self.endResetModel()
+
+    def rows(self) -> list[Field]:
+        return [replace(row) for row in self._rows]
+
+    def add_row(self, name: str = "", value: str = "") -> int:
+        row = len(self._rows)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._rows.append(Field(name, value))
+        self.endInsertRows()
+        return row
+
+    def remove_row(self, row: int) -> bool:
+        if not 0 <= row < len(self._rows) or self._rows[row].required:
+            return False  # required rows stay: untick them instead
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._rows[row]
+        self.endRemoveRows()
+        return True
+
+    def field(self, row: int) -> Field | None:
+        return replace(self._rows[row]) if 0 <= row < len(self._rows) else None
+
+    def set_value(self, name: str, value: str) -> bool:
+        """Fill the first row called ``name`` (ticking it); False when there is none."""
+        for row, item in enumerate(self._rows):
+            if item.name == name:
+                return self.setData(self.index(row, self.VALUE), value)
+        return False
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        column = index.column()
+        if column == self.SEND:
+            return base | Qt.ItemFlag.ItemIsUserCheckable
+        if column == self.VALUE or (column == self.NAME and not self._rows[index.row()].required):
+            return base | Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        item = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.CheckStateRole and column == self.SEND:
+            return Qt.CheckState.Checked if item.enabled else Qt.CheckState.Unchecked
+        if role in (DISPLAY, EDIT):
+            if column == self.NAME:
+                return item.name + (" *" if item.required and role == DISPLAY else "")
+            if column == self.VALUE:
+                return item.value
+            if column == self.DESCRIPTION:
+                return item.description
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tip = "Required: must be filled in to send." if item.required else ""
+            if column == self.SEND:
+                return "Send this row (unticked rows are kept but not sent)"
+            if column == self.VALUE and self.value_hint:
+                return self.value_hint
+            return " ".join(t for t in (tip, item.description) if t) or None
+        if role == Qt.ItemDataRole.FontRole and column == self.NAME and item.required:
+            font = QFont()
+            font.setBold(True)
+            return font
+        missing = item.required and item.enabled and item.value == ""
+        if role == Qt.ItemDataRole.ForegroundRole and column == self.NAME and missing:
+            return QBrush(QColor(theme.SEVERITY_COLOURS["error"]))
+        return None
+
+    def setData(self, index: Index, value: Any, role: int = EDIT) -> bool:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return False
+        item = self._rows[index.row()]
+        column = index.column()
+        first, last = self.index(index.row(), self.SEND), self.index(index.row(), self.DESCRIPTION)
+        if column == self.SEND and role == Qt.ItemDataRole.CheckStateRole:
+            item.enabled = Qt.CheckState(value) == Qt.CheckState.Checked
+        elif column == self.NAME and role == EDIT and not item.required:
+            item.name = str(value).strip()
+        elif column == self.VALUE and role == EDIT:
+            item.value = str(value)
+            item.enabled = item.enabled or item.value != ""
+        else:
+            return False
+        self.dataChanged.emit(first, last)
+        return True
+
+
+class PairsModel(_Table):
+    """Read-only name/value rows (response headers)."""
+
+    COLUMNS = ("Name", "Value")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[tuple[str, str]] = []
+
+    def rowCount(self, parent: Index = _NO_INDEX) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def set_pairs(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self.beginResetModel()
+        self._rows = [(str(k), str(v)) for k, v in pairs]
+        self.endResetModel()
+
+    def pairs(self) -> list[tuple[str, str]]:
+        return list(self._rows)
+
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        if role in (DISPLAY, Qt.ItemDataRole.ToolTipRole) and 0 <= index.column() < 2:
+            return self._rows[index.row()][index.column()]
+        return None
+
+
+class HistoryModel(_Table):
+    """History entries, newest first: when, method, URL, status, time, size."""
+
+    COLUMNS = ("When", "Method", "URL", "Status", "Time", "Size")
+    WHEN, METHOD, URL, STATUS, TIME, SIZE = range(6)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[HistoryEntry] = []
+
+    def rowCount(self, parent: Index = _NO_INDEX) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def set_entries(self, entries: Sequence[HistoryEntry]) -> None:
+        self.beginResetModel()
+        self._rows = list(entries)
+        self.endResetModel()
+
+    def entry(self, row: int) -> HistoryEntry | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        entry = self._rows[index.row()]
+        column = index.column()
+        if role == DISPLAY:
+            return self._display(entry, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(entry.created))
+            if entry.error:
+                return f"{entry.method} {entry.url}\n{when} · {entry.error}"
+            parts = [when, f"{entry.status} {entry.reason}".strip()]
+            parts += [p for p in (self._display(entry, c) for c in (self.TIME, self.SIZE)) if p]
+            return f"{entry.method} {entry.url}\n" + " · ".join(parts)
+        if role == Qt.ItemDataRole.ForegroundRole and column == self.STATUS:
+            colour = status_colour(entry.status)
+            return QBrush(QColor(colour)) if colour else None
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (self.TIME, self.SIZE):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _display(self, entry: HistoryEntry, column: int) -> Any:
+        if column == self.WHEN:
+            return time.strftime("%H:%M:%S", time.localtime(entry.created))
+        if column == self.METHOD:
+            return entry.method
+        if column == self.URL:  # the path: the server's address is in the tooltip
+            parts = urlsplit(entry.url)
+            return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        if column == self.STATUS:
+            return str(entry.status) if entry.status is not None else "error"
+        if column == self.TIME:
+            return f"{entry.elapsed_s * 1000:.0f} ms" if entry.elapsed_s is not None else ""
+        if column == self.SIZE:
+            return size_text(entry.size) if entry.size is not None else ""
+        return None
+
+
+_ARROWS = {"sent": "→", "received": "←", "event": "•"}
+
+
+class WsLogModel(_Table):
+    """The WebSocket message log, filtered by text and direction, bounded to ``limit`` rows."""
+
+    COLUMNS = ("Time", "", "Message")
+    TIME, DIRECTION, TEXT = range(3)
+
+    def __init__(self, limit: int = 10_000) -> None:
+        super().__init__()
+        self.limit = limit
+        self._all: deque[WsMessage] = deque(maxlen=limit)
+        self._rows: list[WsMessage] = []
+        self._text = ""
+        self._direction: str | None = None
+
+    def rowCount(self, parent: Index = _NO_INDEX) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    @property
+    def last_seq(self) -> int:
+        return self._all[-1].seq if self._all else 0
+
+    def _keep(self, message: WsMessage) -> bool:
+        if self._direction is not None and message.direction != self._direction:
+            return False
+        return self._text in message.text.lower()
+
+    def append(self, messages: Sequence[WsMessage]) -> int:
+        """Add a batch (one insert for all); returns how many rows became visible."""
+        if not messages:
+            return 0
+        self._all.extend(messages)
+        shown = [m for m in messages if self._keep(m)]
+        overflow = len(self._rows) + len(shown) - self.limit
+        if overflow > 0:
+            drop = min(overflow, len(self._rows))
+            if drop:
+                self.beginRemoveRows(QModelIndex(), 0, drop - 1)
+                del self._rows[:drop]
+                self.endRemoveRows()
+            shown = shown[-self.limit :]
+        if shown:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(shown) - 1)
+            self._rows.extend(shown)
+            self.endInsertRows()
+        return len(shown)
+
+    def set_filter(self, text: str = "", direction: str | None = None) -> None:
+        self.beginResetModel()
+        self._text, self._direction = text.lower(), direction
+        self._rows = [m for m in self._all if self._keep(m)]
+        self.endResetModel()
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._all.clear()
+        self._rows = []
+        self.endResetModel()
+
+    def message(self, row: int) -> WsMessage | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        message = self._rows[index.row()]
+        column = index.column()
+        if role == DISPLAY:
+            if column == self.TIME:
+                stamp = time.strftime("%H:%M:%S", time.localtime(message.time))
+                return f"{stamp}.{int(message.time * 1000) % 1000:03d}"
+            if column == self.DIRECTION:
+                return _ARROWS.get(message.direction, "")
+            if column == self.TEXT:
+                return message.text if len(message.text) <= 2000 else message.text[:2000] + " …"
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.DIRECTION:
+            return message.direction
+        if role == Qt.ItemDataRole.ForegroundRole and message.direction == "event":
+            return QBrush(QColor(theme.SEVERITY_COLOURS["info"]))
+        return None

@@ -1,0 +1,169 @@
+"""``asgideck run``, ``ps`` and ``stop``: servers from a terminal, on the same supervisor
+the window uses. ``run`` streams the logs until Ctrl-C, which stops the whole tree."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import TextIO
+
+from asgideck.runtime.project import open_project
+from asgideck.runtime.servers import (
+    LaunchConfig,
+    LaunchFailed,
+    PortInUse,
+    ServerEvent,
+    StateChanged,
+    Supervisor,
+    alive_entries,
+    build_spec,
+    stop_orphan,
+)
+
+FOLLOW_INTERVAL = 0.05  # how often `run` drains the log buffer to the terminal
+EXIT_CRASHED = 1
+EXIT_CANNOT_START = 3
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    run = sub.add_parser("run", help="start a server and stream its logs (Ctrl-C stops it)")
+    run.add_argument("path", type=Path, help="project folder")
+    run.add_argument("--profile", required=True, metavar="NAME")
+    run.add_argument("--server", choices=("uvicorn", "gunicorn"), default="uvicorn")
+    run.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--workers", type=int, default=1)
+    run.add_argument("--reload", action="store_true", help="restart when code changes (uvicorn)")
+    run.add_argument("--python", metavar="PY", help="the project's interpreter")
+    run.add_argument("--app", metavar="MODULE:ATTR", help="the app to use instead of discovery")
+
+    ps = sub.add_parser("ps", help="servers asgideck started that are still running")
+    ps.add_argument("--json", action="store_true")
+
+    stop = sub.add_parser("stop", help="stop servers asgideck started (by id, or --all)")
+    stop.add_argument("ids", nargs="*", metavar="ID", help="id (or a unique prefix) from `ps`")
+    stop.add_argument("--all", action="store_true", help="stop every server listed by `ps`")
+    stop.add_argument("--grace", type=float, default=5.0, help="seconds before SIGKILL")
+
+
+def run(args: argparse.Namespace, out: TextIO) -> int:
+    project = open_project(args.path, python=args.python, app=args.app)
+    config = LaunchConfig(
+        name=f"{project.name}:{args.profile}",
+        profile=args.profile,
+        kind=args.server,
+        host=args.host,
+        port=args.port,
+        reload=args.reload,
+        workers=args.workers,
+    )
+    spec = build_spec(project, config)
+    finished = threading.Event()
+    final: list[StateChanged] = []
+
+    def on_event(event: ServerEvent) -> None:
+        if isinstance(event, StateChanged) and event.status.state in ("crashed", "crash-loop"):
+            final.append(event)
+            finished.set()
+
+    supervisor = Supervisor(spec, on_event=on_event, name=config.name)
+    try:
+        supervisor.start()
+    except (PortInUse, LaunchFailed) as exc:
+        print(f"asgideck: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_START
+    seq = 0
+    try:
+        while True:
+            stop_now = finished.wait(FOLLOW_INTERVAL)
+            seq = _drain(supervisor, seq, out)
+            if stop_now:
+                break
+    except KeyboardInterrupt:
+        print("\nasgideck: stopping…", file=sys.stderr)
+        result = supervisor.stop()
+        _drain(supervisor, seq, out)
+        supervisor.close(0)
+        return 0 if result.clean else EXIT_CRASHED
+    status = final[0].status
+    supervisor.close(0)
+    code = status.exit_code
+    print(f"asgideck: the server crashed (exit code {code})", file=sys.stderr)
+    return code if code is not None and 0 < code < 126 else EXIT_CRASHED
+
+
+def _drain(supervisor: Supervisor, seq: int, out: TextIO) -> int:
+    lines = supervisor.buffer.since(seq)
+    for line in lines:
+        stream = sys.stderr if line.stream in ("stderr", "event") else out
+        stream.write(line.text + "\n")
+    if lines:
+        out.flush()
+        sys.stderr.flush()
+        return lines[-1].seq
+    return seq
+
+
+def ps(args: argparse.Namespace, out: TextIO) -> int:
+    entries = alive_entries()
+    now = time.time()
+    rows: list[dict[str, object]] = [
+        {
+            "id": e.id,
+            "pid": e.pid,
+            "name": e.name or e.kind,
+            "kind": e.kind,
+            "address": f"{e.host}:{e.port}",
+            "root": e.root,
+            "uptime_s": round(now - e.started_at),
+            "orphan": not e.owner_alive(),
+        }
+        for e in entries
+    ]
+    if args.json:
+        json.dump(rows, out, indent=2)
+        out.write("\n")
+        return 0
+    if not rows:
+        print("no servers started by asgideck are running", file=out)
+        return 0
+    print(f"{'ID':<14}{'PID':>8}  {'ADDRESS':<22}{'UP':>8}  {'STATE':<9}NAME / ROOT", file=out)
+    for r in rows:
+        state = "orphan" if r["orphan"] else "owned"
+        up = f"{int(str(r['uptime_s'])) // 60}m"
+        print(
+            f"{r['id']:<14}{r['pid']:>8}  {r['address']:<22}{up:>8}  {state:<9}"
+            f"{r['name']}  {r['root']}",
+            file=out,
+        )
+    return 0
+
+
+def stop(args: argparse.Namespace, out: TextIO) -> int:
+    entries = alive_entries()
+    if args.all:
+        chosen = entries
+    else:
+        if not args.ids:
+            raise ValueError("name the servers to stop (ids from `asgideck ps`) or pass --all")
+        chosen = []
+        for wanted in args.ids:
+            matches = [e for e in entries if e.id.startswith(wanted)]
+            if len(matches) != 1:
+                known = ", ".join(e.id for e in entries) or "none running"
+                problem = "matches no running server" if not matches else "is ambiguous"
+                raise ValueError(f"{wanted!r} {problem} (running: {known})")
+            chosen.append(matches[0])
+    failed = 0
+    for entry in chosen:
+        result = stop_orphan(entry, grace=args.grace)
+        if result.clean:
+            print(f"stopped {entry.describe()}", file=out)
+        else:
+            failed += 1
+            print(f"could not stop {entry.describe()}: survivors {result.survivors}", file=out)
+    return 1 if failed else 0

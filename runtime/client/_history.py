@@ -1,0 +1,293 @@
+"""Request history: every request and its answer, per project, in SQLite, secrets redacted.
+
+Nothing secret is written: each entry goes through a :class:`Redactor`
+(``history_record``) first, and ``secure_delete`` makes deleted entries really
+gone from the file, which only its owner may read.
+
+The store is capped (entries and bytes, oldest pruned first) and safe to use
+from several threads.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from asgideck.runtime.client._auth import ApiKeyAuth
+from asgideck.runtime.client._errors import RequestFailed
+from asgideck.runtime.client._history_record import Redactor, spec_from_dict, spec_to_dict
+from asgideck.runtime.client._response import ResponseRecord
+from asgideck.runtime.client._spec import RequestSpec, prepare
+from asgideck.runtime.secrets import MASK
+from asgideck.runtime.userstate import state_dir
+
+__all__ = ["MASK", "History", "HistoryEntry", "Redactor"]
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One stored request (redacted) and what came back."""
+
+    id: int
+    project: str
+    created: float
+    method: str
+    url: str
+    spec: Mapping[str, Any]
+    status: int | None
+    reason: str
+    elapsed_s: float | None
+    size: int | None
+    content_type: str
+    response_headers: tuple[tuple[str, str], ...]
+    response_body: bytes
+    body_truncated: bool
+    error: str | None
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    project TEXT NOT NULL,
+    created REAL NOT NULL,
+    method TEXT NOT NULL,
+    url TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    status INTEGER,
+    reason TEXT NOT NULL DEFAULT '',
+    elapsed_s REAL,
+    size INTEGER,
+    content_type TEXT NOT NULL DEFAULT '',
+    response_headers TEXT NOT NULL DEFAULT '[]',
+    response_body BLOB NOT NULL DEFAULT x'',
+    body_truncated INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    bytes INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_project ON entries (project, id);
+"""
+_COLUMNS = (
+    "id, project, created, method, url, spec, status, reason, elapsed_s, size, content_type,"
+    " response_headers, response_body, body_truncated, error"
+)
+
+
+class History:
+    """The history database (``state_dir()/history.sqlite3`` unless ``path`` is given)."""
+
+    def __init__(
+        self,
+        path: Path | None = None,
+        *,
+        max_entries: int = 5000,
+        max_body: int = 256 * 1024,
+        max_bytes: int = 64 * 2**20,
+    ) -> None:
+        self.path = path if path is not None else state_dir() / "history.sqlite3"
+        self.max_entries = max_entries
+        self.max_body = max_body
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.touch(mode=0o600, exist_ok=True)  # requests are nobody else's business
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA secure_delete = ON")
+            self._db.execute("PRAGMA auto_vacuum = INCREMENTAL")
+            self._db.executescript(_SCHEMA)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise RequestFailed(f"cannot open the request history {self.path}: {exc}") from None
+
+    # --- writing -----------------------------------------------------------------------
+
+    def add(
+        self,
+        project: str,
+        spec: RequestSpec,
+        response: ResponseRecord | None,
+        error: str | None = None,
+    ) -> int:
+        """Store one request (redacted) and its answer or error; returns the entry id."""
+        api_key = spec.auth.name if isinstance(spec.auth, ApiKeyAuth) else None
+        redactor = Redactor([api_key] if api_key else [])
+        spec_data = spec_to_dict(spec, redactor, self.max_body)
+        try:
+            url = redactor.url(prepare(spec).url)
+        except RequestFailed:
+            url = spec_data["url"]
+        status = reason = elapsed = size = None
+        content_type, headers, body, truncated = "", [], b"", False
+        if response is not None:
+            headers = [[k, redactor.header(k, v)] for k, v in response.headers]
+            body, truncated = self._response_body(response, redactor)
+            status, reason = response.status, response.reason
+            elapsed, size, content_type = response.elapsed_s, response.size, response.content_type
+        # The second pass: secrets found anywhere are scrubbed everywhere.
+        spec_json = json.dumps(redactor.deep_scrub(spec_data), ensure_ascii=False)
+        headers_json = json.dumps(redactor.deep_scrub(headers), ensure_ascii=False)
+        url = redactor.scrub(url)
+        body = redactor.scrub_bytes(body)
+        error = redactor.scrub(error) if error else None
+        row_bytes = len(spec_json) + len(headers_json) + len(body) + len(url) + len(error or "")
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT INTO entries (project, created, method, url, spec, status, reason,"
+                " elapsed_s, size, content_type, response_headers, response_body, body_truncated,"
+                " error, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    project,
+                    time.time(),
+                    spec.method.upper(),
+                    url,
+                    spec_json,
+                    status,
+                    reason or "",
+                    elapsed,
+                    size,
+                    content_type,
+                    headers_json,
+                    body,
+                    int(truncated),
+                    error,
+                    row_bytes,
+                ),
+            )
+            entry_id = cursor.lastrowid
+            self._prune()
+        assert entry_id is not None
+        return entry_id
+
+    def _response_body(self, response: ResponseRecord, redactor: Redactor) -> tuple[bytes, bool]:
+        body = response.body[: self.max_body]
+        truncated = response.truncated or len(response.body) > self.max_body
+        if response.is_binary:
+            return body, truncated
+        text = body.decode("utf-8", errors="replace")
+        if not truncated:
+            text = redactor.text_body(text, response.content_type)
+        else:
+            text = redactor.mask_json_pairs(text)
+        return text.encode("utf-8"), truncated
+
+    def _prune(self) -> None:
+        db = self._db
+        db.execute(
+            "DELETE FROM entries WHERE id IN (SELECT id FROM entries ORDER BY id DESC"
+            " LIMIT -1 OFFSET ?)",
+            (self.max_entries,),
+        )
+        (total,) = db.execute("SELECT COALESCE(SUM(bytes), 0) FROM entries").fetchone()
+        if total > self.max_bytes:
+            # Walk from the newest; delete everything older than where the budget runs out.
+            running = 0
+            cutoff = None
+            for entry_id, size in db.execute("SELECT id, bytes FROM entries ORDER BY id DESC"):
+                running += size
+                if running > self.max_bytes:
+                    cutoff = entry_id
+                    break
+            if cutoff is not None:
+                db.execute("DELETE FROM entries WHERE id <= ?", (cutoff,))
+        db.execute("PRAGMA incremental_vacuum")
+
+    # --- reading -----------------------------------------------------------------------
+
+    def list(self, project: str, search: str = "", limit: int = 200) -> builtins.list[HistoryEntry]:
+        """Newest first; ``search`` matches method, URL, status, request and response text."""
+        sql = f"SELECT {_COLUMNS} FROM entries WHERE project = ?"
+        params: list[Any] = [project]
+        if search:
+            sql += (
+                " AND instr(lower(method || ' ' || url || ' ' || COALESCE(status, '') || ' '"
+                " || reason || ' ' || spec || ' ' || COALESCE(error, '') || ' '"
+                " || CAST(response_body AS TEXT)), ?) > 0"
+            )
+            params.append(search.lower())
+        sql += " ORDER BY id DESC LIMIT ?"
+        params.append(limit)
+        with self._lock:
+            rows = self._db.execute(sql, params).fetchall()
+        return [_entry(row) for row in rows]
+
+    def get(self, entry_id: int) -> HistoryEntry:
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_COLUMNS} FROM entries WHERE id = ?", (entry_id,)
+            ).fetchone()
+        if row is None:
+            raise KeyError(f"history entry {entry_id} does not exist (pruned or deleted)")
+        return _entry(row)
+
+    def spec_of(self, entry: HistoryEntry) -> RequestSpec:
+        """The entry's request, ready to send again (secrets are ``****``: re-apply auth)."""
+        return spec_from_dict(entry.spec)
+
+    def projects(self) -> builtins.list[str]:
+        with self._lock:
+            rows = self._db.execute("SELECT DISTINCT project FROM entries ORDER BY project")
+            return [row[0] for row in rows]
+
+    def count(self, project: str | None = None) -> int:
+        with self._lock:
+            if project is None:
+                (count,) = self._db.execute("SELECT COUNT(*) FROM entries").fetchone()
+            else:
+                (count,) = self._db.execute(
+                    "SELECT COUNT(*) FROM entries WHERE project = ?", (project,)
+                ).fetchone()
+        return int(count)
+
+    # --- deleting ----------------------------------------------------------------------
+
+    def delete(self, entry_id: int) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM entries WHERE id = ?", (entry_id,))
+            self._db.execute("PRAGMA incremental_vacuum")
+
+    def clear(self, project: str | None = None) -> None:
+        """Delete one project's entries, or all of them."""
+        with self._lock:
+            if project is None:
+                self._db.execute("DELETE FROM entries")
+            else:
+                self._db.execute("DELETE FROM entries WHERE project = ?", (project,))
+            self._db.execute("PRAGMA incremental_vacuum")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _entry(row: Sequence[Any]) -> HistoryEntry:
+    (entry_id, project, created, method, url, spec, status, reason, elapsed, size) = row[:10]
+    content_type, headers, body, truncated, error = row[10:]
+    return HistoryEntry(
+        id=entry_id,
+        project=project,
+        created=created,
+        method=method,
+        url=url,
+        spec=json.loads(spec),
+        status=status,
+        reason=reason,
+        elapsed_s=elapsed,
+        size=size,
+        content_type=content_type,
+        response_headers=tuple((k, v) for k, v in json.loads(headers)),
+        response_body=bytes(body),
+        body_truncated=bool(truncated),
+        error=error,
+    )

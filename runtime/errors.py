@@ -1,0 +1,49 @@
+"""Every error asgideck raises on purpose, in one tree (httpx draws its own the same way).
+
+``str(exc)`` is the message to show a person: one line naming the file, line,
+field, variable or port where there is one. The GUI's presenter and the CLI catch
+:class:`AsgideckError`; anything else that escapes is a bug and is shown as one.
+
+::
+
+    AsgideckError
+    ├── ProjectError ............ project: no app found, unreadable project
+    │   └── AppNotFound
+    ├── EnvFileError ............ profiles: a .env file that cannot be read or edited
+    ├── ProbeError .............. inspect: the probe gave no usable result
+    ├── OpenAPIError ............ openapi: a document that cannot be loaded or parsed
+    ├── ServerError ............. servers
+    │   ├── AlreadyRunning
+    │   ├── LaunchFailed
+    │   ├── PortInUse
+    │   └── ConfigError ......... a saved launch config that is not valid
+    ├── RequestFailed ........... client: why a request failed
+    │   ├── InvalidRequest
+    │   ├── RequestCancelled
+    │   └── AuthFailed
+    ├── WsError ................. client: the WebSocket panel
+    │   └── WsClosed
+    └── InputError .............. text a person typed that cannot be read (also a ValueError)
+        ├── CurlError ........... a pasted curl command
+        ├── ItemError ........... an httpie-style request item (``asgideck call``)
+        └── LoadTestError ....... load-test settings
+
+The concrete classes live with the capability that raises them and are exported
+by its package; this module holds the root and the shared branches.
+"""
+
+from __future__ import annotations
+
+__all__ = ["AsgideckError", "InputError", "ServerError"]
+
+
+class AsgideckError(Exception):
+    """The root: an error asgideck raised on purpose, with a message fit to show."""
+
+
+class ServerError(AsgideckError, RuntimeError):
+    """A server could not be started, stopped or configured as asked."""
+
+
+class InputError(AsgideckError, ValueError):
+    """Something a person typed or pasted could not be read."""

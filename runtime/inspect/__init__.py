@@ -1,0 +1,74 @@
+"""What the project's app is, seen through the probe: the app model (middleware in run
+order, routes, OpenAPI), settings validation, readiness checks, the routes index, and
+the session (the open project with its selected profile's findings).
+"""
+
+from __future__ import annotations
+
+from asgideck.runtime.inspect._app import (
+    AppInfo,
+    Dependency,
+    MiddlewareLayer,
+    RouteInfo,
+    app_info_json,
+    inspect_project,
+)
+from asgideck.runtime.inspect._checks import (
+    RULES,
+    Finding,
+    ServerFacts,
+    is_placeholder,
+    readiness_findings,
+)
+from asgideck.runtime.inspect._inspection import Inspection, Snapshot, compute
+from asgideck.runtime.inspect._live_openapi import best_openapi, fetch_openapi
+from asgideck.runtime.inspect._routes import (
+    GroupBy,
+    RouteEntry,
+    build_index,
+    filter_entries,
+    group_entries,
+)
+from asgideck.runtime.inspect._runner import ProbeError, probe_environment, run_probe
+from asgideck.runtime.inspect._session import ProjectSession, Validation
+from asgideck.runtime.inspect._settings import (
+    SecretFact,
+    SettingsClass,
+    SettingsReport,
+    find_settings_classes,
+    validate_settings,
+)
+
+__all__ = [
+    "RULES",
+    "AppInfo",
+    "Dependency",
+    "Finding",
+    "GroupBy",
+    "Inspection",
+    "MiddlewareLayer",
+    "ProbeError",
+    "ProjectSession",
+    "RouteEntry",
+    "RouteInfo",
+    "SecretFact",
+    "ServerFacts",
+    "SettingsClass",
+    "SettingsReport",
+    "Snapshot",
+    "Validation",
+    "app_info_json",
+    "best_openapi",
+    "build_index",
+    "compute",
+    "fetch_openapi",
+    "filter_entries",
+    "find_settings_classes",
+    "group_entries",
+    "inspect_project",
+    "is_placeholder",
+    "probe_environment",
+    "readiness_findings",
+    "run_probe",
+    "validate_settings",
+]

@@ -1,0 +1,202 @@
+"""The parent side of the probe: run ``probe.py`` under the project's interpreter.
+
+The child gets exactly the profile's environment plus the few variables a
+process needs to start (never the user's shell environment), runs in its own
+session so a timeout can kill everything it started, and answers with one JSON
+document behind :data:`runtime.probe.SENTINEL`. Every way this can go wrong
+becomes a :class:`ProbeError` whose message names the interpreter and says what
+happened (exit code, stderr tail), so the UI can show it as it is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from asgideck.runtime import secrets
+from asgideck.runtime.errors import AsgideckError
+from asgideck.runtime.probe import PROBE_SCRIPT, SENTINEL
+
+__all__ = ["PROBE_SCRIPT", "ProbeError", "probe_environment", "run_probe"]
+
+SECRETS_MODULE = Path(secrets.__file__).resolve()
+TAIL = 3000
+POLL = 0.2  # how often a running probe is checked for having exited
+# Variables a child needs to start at all; copied from asgideck's own environment if set.
+PASSTHROUGH = ("PATH", "SYSTEMROOT", "LANG", "LC_ALL", "LC_CTYPE")
+
+
+class ProbeError(AsgideckError):
+    """The probe gave no usable result; ``kind`` is one of :data:`KINDS`."""
+
+    KINDS = ("interpreter", "timeout", "no-result", "bad-result", "request")
+
+    def __init__(self, kind: str, message: str, *, stderr: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.stderr = stderr
+
+
+def probe_environment(env: dict[str, str]) -> dict[str, str]:
+    """``env`` plus the minimum to run a Python process; nothing else of asgideck's shell."""
+    final = dict(env)
+    for key in PASSTHROUGH:
+        if key not in final and key in os.environ:
+            final[key] = os.environ[key]
+    final["PYTHONUNBUFFERED"] = "1"
+    final["PYTHONDONTWRITEBYTECODE"] = "1"
+    return final
+
+
+def run_probe(
+    interpreter: Path,
+    root: Path,
+    env: dict[str, str],
+    tasks: list[dict[str, Any]],
+    timeout: float = 30.0,
+    *,
+    sys_path: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Run ``tasks`` in the project's interpreter and return the probe's result document.
+
+    ``sys_path`` holds folders relative to ``root`` to import from as well (src/ layouts).
+    The result gains ``output`` (what the app printed on stdout) and ``stderr`` tails.
+    """
+    request = {
+        "root": str(root),
+        "sys_path": list(sys_path),
+        "secrets_module": str(SECRETS_MODULE),
+        "tasks": tasks,
+    }
+    try:
+        proc = subprocess.Popen(
+            # absolute (cwd changes) but not resolved: a venv's python is a symlink
+            [os.path.abspath(interpreter), str(PROBE_SCRIPT)],
+            cwd=root,
+            env=probe_environment(env),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            **_session_kwargs(),
+        )
+    except OSError as exc:
+        raise ProbeError("interpreter", f"cannot run the interpreter {interpreter}: {exc}") from exc
+    try:
+        stdout, stderr, timed_out = _communicate(proc, json.dumps(request).encode(), timeout)
+    finally:
+        _kill_tree(proc)  # whatever the app started in the background goes too
+    out = stdout.decode("utf-8", "replace")
+    err = stderr.decode("utf-8", "replace")
+    result = _parse(out)
+    if result is None:
+        if timed_out:
+            raise ProbeError(
+                "timeout",
+                f"the probe did not finish within {timeout:g} s (interpreter {interpreter}, "
+                f"project {root}); it was stopped with everything it started" + _tail_note(err),
+                stderr=err[-TAIL:],
+            )
+        raise ProbeError(
+            "no-result",
+            f"the probe exited with code {proc.returncode} without a result "
+            f"(interpreter {interpreter})" + _tail_note(err),
+            stderr=err[-TAIL:],
+        )
+    if not isinstance(result, dict):
+        raise ProbeError("bad-result", f"the probe's result is not valid JSON: {result}")
+    if not result.get("ok", False):
+        error = result.get("error") or {}
+        raise ProbeError("request", f"the probe rejected the request: {error.get('message')}")
+    result["output"] = out[: out.rfind(SENTINEL)].rstrip("\n")[-TAIL:]
+    result["stderr"] = err[-TAIL:]
+    return result
+
+
+def _session_kwargs() -> dict[str, Any]:
+    if sys.platform == "win32":
+        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    return {"start_new_session": True}
+
+
+def _parse(out: str) -> dict[str, Any] | str | None:
+    """The JSON after the last sentinel; an error text when it is broken; None when absent."""
+    at = out.rfind(SENTINEL)
+    if at < 0:
+        return None
+    line = out[at + len(SENTINEL) :].split("\n", 1)[0]
+    try:
+        data = json.loads(line)
+    except ValueError as exc:
+        return str(exc)
+    return data if isinstance(data, dict) else "not a JSON object"
+
+
+def _tail_note(stderr: str) -> str:
+    tail = stderr.strip()[-TAIL:]
+    return f"\n--- stderr (last lines) ---\n{tail}" if tail else ""
+
+
+def _communicate(
+    proc: subprocess.Popen[bytes], request: bytes, timeout: float
+) -> tuple[bytes, bytes, bool]:
+    """(stdout, stderr, timed out). Returns as soon as the probe exits, even when
+    something it started still holds the pipes open."""
+    deadline = time.monotonic() + timeout
+    data: bytes | None = request
+    while True:
+        remaining = deadline - time.monotonic()
+        try:
+            stdout, stderr = proc.communicate(data, timeout=max(0.0, min(POLL, remaining)))
+            return stdout, stderr, False
+        except subprocess.TimeoutExpired:
+            data = None  # sent once; communicate() keeps what it has read so far
+        exited = proc.poll() is not None
+        if exited or remaining <= POLL:
+            _kill_tree(proc)
+            stdout, stderr = _drain(proc)
+            return stdout, stderr, not exited
+
+
+def _drain(proc: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
+    """The output after a kill; a process that escaped the session may hold the pipe open."""
+    try:
+        return proc.communicate(timeout=5)
+    except subprocess.TimeoutExpired as exc:
+        for pipe in (proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
+        return _as_bytes(exc.stdout), _as_bytes(exc.stderr)
+
+
+def _as_bytes(data: bytes | str | None) -> bytes:
+    if data is None:
+        return b""
+    return data.encode() if isinstance(data, str) else data
+
+
+def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
+    """Kill the probe, its process group and any descendant that left the group."""
+    descendants: list[psutil.Process] = []
+    if proc.returncode is None:  # not reaped yet, so its pid still names it
+        with contextlib.suppress(psutil.Error):
+            descendants = psutil.Process(proc.pid).children(recursive=True)
+    if sys.platform != "win32":
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    if proc.poll() is None:
+        proc.kill()
+    for child in descendants:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+    psutil.wait_procs(descendants, timeout=5)
+    if proc.returncode is None:
+        proc.wait()

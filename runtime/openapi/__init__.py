@@ -1,0 +1,32 @@
+"""OpenAPI documents: the model, the parser (3.0, 3.1, the cheap parts of Swagger 2.0),
+example values, and loading one from a file or URL.
+"""
+
+from __future__ import annotations
+
+from asgideck.runtime.openapi._examples import body_example, example_for
+from asgideck.runtime.openapi._load import document_json, load, load_source, operations_json
+from asgideck.runtime.openapi._model import (
+    Document,
+    OpenAPIError,
+    Operation,
+    Parameter,
+    RequestBody,
+)
+from asgideck.runtime.openapi._parse import parse_bytes, parse_document
+
+__all__ = [
+    "Document",
+    "OpenAPIError",
+    "Operation",
+    "Parameter",
+    "RequestBody",
+    "body_example",
+    "document_json",
+    "example_for",
+    "load",
+    "load_source",
+    "operations_json",
+    "parse_bytes",
+    "parse_document",
+]

@@ -1,0 +1,154 @@
+"""OpenAPI documents: load one from a file or URL, print its operations as JSON.
+
+The model lives in ``openapi_model``, parsing in ``openapi_parse`` and example
+values in ``openapi_examples``; their public names are re-exported here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from asgideck.runtime.openapi._examples import body_example, example_for
+from asgideck.runtime.openapi._model import (
+    HTTP_METHODS,
+    LOCATIONS,
+    Document,
+    Location,
+    OpenAPIError,
+    Operation,
+    Parameter,
+    RequestBody,
+    expect_object,
+)
+from asgideck.runtime.openapi._parse import parse_bytes, parse_document
+from asgideck.runtime.secrets import mask_url_password
+
+__all__ = [
+    "HTTP_METHODS",
+    "LOCATIONS",
+    "Document",
+    "Location",
+    "OpenAPIError",
+    "Operation",
+    "Parameter",
+    "RequestBody",
+    "body_example",
+    "document_json",
+    "example_for",
+    "load",
+    "load_source",
+    "operations_json",
+    "parse_bytes",
+    "parse_document",
+]
+
+
+def operations_json(doc: Document) -> list[dict[str, Any]]:
+    """One JSON-ready dict per operation: what ``asgideck inspect --openapi --json`` prints.
+
+    Schemas are printed as written (``$ref`` kept); response ``$ref``s are followed.
+    """
+    out = []
+    for op in doc.operations:
+        params: dict[str, list[dict[str, Any]]] = {loc: [] for loc in LOCATIONS}
+        for p in op.parameters:
+            params[p.location].append(
+                {
+                    "name": p.name,
+                    "required": p.required,
+                    "schema": p.schema,
+                    "description": p.description,
+                    "deprecated": p.deprecated,
+                    "example": p.example,
+                }
+            )
+        body = op.request_body
+        where = f"paths.{op.path}.{op.method.lower()}.responses"
+        out.append(
+            {
+                "method": op.method,
+                "path": op.path,
+                "operation_id": op.operation_id,
+                "tags": list(op.tags),
+                "summary": op.summary,
+                "description": op.description,
+                "deprecated": op.deprecated,
+                "parameters": params,
+                "request_body": None if body is None else _body_json(body),
+                "responses": {
+                    status: _response_json(doc, value, f"{where}.{status}")
+                    for status, value in op.responses.items()
+                },
+                "security": [dict(s) for s in op.security],
+            }
+        )
+    return out
+
+
+def document_json(doc: Document) -> dict[str, Any]:
+    """The document's header fields plus :func:`operations_json`."""
+    return {
+        "openapi": doc.version,
+        "title": doc.title,
+        "version": doc.api_version,
+        "servers": list(doc.servers),
+        "security_schemes": dict(doc.security_schemes),
+        "operations": operations_json(doc),
+    }
+
+
+def _body_json(body: RequestBody) -> dict[str, Any]:
+    return {
+        "required": body.required,
+        "content_types": list(body.content_types),
+        "schemas": dict(body.schemas),
+    }
+
+
+def _response_json(doc: Document, value: Any, where: str) -> dict[str, Any]:
+    response = expect_object(doc.resolve(value, where), where)
+    content = expect_object(response.get("content") or {}, f"{where}.content")
+    return {
+        "description": response.get("description", ""),
+        "content_types": list(content),
+        "schemas": {
+            t: expect_object(m, f"{where}.content.{t}").get("schema", {})
+            for t, m in content.items()
+        },
+    }
+
+
+def load_source(source: str, *, timeout: float = 10.0) -> bytes:
+    """The bytes of a file path or an http(s) URL; failures become OpenAPIError."""
+    if source.startswith(("http://", "https://")):
+        import httpx  # only URL users pay for the import
+
+        shown = mask_url_password(source)
+        try:
+            response = httpx.get(source, timeout=timeout, follow_redirects=True)
+        except httpx.HTTPError as exc:
+            raise OpenAPIError(f"{shown}: could not fetch: {exc}") from None
+        if response.status_code >= 400:
+            raise OpenAPIError(f"{shown}: HTTP {response.status_code} {response.reason_phrase}")
+        return response.content
+    path = Path(source).expanduser()
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise OpenAPIError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise OpenAPIError(f"{source}: is a folder, not an OpenAPI document") from None
+    except OSError as exc:
+        raise OpenAPIError(f"{source}: cannot read: {exc.strerror or exc}") from None
+
+
+def load(source: str, *, timeout: float = 10.0) -> Document:
+    """load_source + parse_bytes, with the source named in every error."""
+    data = load_source(source, timeout=timeout)
+    try:
+        return parse_bytes(data)
+    except OpenAPIError as exc:
+        error = OpenAPIError(f"{mask_url_password(source)}: {exc}")
+        error.path = exc.path
+        raise error from None

@@ -1,0 +1,245 @@
+"""A project's ``.env`` profiles: read, layer, diff and edit them without losing a byte.
+
+The rule: profile ``NAME`` is ``.env`` with ``.env.NAME`` layered on top; a
+later binding wins (a later file over an earlier one, a later line over an
+earlier line), exactly as if the files were concatenated. A project without
+any ``.env.NAME`` but with a ``.env`` has one profile, ``default`` (``.env``
+alone). ``.env.example``, ``.env.sample``, ``.env.template`` and ``.env.dist``
+(also ``.env.NAME.example`` …) are templates, never profiles.
+
+Files are parsed by python-dotenv's own parser, so a value here is the value
+``dotenv_values`` gives, including ``${VAR}`` / ``${VAR:-default}``
+interpolation (python-dotenv interpolates single-quoted values too). One
+deliberate difference: a variable resolves against the profile only (earlier
+lines and lower layers), never against the shell environment of whoever runs
+asgideck, so a profile is exactly what its files say. A bare ``KEY`` (no
+``=``) has no value: it hides a lower layer's value and is left out of
+:meth:`Profile.environ`. Lines python-dotenv
+silently skips are kept as :class:`ParseProblem` (``file:line: cannot parse …``).
+
+Reading one file lives in ``profiles_read``, in-place edits in ``profiles_edit``;
+their public names are re-exported here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv.variables import parse_variables
+
+from asgideck.runtime.profiles._edit import remove_key, set_value
+from asgideck.runtime.profiles._read import (
+    MAX_FILE_BYTES,
+    EnvEntry,
+    EnvFile,
+    EnvFileError,
+    ParseProblem,
+    read_env_file,
+)
+from asgideck.runtime.secrets import is_secret_key, mask_value
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "TEMPLATE_NAMES",
+    "EnvEntry",
+    "EnvFile",
+    "EnvFileError",
+    "ParseProblem",
+    "Profile",
+    "ProfileDiff",
+    "Variable",
+    "diff_profiles",
+    "edit_target",
+    "example_file",
+    "example_keys",
+    "list_profiles",
+    "load_profile",
+    "missing_from_example",
+    "profile_files",
+    "read_env_file",
+    "remove_key",
+    "set_value",
+]
+
+TEMPLATE_NAMES = ("example", "sample", "template", "dist")
+DEFAULT_PROFILE = "default"
+_BACKUP_SUFFIXES = ("bak", "orig", "old", "save", "swp", "tmp", "rej")
+_FIRST_PROFILES = ("development", "dev")
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A key's effective (interpolated) value, where it comes from and what it hides."""
+
+    key: str
+    value: str | None
+    origin: EnvEntry
+    overrides: tuple[EnvEntry, ...]
+
+    @property
+    def raw(self) -> str | None:
+        """The value as written in its file, before interpolation."""
+        return self.origin.value
+
+    @property
+    def secret(self) -> bool:
+        return is_secret_key(self.key)
+
+    @property
+    def masked(self) -> str:
+        return mask_value(self.key, self.value)
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    root: Path
+    files: tuple[Path, ...]
+    variables: dict[str, Variable]
+    problems: tuple[ParseProblem, ...]
+
+    @property
+    def own_file(self) -> Path:
+        """The file that belongs to this profile alone (where new keys go)."""
+        return _profile_path(self.root, self.name)
+
+    def environ(self) -> dict[str, str]:
+        """The environment this profile gives a process (keys without a value left out)."""
+        return {k: v.value for k, v in self.variables.items() if v.value is not None}
+
+
+@dataclass(frozen=True)
+class ProfileDiff:
+    a: str
+    b: str
+    only_a: tuple[str, ...]
+    only_b: tuple[str, ...]
+    different: tuple[str, ...]
+    same: tuple[str, ...]
+
+
+# --- profiles --------------------------------------------------------------------------
+
+
+def _profile_path(root: Path, name: str) -> Path:
+    return root / ".env" if name == DEFAULT_PROFILE else root / f".env.{name}"
+
+
+def _is_profile_name(name: str) -> bool:
+    if not name or name.endswith("~"):
+        return False
+    parts = name.lower().split(".")
+    return not (set(parts) & set(TEMPLATE_NAMES)) and parts[-1] not in _BACKUP_SUFFIXES
+
+
+def _profile_order(name: str) -> tuple[int, str]:
+    rank = _FIRST_PROFILES.index(name) if name in _FIRST_PROFILES else len(_FIRST_PROFILES)
+    return rank, name
+
+
+def list_profiles(root: Path) -> list[str]:
+    """Profile names from ``.env.NAME`` files; ``["default"]`` when there is only ``.env``."""
+    try:
+        children = list(root.iterdir())
+    except OSError:
+        return []
+    names = [
+        child.name[len(".env.") :]
+        for child in children
+        if child.name.startswith(".env.")
+        and _is_profile_name(child.name[len(".env.") :])
+        and _present(child)
+    ]
+    if not names and _present(root / ".env"):
+        return [DEFAULT_PROFILE]
+    return sorted(names, key=_profile_order)
+
+
+def profile_files(root: Path, name: str) -> list[Path]:
+    """The layers of profile ``name`` that exist, lowest first."""
+    layers = [root / ".env"] if name == DEFAULT_PROFILE else [root / ".env", root / f".env.{name}"]
+    return [path for path in layers if _present(path)]
+
+
+def _present(path: Path) -> bool:
+    """An env file is there: a file, a dangling link or a FIFO is reported by read_env_file
+    rather than left out; a directory (often a virtualenv called `.env`) never is one."""
+    return not path.is_dir() and (path.exists() or path.is_symlink())
+
+
+def _layer(files: Iterable[EnvFile]) -> dict[str, Variable]:
+    resolved: dict[str, str | None] = {}
+    variables: dict[str, Variable] = {}
+    for env_file in files:
+        for entry in env_file.entries:
+            value = entry.value
+            if value is not None:
+                # Resolve before binding the key: `A=${A}` refers to the earlier A.
+                value = "".join(atom.resolve(resolved) for atom in parse_variables(value))
+            resolved[entry.key] = value
+            earlier = variables.get(entry.key)
+            hidden = () if earlier is None else (*earlier.overrides, earlier.origin)
+            variables[entry.key] = Variable(entry.key, value, entry, hidden)
+    return variables
+
+
+def load_profile(root: Path, name: str) -> Profile:
+    """Read and layer profile ``name`` of the project at ``root``."""
+    own = _profile_path(root, name)
+    if not _is_profile_name(name) or "/" in name or os.sep in name or not _present(own):
+        known = list_profiles(root)
+        listed = ", ".join(known) if known else "none: no .env or .env.NAME files"
+        if name in TEMPLATE_NAMES:
+            raise EnvFileError(own, f"is a template, not a profile (known profiles: {listed})")
+        raise EnvFileError(own, f"no profile {name!r} here (known profiles: {listed})")
+    files = [read_env_file(path) for path in profile_files(root, name)]
+    return Profile(
+        name=name,
+        root=root,
+        files=tuple(f.path for f in files),
+        variables=_layer(files),
+        problems=tuple(p for f in files for p in f.problems),
+    )
+
+
+def diff_profiles(a: Profile, b: Profile) -> ProfileDiff:
+    """Keys only in A, only in B, and in both with different or equal effective values."""
+    only_a = tuple(k for k in a.variables if k not in b.variables)
+    only_b = tuple(k for k in b.variables if k not in a.variables)
+    shared = [k for k in a.variables if k in b.variables]
+    different = tuple(k for k in shared if a.variables[k].value != b.variables[k].value)
+    same = tuple(k for k in shared if a.variables[k].value == b.variables[k].value)
+    return ProfileDiff(a.name, b.name, only_a, only_b, different, same)
+
+
+def example_file(root: Path) -> Path | None:
+    """The project's template (``.env.example``, ``.env.sample``, …), if it has one."""
+    for name in TEMPLATE_NAMES:
+        path = root / f".env.{name}"
+        if path.is_file():
+            return path
+    return None
+
+
+def example_keys(root: Path) -> list[str]:
+    """Keys the template declares, in file order; [] without a template."""
+    path = example_file(root)
+    if path is None:
+        return []
+    return list(dict.fromkeys(entry.key for entry in read_env_file(path).entries))
+
+
+def missing_from_example(root: Path, profile: Profile) -> list[str]:
+    """Template keys the profile does not give a value."""
+    environ = profile.environ()
+    return [key for key in example_keys(root) if key not in environ]
+
+
+def edit_target(profile: Profile, key: str) -> Path:
+    """Where an edit of ``key`` belongs: the file its effective value comes from, else
+    the profile's own file."""
+    variable = profile.variables.get(key)
+    return variable.origin.file if variable is not None else profile.own_file

@@ -1,0 +1,161 @@
+"""Watching a spawned server: readiness, an app that dies under ``--reload``, stats.
+
+The monitor thread (``asgideck-<id>-monitor``) waits for readiness (the port
+accepts a connection, plus the startup-complete line where the server prints one
+before it can serve), samples stats once a second, and in ``--reload`` mode
+notices when the app process dies while the reloader lives on.
+"""
+
+from __future__ import annotations
+
+import time
+
+import psutil
+
+from asgideck.runtime.logs import error_excerpt as _excerpt
+from asgideck.runtime.servers import _launch as launch
+from asgideck.runtime.servers._events import Stats, StatsUpdated
+from asgideck.runtime.servers._ports import port_accepts
+from asgideck.runtime.servers._spawn import Run
+from asgideck.runtime.servers._supervisor_core import SupervisorCore
+
+__all__ = ["SupervisorMonitor"]
+
+
+class SupervisorMonitor(SupervisorCore):
+    """The monitor thread's half of a supervisor (see ``Supervisor``)."""
+
+    def _monitor(self, run: Run) -> None:
+        spec = run.spec
+        host = launch.connect_host(spec)
+        direct = spec.kind == "uvicorn" and not spec.reload and (spec.workers or 1) == 1
+        # real time for deadlines and cadence; ``self.clock`` is for backoff and uptime
+        deadline = time.monotonic() + self.ready_timeout
+        port_since: float | None = None
+        marks_at_wait = errors_at_wait = 0
+        missing = 0
+        next_stats = time.monotonic() + 1.0
+        last_requests, last_time = 0, time.monotonic()
+        while not run.done.is_set():
+            now = time.monotonic()
+            if run.phase == "starting":
+                if port_accepts(host, spec.port, 0.2):
+                    port_since = port_since if port_since is not None else now
+                    if direct or run.ready_marks or now - port_since >= self.marker_grace:
+                        self._mark_running(run, direct or run.ready_marks > 0)
+                        continue
+                if now >= deadline and run.phase == "starting":
+                    self._not_ready(run)
+                    return
+            if spec.reload:
+                alive = self._app_child_alive(run)
+                missing = 0 if alive else missing + 1
+                if run.phase != "waiting" and missing >= 2 and (run.error_marks or run.ready_marks):
+                    marks_at_wait, errors_at_wait = run.ready_marks, run.error_marks
+                    self._app_died(run)
+                elif run.phase == "waiting":
+                    if run.ready_marks > marks_at_wait and alive:
+                        self._mark_running(run, True)
+                    elif run.error_marks > errors_at_wait and missing >= 2:
+                        errors_at_wait = run.error_marks
+                        self._app_died(run)
+            if now >= next_stats:
+                last_requests, last_time = self._sample(run, last_requests, last_time)
+                next_stats = now + 1.0
+            run.kick.wait(0.05 if run.phase == "starting" else 0.25)
+            run.kick.clear()
+
+    def _mark_running(self, run: Run, marker_seen: bool) -> None:
+        with self._lock:
+            if run.stopping or run.done.is_set() or self._run is not run:
+                return
+            run.phase = "running"
+            run.ready_at = self.clock()
+            self._set(
+                "running",
+                message=f"running on {launch.url(run.spec)}",
+                error=None,
+                reload_waiting=False,
+            )
+        if not marker_seen:
+            self._notice("no startup-complete line seen, but the port accepts connections", "info")
+        self._event_line(f"running on {launch.url(run.spec)}")
+
+    def _not_ready(self, run: Run) -> None:
+        text = (
+            f"not ready within {self.ready_timeout:g} s (port {run.spec.port} never became ready)"
+        )
+        self._event_line(text + "; stopping it", "error")
+        if not self._take_op_lock(run):
+            return
+        try:
+            if run.finished or run.stopping:
+                return
+            run.stopping = True
+            run.tree.end(2.0)
+            code = run.proc.poll()
+            self._finish(run, unregister=True)
+            with self._lock:
+                self._set("crashed", error=text, exit_code=code, message="not ready", pid=None)
+        finally:
+            self._op_lock.release()
+
+    def _app_child_alive(self, run: Run) -> bool:
+        try:
+            children = psutil.Process(run.proc.pid).children()
+        except psutil.Error:
+            return False
+        for child in children:
+            try:
+                if child.status() == psutil.STATUS_ZOMBIE:
+                    continue
+                if any("resource_tracker" in part for part in child.cmdline()):
+                    continue
+            except psutil.Error:
+                continue
+            return True
+        return False
+
+    def _app_died(self, run: Run) -> None:
+        """--reload: the app process died; the reloader waits for a file change."""
+        with self._lock:
+            if run.stopping or run.done.is_set() or self._run is not run:
+                return
+            run.phase = "waiting"
+        error = _excerpt(
+            [ln.text for ln in self.buffer.tail(400, run.first_seq) if ln.stream != "event"]
+        )
+        self._event_line("the app process exited; the reloader waits for a file change", "error")
+        with self._lock:
+            if run.stopping:
+                return
+            self._set(
+                "crashed",
+                error=error,
+                reload_waiting=True,
+                message="app exited; waiting for a file change (reload)",
+            )
+
+    def _sample(self, run: Run, last_requests: int, last_time: float) -> tuple[int, float]:
+        run.tree.refresh()
+        sample = run.tree.sample()
+        now = time.monotonic()
+        with run.lock:
+            total, counts = run.requests, dict(run.counts)
+        rate = (total - last_requests) / max(1e-6, now - last_time)
+        base = run.ready_at if run.ready_at is not None else run.started
+        stats = Stats(
+            uptime=max(0.0, self.clock() - base),
+            cpu_percent=sample.cpu_percent,
+            rss=sample.rss,
+            processes=sample.processes,
+            workers=sample.workers,
+            requests_total=total,
+            requests_per_s=rate,
+            status_counts=counts,
+        )
+        self._stats = stats
+        if run.log is not None:
+            run.log.flush()
+        self._emit(StatsUpdated(stats))
+        return total, now

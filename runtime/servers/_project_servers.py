@@ -1,0 +1,312 @@
+"""A project's servers: launch configs saved per project, one ``Supervisor`` each,
+and the orphans an earlier asgideck left running.
+
+Configs live in the user config dir (never in the project). A config names a
+profile, not its values: the spec is built fresh at every start, so an edited
+``.env`` takes effect on the next (re)start and secrets never reach disk.
+Events of every supervisor are re-published as ``(server name, event)`` on the
+supervisor's event thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any, get_args
+
+from asgideck.runtime.errors import ServerError
+from asgideck.runtime.events import Event
+from asgideck.runtime.inspect import ServerFacts
+from asgideck.runtime.logs import LogBuffer
+from asgideck.runtime.profiles import load_profile
+from asgideck.runtime.project import Project, ProjectError
+from asgideck.runtime.servers import _registry as registry
+from asgideck.runtime.servers._events import ServerEvent
+from asgideck.runtime.servers._launch import LogLevel, ServerKind, ServerSpec, WorkerClass
+from asgideck.runtime.servers._supervisor import Supervisor
+from asgideck.runtime.userstate import config_dir, read_json, write_json_atomic
+
+__all__ = [
+    "ConfigError",
+    "LaunchConfig",
+    "ManagedServer",
+    "ServerManager",
+    "build_spec",
+    "configs_path",
+    "default_configs",
+    "load_configs",
+    "save_configs",
+]
+
+BASE_PORT = 8000
+
+
+class ConfigError(ServerError, ValueError):
+    """A launch config that cannot be used; the message names the field."""
+
+
+@dataclass(frozen=True)
+class LaunchConfig:
+    """What the user chose for one server; field names follow uvicorn/gunicorn options."""
+
+    name: str
+    profile: str
+    kind: ServerKind = "uvicorn"
+    host: str = "127.0.0.1"
+    port: int = BASE_PORT
+    reload: bool = False
+    workers: int = 1
+    worker_class: WorkerClass = "uvicorn_worker.UvicornWorker"
+    log_level: LogLevel = "info"
+    access_log: bool = True
+    root_path: str = ""
+    auto_restart: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise ConfigError("name: must not be empty")
+        if not self.profile:
+            raise ConfigError("profile: choose a profile")
+        if self.kind not in get_args(ServerKind):
+            raise ConfigError(f"kind: {self.kind!r} is not one of {get_args(ServerKind)}")
+        if not 1 <= self.port <= 65535:
+            raise ConfigError(f"port: {self.port} is not between 1 and 65535")
+        if self.workers < 1:
+            raise ConfigError(f"workers: {self.workers} must be at least 1")
+        if self.reload and self.workers > 1:
+            raise ConfigError("reload: cannot be combined with more than one worker")
+        if self.reload and self.kind == "gunicorn":
+            raise ConfigError("reload: use uvicorn for auto-reload")
+
+    @property
+    def facts(self) -> ServerFacts:
+        return ServerFacts(reload=self.reload, workers=self.workers)
+
+    def describe(self) -> str:
+        parts = [self.kind, f"{self.host}:{self.port}", f"profile {self.profile}"]
+        if self.reload:
+            parts.append("reload")
+        if self.workers > 1:
+            parts.append(f"{self.workers} workers")
+        return " · ".join(parts)
+
+    @classmethod
+    def from_json(cls, raw: Any) -> LaunchConfig:
+        if not isinstance(raw, dict):
+            raise ConfigError(f"expected an object, got {type(raw).__name__}")
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in raw.items() if k in known})
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def default_configs(profiles: Sequence[str]) -> list[LaunchConfig]:
+    """One server per profile: auto-reload for development, gunicorn with workers for prod."""
+    configs = []
+    for offset, profile in enumerate(profiles):
+        if "prod" in profile.lower():
+            config = LaunchConfig(profile, profile, "gunicorn", port=BASE_PORT + offset, workers=2)
+        else:
+            config = LaunchConfig(profile, profile, "uvicorn", port=BASE_PORT + offset, reload=True)
+        configs.append(config)
+    return configs
+
+
+def configs_path(root: Path) -> Path:
+    digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:12]
+    return config_dir() / "projects" / f"{root.name}-{digest}.json"
+
+
+def load_configs(root: Path, profiles: Sequence[str]) -> list[LaunchConfig]:
+    """The saved configs, or defaults; entries that no longer parse are skipped."""
+    raw = read_json(configs_path(root), None)
+    if not isinstance(raw, dict) or not isinstance(raw.get("servers"), list):
+        return default_configs(profiles)
+    configs = []
+    for item in raw["servers"]:
+        try:
+            configs.append(LaunchConfig.from_json(item))
+        except (ConfigError, TypeError):
+            continue
+    return configs or default_configs(profiles)
+
+
+def save_configs(root: Path, configs: Iterable[LaunchConfig]) -> None:
+    data = {"root": str(root), "servers": [c.to_json() for c in configs]}
+    write_json_atomic(configs_path(root), json.loads(json.dumps(data)))
+
+
+def build_spec(project: Project, config: LaunchConfig) -> ServerSpec:
+    """The spec for a start: the profile's variables as they are on disk right now."""
+    if project.app is None:
+        raise ProjectError(project.app_error or f"{project.root}: no ASGI app found")
+    profile = load_profile(project.root, config.profile)
+    return ServerSpec(
+        kind=config.kind,
+        app=project.app.import_string,
+        root=project.root,
+        python=project.interpreter.path,
+        env=profile.environ(),
+        host=config.host,
+        port=config.port,
+        reload=config.reload,
+        workers=config.workers,
+        log_level=config.log_level,
+        access_log=config.access_log,
+        factory=project.app.factory,
+        root_path=config.root_path,
+        worker_class=config.worker_class,
+    )
+
+
+class ManagedServer:
+    """One launch config and the supervisor that runs it."""
+
+    def __init__(self, manager: ServerManager, config: LaunchConfig) -> None:
+        self.manager = manager
+        self.config = config
+        self.buffer = LogBuffer()
+        self.supervisor: Supervisor | None = None
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def state(self) -> str:
+        return self.supervisor.state if self.supervisor is not None else "stopped"
+
+    @property
+    def running(self) -> bool:
+        """A process tree exists (also a --reload server waiting for a fix after a crash)."""
+        return self.supervisor is not None and self.supervisor.alive
+
+    def start(self) -> None:
+        """Build the spec from the profile on disk and start; raises PortInUse etc."""
+        spec = build_spec(self.manager.project, self.config)
+        if self.supervisor is None:
+            self.supervisor = Supervisor(
+                spec,
+                buffer=self.buffer,
+                name=self.config.name,
+                auto_restart=self.config.auto_restart,
+                on_event=lambda event: self.manager.events.emit((self.name, event)),
+            )
+        else:
+            self.supervisor.spec = spec
+            self.supervisor.auto_restart = self.config.auto_restart
+        self.supervisor.start()
+
+    def stop(self, grace: float = 5.0) -> registry.EndResult | None:
+        return self.supervisor.stop(grace) if self.supervisor is not None else None
+
+    def restart(self, grace: float = 5.0) -> None:
+        if self.supervisor is None or not self.running:
+            self.start()
+            return
+        self.supervisor.restart(grace, build_spec(self.manager.project, self.config))
+
+    def close(self, grace: float = 5.0) -> None:
+        if self.supervisor is not None:
+            self.supervisor.close(grace)
+
+
+class ServerManager:
+    def __init__(self, project: Project, profiles: Sequence[str]) -> None:
+        self.project = project
+        self.events: Event[tuple[str, ServerEvent]] = Event()
+        self.changed: Event[None] = Event()
+        self.servers = [ManagedServer(self, c) for c in load_configs(project.root, profiles)]
+
+    def server(self, name: str) -> ManagedServer:
+        for server in self.servers:
+            if server.name == name:
+                return server
+        raise KeyError(f"no server named {name!r}")
+
+    def facts_for(self, profile: str) -> ServerFacts | None:
+        """Launch facts for the readiness rules: the first server using ``profile``."""
+        return next((s.config.facts for s in self.servers if s.config.profile == profile), None)
+
+    def add(self, config: LaunchConfig) -> ManagedServer:
+        if any(s.name == config.name for s in self.servers):
+            raise ConfigError(f"name: a server named {config.name!r} exists already")
+        server = ManagedServer(self, config)
+        self.servers.append(server)
+        self._save()
+        return server
+
+    def update(self, name: str, config: LaunchConfig) -> ManagedServer:
+        """Replace a config; it applies at the next start (a running server keeps its spec)."""
+        server = self.server(name)
+        if config.name != name and any(s.name == config.name for s in self.servers):
+            raise ConfigError(f"name: a server named {config.name!r} exists already")
+        server.config = config
+        self._save()
+        return server
+
+    def remove(self, name: str) -> None:
+        server = self.server(name)
+        if server.running:
+            raise ConfigError(f"{name}: stop the server before removing it")
+        server.close(0)
+        self.servers.remove(server)
+        self._save()
+
+    def next_free_name_and_port(self) -> tuple[str, int]:
+        names = {s.name for s in self.servers}
+        ports = {s.config.port for s in self.servers}
+        n = 1
+        while f"server-{n}" in names:
+            n += 1
+        port = BASE_PORT
+        while port in ports:
+            port += 1
+        return f"server-{n}", port
+
+    def orphans(self) -> list[registry.Entry]:
+        """Servers of this project still running from an asgideck that is gone."""
+        mine = {s.supervisor.id for s in self.servers if s.supervisor is not None}
+        root = str(self.project.root)
+        return [e for e in registry.orphans(tuple(mine)) if e.root == root]
+
+    def close(self, grace: float = 5.0) -> None:
+        """Stop every server (asgideck is closing): nothing may outlive us.
+
+        Running servers stop in parallel (a thread each), so closing waits about one
+        ``grace`` period however many there are; the first error is raised at the end.
+        """
+        errors: list[BaseException] = []
+
+        def close_one(server: ManagedServer) -> None:
+            try:
+                server.close(grace)
+            except BaseException as exc:  # re-raised below, after every server is done
+                errors.append(exc)
+
+        threads = []
+        for server in self.servers:
+            if server.running:
+                name = f"asgideck-close-{server.name}"
+                thread = threading.Thread(target=close_one, args=(server,), name=name, daemon=True)
+                thread.start()
+                threads.append(thread)
+            else:
+                close_one(server)  # nothing to wait for: just its event thread
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+
+    def _save(self) -> None:
+        save_configs(self.project.root, (s.config for s in self.servers))
+        self.changed.emit(None)
+
+
+def with_port(config: LaunchConfig, port: int) -> LaunchConfig:
+    return replace(config, port=port)

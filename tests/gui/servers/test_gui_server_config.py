@@ -1,0 +1,87 @@
+"""The launch config editor and the orphans of an earlier, killed asgideck."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from asgideck.gui.tabs.servers.dialog import ServerDialog
+from asgideck.runtime.servers import (
+    LaunchConfig,
+    free_port,
+    is_port_free,
+    load_configs,
+    port_accepts,
+)
+from support import REPO
+
+
+def test_dialog_builds_a_config_and_names_a_bad_field(qtbot) -> None:  # type: ignore[no-untyped-def]
+    dialog = ServerDialog(LaunchConfig("dev", "development"), ["development", "production"])
+    qtbot.addWidget(dialog)
+    dialog.kind.setCurrentText("gunicorn")
+    assert not dialog.reload.isEnabled() and dialog.worker_class.isEnabled()
+    dialog.workers.setValue(3)
+    dialog.port.setValue(9001)
+    dialog.profile.setCurrentText("production")
+    dialog.accept()
+    config = dialog.result_config
+    assert config is not None
+    assert (config.kind, config.workers, config.port, config.profile) == (
+        "gunicorn",
+        3,
+        9001,
+        "production",
+    )
+    bad = ServerDialog(LaunchConfig("dev", "development"), ["development"])
+    qtbot.addWidget(bad)
+    bad.name.setText("")
+    bad.accept()
+    assert bad.result_config is None
+    assert bad.error.text().startswith("name:")
+
+
+def test_edits_are_saved_per_project(make_window, project_copy: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(project_copy)
+    manager = window.manager
+    config = manager.server("production").config
+    from dataclasses import replace
+
+    manager.update("production", replace(config, workers=4))
+    window.servers_panel.rebuild()
+    assert load_configs(project_copy, ["development", "production"])[1].workers == 4
+
+
+@pytest.mark.integration
+def test_orphans_of_a_killed_asgideck_are_listed_and_stopped(  # type: ignore[no-untyped-def]
+    make_window, project_copy: Path, qtbot
+) -> None:
+    port = free_port()
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "asgideck", "run", str(project_copy), "--profile", "development",
+         "--port", str(port)],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        tick = threading.Event()
+        while not port_accepts("127.0.0.1", port):
+            assert time.monotonic() < deadline and cli.poll() is None
+            tick.wait(0.05)
+    finally:
+        cli.send_signal(signal.SIGKILL)  # asgideck dies; its server lives on
+        cli.wait(10)
+    window = make_window(project_copy)
+    panel = window.servers_panel
+    assert panel.orphan_list.count() == 1
+    assert f":{port}" in panel.orphan_list.item(0).text()
+    panel.orphan_list.setCurrentRow(0)
+    panel.stop_orphan()
+    qtbot.waitUntil(lambda: panel.orphan_list.count() == 0, timeout=20_000)
+    assert is_port_free(port)

@@ -1,0 +1,135 @@
+"""Detaching the WebSocket panel never blocks the GUI thread, even when the server hangs.
+
+The hung server sits behind the WebSocket client's connection seam (``WsConnection``):
+its close handshake waits until the test lets it go, as a server stuck in a breakpoint
+would. The last test does the same against a real sample_app's ``/ws/echo``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+
+import pytest
+import websockets  # noqa: F401  (a hard dependency: a broken install fails here, never skips)
+
+from asgideck.runtime.client import WsClient, WsClosed
+from asgideck.runtime.openapi import Document
+from support.try_view import Views, fetch_document, serve_sample
+
+TIMEOUT_MS = 20_000
+WAIT_S = 10.0
+QUICK_S = 0.5  # generous: detach only starts a thread
+HANG_S = 3.0  # how long the hung server ignores the close frame
+
+
+def python_threads() -> set[threading.Thread]:
+    """Threads Python started (Qt's pool threads show up as dummies and outlive a test)."""
+    return {t for t in threading.enumerate() if not isinstance(t, threading._DummyThread)}
+
+
+def wait_for_threads_to_end(baseline: set[threading.Thread], timeout: float = WAIT_S) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        left = python_threads() - baseline
+        if not left:
+            return
+        for thread in left:
+            thread.join(max(0.0, deadline - time.monotonic()) / len(left))
+    assert sorted(t.name for t in python_threads() - baseline) == []
+
+
+class HungConnection:
+    """A wire whose server never answers the close frame until ``answer`` is set."""
+
+    def __init__(self) -> None:
+        self.answer = threading.Event()
+        self.closing = threading.Event()
+        self.closed_with: tuple[int, str] | None = None
+
+    def send(self, message: str | bytes) -> None:
+        pass
+
+    def recv(self, timeout: float | None) -> str | bytes:
+        if self.answer.wait(timeout):
+            raise WsClosed(1001, "")
+        raise TimeoutError
+
+    def close(self, code: int, reason: str) -> None:
+        self.closing.set()
+        self.closed_with = (code, reason)
+        self.answer.wait(HANG_S)  # bounded: a blocking detach fails the test, never hangs it
+
+
+def test_detach_returns_at_once_while_the_server_hangs(views: Views) -> None:
+    baseline = python_threads()
+    wire = HungConnection()
+
+    def connector(url: str, headers: Sequence[tuple[str, str]], timeout: float) -> HungConnection:
+        return wire
+
+    panel = views("http://127.0.0.1:9").ws_panel
+    panel.client = WsClient(connector=connector)
+    panel.client.connect("ws://127.0.0.1:9/ws/hung")
+    assert panel.client.connected
+
+    started = time.monotonic()
+    panel.detach()
+    took = time.monotonic() - started
+    assert took < QUICK_S, f"detach blocked the GUI thread for {took:.2f} s"
+    assert wire.closing.wait(WAIT_S), "detach never closed the connection"
+    assert wire.closed_with == (1001, "asgideck closed the panel")
+    assert not panel.timer.isActive()
+
+    wire.answer.set()  # the server finally answers: the closer and the reader end
+    wait_for_threads_to_end(baseline)
+    assert not panel.client.connected and panel.client.close_code == 1001
+
+
+def test_detach_without_a_connection_is_quick_and_leaves_nothing(views: Views) -> None:
+    baseline = python_threads()
+    panel = views().ws_panel
+    started = time.monotonic()
+    panel.detach()
+    panel.detach()  # twice is harmless
+    assert time.monotonic() - started < QUICK_S
+    wait_for_threads_to_end(baseline)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Document]]:
+    with serve_sample(tmp_path_factory.mktemp("sample")) as url:
+        yield url, fetch_document(url)
+
+
+@pytest.mark.integration
+def test_detach_with_an_open_echo_connection(views: Views, sample, qtbot) -> None:  # type: ignore[no-untyped-def]
+    url, doc = sample
+    view = views(url, doc)
+    baseline = python_threads()
+    view.open_websocket("/ws/echo")
+    panel = view.ws_panel
+    panel.connect_()
+    ws = url.replace("http://", "ws://") + "/ws/echo"
+    qtbot.waitUntil(lambda: panel.state.text() == f"Connected to {ws}", timeout=TIMEOUT_MS)
+    panel.message.setPlainText("still here")
+    panel.send_text()
+    qtbot.waitUntil(
+        lambda: (
+            ("received", "still here") in [(m.direction, m.text) for m in panel.client.messages()]
+        ),
+        timeout=TIMEOUT_MS,
+    )
+
+    started = time.monotonic()
+    panel.detach()
+    took = time.monotonic() - started
+    assert took < QUICK_S, f"detach blocked the GUI thread for {took:.2f} s"
+    wait_for_threads_to_end(baseline)  # the closer, the reader and websockets' own thread
+    assert not panel.client.connected and panel.client.close_code == 1001
+    last = panel.client.messages()[-1]
+    assert (last.direction, last.text) == (
+        "event",
+        "closed by us (code 1001: asgideck closed the panel)",
+    )

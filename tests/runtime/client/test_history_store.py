@@ -1,0 +1,211 @@
+"""History: stored per project, searchable, re-sendable, capped, deletable, thread-safe."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from asgideck.runtime.client import (
+    BearerAuth,
+    History,
+    MultipartBody,
+    RequestFailed,
+    RequestSpec,
+    ResponseRecord,
+)
+
+BASE = "http://127.0.0.1:8000"
+
+
+def _response(status: int = 200, body: bytes = b'{"ok": true}', **kw: object) -> ResponseRecord:
+    fields: dict[str, object] = {
+        "status": status,
+        "reason": "OK",
+        "http_version": "HTTP/1.1",
+        "headers": (("content-type", "application/json"),),
+        "body": body,
+        "body_file": None,
+        "size": len(body),
+        "truncated": False,
+        "content_type": "application/json",
+        "elapsed_s": 0.01,
+        "ttfb_s": 0.005,
+        "url": BASE,
+    }
+    fields.update(kw)
+    return ResponseRecord(**fields)  # type: ignore[arg-type]
+
+
+def test_default_location_is_the_user_state_dir(_private_state: Path) -> None:
+    with History() as history:
+        assert history.path == _private_state / "history.sqlite3"
+        history.add("p", RequestSpec("GET", "/x", base_url=BASE), _response())
+    assert (_private_state / "history.sqlite3").exists()
+
+
+def test_add_list_get_newest_first_per_project(tmp_path: Path) -> None:
+    with History(tmp_path / "h.db") as history:
+        first = history.add("alpha", RequestSpec("GET", "/items", base_url=BASE), _response())
+        second = history.add(
+            "alpha",
+            RequestSpec("POST", "/items", base_url=BASE, body_kind="json", body={"n": 1}),
+            _response(201),
+        )
+        history.add("beta", RequestSpec("GET", "/other", base_url=BASE), _response())
+        entries = history.list("alpha")
+        assert [e.id for e in entries] == [second, first]
+        assert entries[0].method == "POST" and entries[0].status == 201
+        assert entries[0].url == BASE + "/items"
+        assert history.get(first).response_body == b'{"ok": true}'
+        assert [e.url for e in history.list("beta")] == [BASE + "/other"]
+        assert history.projects() == ["alpha", "beta"]
+        assert history.count() == 3 and history.count("alpha") == 2
+
+
+def test_search_matches_url_method_status_and_bodies(tmp_path: Path) -> None:
+    with History(tmp_path / "h.db") as history:
+        history.add("p", RequestSpec("GET", "/users/me", base_url=BASE), _response(401))
+        history.add(
+            "p",
+            RequestSpec("POST", "/items", base_url=BASE, body_kind="json", body={"name": "Gizmo"}),
+            _response(body=b'{"id": 42, "label": "Sprocket"}'),
+        )
+        history.add("p", RequestSpec("DELETE", "/items/1", base_url=BASE), None, "timed out")
+
+        def found(term: str) -> list[str]:
+            return [e.url.removeprefix(BASE) for e in history.list("p", term)]
+
+        assert found("users") == ["/users/me"]
+        assert found("401") == ["/users/me"]
+        assert found("delete") == ["/items/1"]
+        assert found("gizmo") == ["/items"]  # request body
+        assert found("SPROCKET") == ["/items"]  # response body, case-insensitive
+        assert found("timed out") == ["/items/1"]  # error text
+        assert found("%") == []  # no LIKE wildcards
+        assert len(history.list("p", limit=2)) == 2
+
+
+def test_error_entries_have_no_response(tmp_path: Path) -> None:
+    with History(tmp_path / "h.db") as history:
+        entry_id = history.add(
+            "p", RequestSpec("GET", "/x", base_url=BASE), None, "connection refused"
+        )
+        entry = history.get(entry_id)
+    assert (entry.status, entry.error, entry.response_body) == (None, "connection refused", b"")
+
+
+def test_spec_of_gives_back_a_sendable_spec(tmp_path: Path) -> None:
+    spec = RequestSpec(
+        "PUT",
+        "/items/{item_id}",
+        base_url=BASE,
+        root_path="/api",
+        path_params={"item_id": "7"},
+        query=(("q", "a b"),),
+        headers=(("X-Trace", "1"),),
+        body_kind="multipart",
+        body=MultipartBody((("title", "x"),), (("file", "/tmp/a.png"),)),
+        timeout=5.0,
+        follow_redirects=True,
+        auth=BearerAuth("tok-abcdef"),
+    )
+    with History(tmp_path / "h.db") as history:
+        back = history.spec_of(history.get(history.add("p", spec, _response())))
+    assert back.auth == BearerAuth("****")  # redacted: the GUI re-applies the current token
+    assert back == RequestSpec(**{**spec.__dict__, "auth": BearerAuth("****")})
+
+
+@pytest.mark.parametrize(
+    ("kind", "body"),
+    [
+        ("json", '{"a": [1, 2]}'),
+        ("json", {"a": {"b": None}}),
+        ("form", (("a", "1"), ("b", "2"))),
+        ("raw", "plain text"),
+        ("raw", b"\x00\xffbinary"),
+        ("none", None),
+    ],
+)
+def test_every_body_kind_round_trips(tmp_path: Path, kind: str, body: object) -> None:
+    spec = RequestSpec("POST", BASE + "/x", body_kind=kind, body=body)  # type: ignore[arg-type]
+    with History(tmp_path / "h.db") as history:
+        back = history.spec_of(history.get(history.add("p", spec, None, "x")))
+    assert (back.body_kind, back.body) == (kind, body)
+
+
+def test_entry_cap_prunes_the_oldest(tmp_path: Path) -> None:
+    with History(tmp_path / "h.db", max_entries=5) as history:
+        ids = [
+            history.add("p", RequestSpec("GET", f"/n{i}", base_url=BASE), None, "e")
+            for i in range(8)
+        ]
+        assert [e.id for e in history.list("p")] == ids[::-1][:5]
+        with pytest.raises(KeyError, match=f"history entry {ids[0]} does not exist"):
+            history.get(ids[0])
+
+
+def test_byte_cap_prunes_the_oldest_and_bodies_are_capped(tmp_path: Path) -> None:
+    big = b"x" * 5000
+    with History(tmp_path / "h.db", max_body=1000, max_bytes=6000) as history:
+        ids = [
+            history.add(
+                "p",
+                RequestSpec("GET", f"/n{i}", base_url=BASE),
+                _response(body=big, content_type="text/plain", headers=()),
+            )
+            for i in range(10)
+        ]
+        kept = [e.id for e in history.list("p")]
+        entry = history.get(kept[0])
+    assert entry.response_body == b"x" * 1000 and entry.body_truncated
+    assert kept == ids[::-1][: len(kept)] and 3 <= len(kept) <= 5
+
+
+def test_delete_and_clear(tmp_path: Path) -> None:
+    with History(tmp_path / "h.db") as history:
+        a = history.add("p", RequestSpec("GET", "/a", base_url=BASE), None, "e")
+        history.add("p", RequestSpec("GET", "/b", base_url=BASE), None, "e")
+        history.add("q", RequestSpec("GET", "/c", base_url=BASE), None, "e")
+        history.delete(a)
+        assert [e.url for e in history.list("p")] == [BASE + "/b"]
+        history.clear("p")
+        assert history.list("p") == [] and history.count("q") == 1
+        history.clear()
+        assert history.count() == 0
+
+
+def test_entries_survive_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    with History(path) as history:
+        entry_id = history.add("p", RequestSpec("GET", "/a", base_url=BASE), _response())
+    with History(path) as history:
+        assert history.get(entry_id).status == 200
+
+
+def test_adding_from_many_threads(tmp_path: Path) -> None:
+    with History(tmp_path / "h.db") as history:
+        errors: list[BaseException] = []
+
+        def work(n: int) -> None:
+            try:
+                for i in range(20):
+                    history.add("p", RequestSpec("GET", f"/t{n}/{i}", base_url=BASE), _response())
+                    history.list("p", "t", limit=5)
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == [] and history.count("p") == 80
+
+
+def test_a_corrupt_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(RequestFailed, match=r"cannot open the request history .*h\.db"):
+        History(path)
