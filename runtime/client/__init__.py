@@ -35,7 +35,7 @@ from asgideck.runtime.client._loadtest import (
     percentile,
     run_load,
 )
-from asgideck.runtime.client._response import HEX_HEAD, ResponseRecord, hex_dump
+from asgideck.runtime.client._response import HEX_HEAD, ResponseRecord, hex_dump, size_text
 from asgideck.runtime.client._sender import Sender
 from asgideck.runtime.client._spec import BodyKind, MultipartBody, RequestSpec, prepare
 from asgideck.runtime.client._websocket import (
@@ -89,6 +89,7 @@ __all__ = [
     "percentile",
     "prepare",
     "run_load",
+    "size_text",
     "to_curl",
     "to_httpx",
     "websockets_connector",

@@ -88,7 +88,7 @@ class ResponseRecord:
         if not self.truncated:
             return None
         where = f"; the whole body is in {self.body_file}" if self.body_file else ""
-        return f"showing the first {_size(len(self.body))} of {_size(self.size)}{where}"
+        return f"showing the first {size_text(len(self.body))} of {size_text(self.size)}{where}"
 
 
 def hex_dump(data: bytes) -> str:
@@ -102,7 +102,8 @@ def hex_dump(data: bytes) -> str:
     return "\n".join(lines)
 
 
-def _size(count: int) -> str:
+def size_text(count: int) -> str:
+    """``count`` bytes as a person reads them: ``512 B``, ``1.5 KB``, ``3.2 MB``."""
     if count < 1024:
         return f"{count} B"
     if count < 2**20:

@@ -20,7 +20,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from asgideck.runtime.client import HEX_HEAD, ResponseRecord, hex_dump
+from asgideck.runtime.client import HEX_HEAD, ResponseRecord, hex_dump, size_text
 
 DISPLAY_CAP = 256 * 1024
 LONG_LINE = 4096
@@ -39,14 +39,6 @@ class BodyView:
     is_json: bool
     is_binary: bool
     shown_chars: int
-
-
-def size_text(count: int) -> str:
-    if count < 1024:
-        return f"{count} B"
-    if count < 2**20:
-        return f"{count / 1024:.1f} KB"
-    return f"{count / 2**20:.1f} MB"
 
 
 def _cap(text: str) -> tuple[str, bool]:

@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
 from asgideck.gui.core import theme
 from asgideck.gui.core.json_highlighter import JsonHighlighter, worth_colouring
 from asgideck.gui.core.widgets import Banner
-from asgideck.gui.tabs.workbench.body import BodyView, size_text
+from asgideck.gui.tabs.workbench.body import BodyView
 from asgideck.gui.tabs.workbench.models import PairsModel, status_colour
-from asgideck.runtime.client import ResponseRecord
+from asgideck.runtime.client import ResponseRecord, size_text
 
 BODY_TAB, HEADERS_TAB, PREVIEW_TAB = range(3)
 # Text goes into the widget in slices of about this many characters, one per event-loop
