@@ -2,7 +2,10 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# pyproject.toml lists the packages too, so adding one re-runs the editable install.
 STAMP  := $(VENV)/.installed
+# mypy cannot see setuptools' editable finder: it reads the package through this link.
+TYPECHECK_LINK := build/typecheck/asgideck
 
 .PHONY: install run test lint bench screenshots clean
 
@@ -12,15 +15,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,sample]'
 	@touch $(STAMP)
 
+$(TYPECHECK_LINK):
+	@mkdir -p $(dir $@)
+	ln -sfn ../.. $@
+
 install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/asgideck sample_app
 
-lint: $(STAMP)
+lint: $(STAMP) $(TYPECHECK_LINK)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
@@ -32,4 +40,4 @@ screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python resources/screenshots/capture.py
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -6,14 +6,70 @@ Headless commands never import Qt, so they work on a machine without a display.
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
 
+from asgideck import __version__
+from asgideck.runtime import userstate
 from asgideck.runtime.cli import SUBCOMMANDS
 
 BUNDLED_SAMPLE = Path(str(files("asgideck") / "sample_app"))
+
+
+def sample_in_checkout(sample: Path = BUNDLED_SAMPLE) -> bool:
+    """A source checkout (pyproject.toml beside the sample) that we may write to."""
+    return (sample.parent / "pyproject.toml").is_file() and os.access(sample, os.W_OK)
+
+
+def sample_copy_path() -> Path:
+    """Where an installed asgideck keeps the user's copy of the sample (``ASGIDECK_HOME`` too)."""
+    return userstate.state_dir() / "sample_app"
+
+
+def default_project(sample: Path = BUNDLED_SAMPLE) -> Path:
+    """The folder opened when none is given: the sample, somewhere it may write.
+
+    Running the sample writes its SQLite data and profile edits into its folder. In
+    a checkout that is the repository's sample_app; an installed sample sits in
+    site-packages, so the user gets a copy of their own, made once and never
+    overwritten (their edits survive upgrades).
+    """
+    if sample_in_checkout(sample):
+        return sample
+    copy = sample_copy_path()
+    if not copy.exists():
+        _copy_tree_atomically(sample, copy)
+    return copy
+
+
+def _copy_tree_atomically(source: Path, target: Path) -> None:
+    """Copy beside ``target`` and rename, so an interrupted copy never looks complete."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        shutil.copytree(
+            source, staging / "tree", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
+        try:
+            (staging / "tree").rename(target)
+        except OSError:
+            if not target.is_dir():  # not a second asgideck that won the race: a real error
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _path_help() -> str:
+    if sample_in_checkout():
+        return f"project folder (default: this checkout's sample app, {BUNDLED_SAMPLE})"
+    return (
+        f"project folder (default: your copy of the bundled sample app, {sample_copy_path()}, "
+        "made on first use)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -27,13 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Desktop control panel for FastAPI/ASGI projects. "
         f"Subcommands: {', '.join(SUBCOMMANDS)} (asgideck SUBCOMMAND --help).",
     )
-    parser.add_argument(
-        "path",
-        nargs="?",
-        type=Path,
-        default=BUNDLED_SAMPLE,
-        help="project folder (default: the bundled sample_app)",
-    )
+    parser.add_argument("--version", action="version", version=f"asgideck {__version__}")
+    parser.add_argument("path", nargs="?", type=Path, help=_path_help())
     parser.add_argument("--python", metavar="PY", help="the project's interpreter")
     parser.add_argument(
         "--screenshot",
@@ -55,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from asgideck.gui.app import run
 
     return run(
-        opts.path,
+        opts.path if opts.path is not None else default_project(),
         python=opts.python,
         screenshot=opts.screenshot,
         profile=opts.profile,
