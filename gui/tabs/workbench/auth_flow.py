@@ -1,90 +1,101 @@
 """The Try tab's Authorize flow: one dialog at a time, for the server running now.
 
-The dialog only collects credentials. The OAuth2 password login runs on the
-task runner, and what the user chose is stored for the server the dialog was
-opened for, even if the target changed meanwhile. A login result that arrives
-after the dialog was closed (Esc, Close) or the view was detached is dropped:
-the user cancelled, so no token is stored and the deleted dialog is not touched.
+The dialog only collects credentials. The OAuth2 password login runs on a task
+scope owned by the dialog, and what the user chose is stored for the server the
+dialog was opened for, even if the target changed meanwhile. Closing the dialog
+(Esc, Close, the view going away) closes its scope, so a login that finishes
+afterwards is dropped: the user cancelled, no token is stored and the deleted
+dialog is never touched.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
 
+from PySide6.QtWidgets import QWidget
+
+from asgideck.gui.core.tasks import Scope, TaskRunner
 from asgideck.gui.tabs.workbench.auth_dialog import AuthorizeDialog, LoginRequest, describe_auth
+from asgideck.gui.tabs.workbench.failures import report
 from asgideck.runtime.client import Auth
-from asgideck.runtime.workbench import Target, security_schemes
-
-if TYPE_CHECKING:
-    from asgideck.gui.tabs.workbench.view import TryView
+from asgideck.runtime.workbench import Target, Workbench, security_schemes
 
 
-def open_authorize(view: TryView) -> AuthorizeDialog | None:
-    """Open (or raise) the view's Authorize dialog; None and a banner when no server runs."""
-    target = view.workbench.target
-    if target is None:
-        view.banner.show_message("Start a server first: credentials belong to a server.", "warning")
-        return None
-    if view.auth_dialog is not None:
-        view.auth_dialog.raise_()
-        return view.auth_dialog
-    dialog = AuthorizeDialog(
-        security_schemes(view.workbench.document), view.workbench.auth, target.name, view
-    )
-    wanted = view.composer.draft().security
-    if wanted:
-        dialog.select_scheme(wanted[0])
-    dialog.login_requested.connect(lambda request: _login(view, dialog, target, request))
-    dialog.auth_ready.connect(lambda auth: _authorized(view, dialog, target, auth))
-    dialog.logout_requested.connect(lambda: _logout(view, dialog, target))
-    dialog.finished.connect(lambda _code: _dialog_closed(view, dialog))
-    view.auth_dialog = dialog
-    dialog.open()
-    return dialog
+class AuthFlow:
+    """Opens the Authorize dialog over ``parent``; ``say`` reports what was stored and
+    ``warn`` why no dialog opened (the view's status line and banner)."""
 
+    def __init__(
+        self,
+        workbench: Workbench,
+        runner: TaskRunner,
+        parent: QWidget,
+        *,
+        say: Callable[[str], None],
+        warn: Callable[[str], None],
+    ) -> None:
+        self.workbench = workbench
+        self.runner = runner
+        self.parent = parent
+        self.say = say
+        self.warn = warn
+        self.dialog: AuthorizeDialog | None = None
 
-def _dialog_closed(view: TryView, dialog: AuthorizeDialog) -> None:
-    if view.auth_dialog is dialog:
-        view.auth_dialog = None
-    dialog.deleteLater()
+    def open(self, wanted: Sequence[str] = ()) -> AuthorizeDialog | None:
+        """Open (or raise) the dialog, ``wanted[0]`` preselected; None when no server runs."""
+        target = self.workbench.target
+        if target is None:
+            self.warn("Start a server first: credentials belong to a server.")
+            return None
+        if self.dialog is not None:
+            self.dialog.raise_()
+            return self.dialog
+        dialog = AuthorizeDialog(
+            security_schemes(self.workbench.document), self.workbench.auth, target.name, self.parent
+        )
+        if wanted:
+            dialog.select_scheme(wanted[0])
+        scope = self.runner.scope(dialog)
+        dialog.login_requested.connect(lambda request: self._login(scope, dialog, target, request))
+        dialog.auth_ready.connect(lambda auth: self._store(dialog, target, auth))
+        dialog.logout_requested.connect(lambda: self._store(dialog, target, None))
+        dialog.finished.connect(lambda _code: self._closed(scope, dialog))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
 
+    def close(self) -> None:
+        """Close the dialog if it is open (its login in flight is dropped)."""
+        if self.dialog is not None:
+            self.dialog.reject()
 
-def _login(view: TryView, dialog: AuthorizeDialog, target: Target, request: LoginRequest) -> None:
-    dialog.set_busy(True)
-    workbench = view.workbench
-    view.runner.run(
-        lambda: workbench.login(
-            request.token_url, request.username, request.password, request.scopes
-        ),
-        lambda auth: _login_succeeded(view, dialog, target, auth),
-        lambda exc: _login_failed(view, dialog, exc),
-    )
+    def _closed(self, scope: Scope, dialog: AuthorizeDialog) -> None:
+        scope.close()  # before the deferred delete: nothing lands on a dialog on its way out
+        self.dialog = None
+        dialog.deleteLater()
 
+    def _login(
+        self, scope: Scope, dialog: AuthorizeDialog, target: Target, request: LoginRequest
+    ) -> None:
+        dialog.set_busy(True)
+        workbench = self.workbench
 
-def _still_open(view: TryView, dialog: AuthorizeDialog) -> bool:
-    """True while ``dialog`` is the view's open Authorize dialog (closing clears it first)."""
-    return not view.detached and view.auth_dialog is dialog
+        def failed(exc: Exception) -> None:
+            dialog.set_busy(False)
+            report(exc, dialog.show_error)
 
+        scope.run(
+            lambda: workbench.login(
+                request.token_url, request.username, request.password, request.scopes
+            ),
+            lambda auth: self._store(dialog, target, auth),
+            failed=failed,
+        )
 
-def _login_succeeded(view: TryView, dialog: AuthorizeDialog, target: Target, auth: Auth) -> None:
-    if _still_open(view, dialog):
-        _authorized(view, dialog, target, auth)
-
-
-def _login_failed(view: TryView, dialog: AuthorizeDialog, exc: Exception) -> None:
-    if _still_open(view, dialog):
-        dialog.show_error(str(exc))
-
-
-def _authorized(view: TryView, dialog: AuthorizeDialog, target: Target, auth: Auth) -> None:
-    if view.detached:
-        return
-    view.workbench.set_auth(auth, target.name)
-    view.status.setText(f"{describe_auth(auth)} (server {target.name})")
-    dialog.accept()
-
-
-def _logout(view: TryView, dialog: AuthorizeDialog, target: Target) -> None:
-    view.workbench.set_auth(None, target.name)
-    view.status.setText(f"Logged out of {target.name}.")
-    dialog.accept()
+    def _store(self, dialog: AuthorizeDialog, target: Target, auth: Auth | None) -> None:
+        self.workbench.set_auth(auth, target.name)
+        if auth is None:
+            self.say(f"Logged out of {target.name}.")
+        else:
+            self.say(f"{describe_auth(auth)} (server {target.name})")
+        dialog.accept()

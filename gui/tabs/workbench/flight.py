@@ -1,8 +1,8 @@
 """One HTTP request in flight from the Try tab, and the work done for it off the GUI thread.
 
-The view keeps the current :class:`Flight`; a result whose flight is no longer
-current (cancelled, replaced, view detached) is ignored. The sender's worker
-thread writes the progress; the GUI thread's timer reads it.
+The view keeps the current :class:`Flight` for its progress line (its task scope
+drops the result of a flight that was cancelled or outlived the view). The
+sender's worker thread writes the progress; the GUI thread's timer reads it.
 """
 
 from __future__ import annotations

@@ -108,7 +108,7 @@ class HistoryPanel(QWidget):
 
     def set_entries(self, entries: list[HistoryEntry], error: str | None = None) -> None:
         selected = self.selected_entry()
-        self.model.set_entries(entries)
+        self.model.set_rows(entries)
         if selected is not None:
             self.select_id(selected.id)
         if error:
@@ -122,7 +122,7 @@ class HistoryPanel(QWidget):
 
     def selected_entry(self) -> HistoryEntry | None:
         index = self.view.currentIndex()
-        return self.model.entry(index.row()) if index.isValid() else None
+        return self.model.row(index.row()) if index.isValid() else None
 
     def select_row(self, row: int) -> None:
         self.view.selectRow(row)
@@ -130,7 +130,7 @@ class HistoryPanel(QWidget):
 
     def select_id(self, entry_id: int) -> None:
         for row in range(self.model.rowCount()):
-            entry = self.model.entry(row)
+            entry = self.model.row(row)
             if entry is not None and entry.id == entry_id:
                 self.select_row(row)
                 return

@@ -1,6 +1,6 @@
 """Quick load test of the composer's request: concurrency and duration -> req/s, percentiles.
 
-Runs on the task runner, bounded (≤ 256 connections, ≤ 60 s) and on loopback
+Runs on the panel's task scope, bounded (≤ 256 connections, ≤ 60 s) and on loopback
 only (``runtime.loadtest`` refuses anything else). Says which generator made
 the numbers: wrk or hey when installed, else the built-in one. Only the
 built-in generator can be stopped early.
@@ -31,7 +31,9 @@ from PySide6.QtWidgets import (
 from asgideck.gui.core import theme
 from asgideck.gui.core.tasks import TaskRunner
 from asgideck.gui.core.widgets import Banner, muted, section_title
+from asgideck.gui.tabs.workbench.failures import report
 from asgideck.runtime.client import MAX_CONCURRENCY, MAX_DURATION_S, LoadResult, RequestSpec
+from asgideck.runtime.errors import AsgideckError
 from asgideck.runtime.workbench import Workbench
 
 TOOLS = (("Auto", "auto"), ("Built-in (httpx)", "builtin"), ("wrk", "wrk"), ("hey", "hey"))
@@ -94,11 +96,10 @@ class LoadPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self.workbench = workbench
-        self.runner = runner
+        self.scope = runner.scope(self)
         self.spec_source = spec_source
         self.result: LoadResult | None = None
         self._stop: threading.Event | None = None
-        self._detached = False
 
         self.banner = Banner()
         self.request_label = QLabel("")
@@ -181,7 +182,7 @@ class LoadPanel(QWidget):
         try:
             spec = self.spec_source()
             self.request_label.setText(f"{spec.method} {spec.build_url()}")
-        except Exception as exc:
+        except AsgideckError as exc:
             self.request_label.setText(f"(the composer's request is not ready: {exc})")
 
     def toggle(self) -> None:
@@ -195,7 +196,7 @@ class LoadPanel(QWidget):
             return False
         try:
             spec = self.spec_source()
-        except Exception as exc:
+        except AsgideckError as exc:
             self.banner.show_message(str(exc), "error")
             return False
         if not self.use_auth.isChecked():
@@ -216,7 +217,7 @@ class LoadPanel(QWidget):
                 spec, concurrency=concurrency, duration_s=duration, tool=tool, stop=stop
             )
 
-        self.runner.run(op, self._done, self._failed)
+        self.scope.run(op, self._done, failed=self._failed)
         return True
 
     def stop(self) -> None:
@@ -224,17 +225,13 @@ class LoadPanel(QWidget):
             self._stop.set()
             self.state.setText("Stopping… (wrk and hey run to the end of their duration)")
 
-    def _finish(self) -> bool:
+    def _finish(self) -> None:
         self._stop = None
-        if self._detached:
-            return False
         self.run_button.setText("Run")
         self.run_button.setIcon(theme.icon("gauge"))
-        return True
 
     def _done(self, result: LoadResult) -> None:
-        if not self._finish():
-            return
+        self._finish()
         self.result = result
         self.tool_label.setText(result.tool + (f" — {result.note}" if result.note else ""))
         self.rps.setText(
@@ -250,12 +247,12 @@ class LoadPanel(QWidget):
         self.finished.emit(result)
 
     def _failed(self, exc: Exception) -> None:
-        if not self._finish():
-            return
+        self._finish()
         self.state.setText("")
-        self.banner.show_message(str(exc), "error")
+        report(exc, lambda message: self.banner.show_message(message, "error"))
 
     def detach(self) -> None:
-        self._detached = True
+        """Drop the result in flight and stop a built-in run (wrk and hey run to their end)."""
+        self.scope.close()
         if self._stop is not None:
             self._stop.set()

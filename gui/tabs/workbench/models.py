@@ -1,6 +1,7 @@
 """Item models of the Try tab: params tables, response headers, history, WebSocket log.
 
-``data()`` never raises (Anki's rule) and every model passes Qt's model tester.
+Each is a :class:`~asgideck.gui.core.table_models.TableModel` (``data()`` never
+raises, Anki's rule) and every model passes Qt's model tester.
 """
 
 from __future__ import annotations
@@ -12,18 +13,17 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from asgideck.gui.core import theme
-from asgideck.gui.tabs.workbench.body import size_text
-from asgideck.runtime.client import HistoryEntry, WsMessage
+from asgideck.gui.core.table_models import TableModel
+from asgideck.runtime.client import HistoryEntry, WsMessage, size_text
 from asgideck.runtime.workbench import Field
 
 Index = QModelIndex | QPersistentModelIndex
 DISPLAY = Qt.ItemDataRole.DisplayRole
 EDIT = Qt.ItemDataRole.EditRole
-_NO_INDEX = QModelIndex()
 
 
 def status_colour(status: int | None) -> str | None:
@@ -41,22 +41,12 @@ def status_colour(status: int | None) -> str | None:
     return None
 
 
-class _Table(QAbstractTableModel):
-    COLUMNS: tuple[str, ...] = ()
-
-    def columnCount(self, parent: Index = _NO_INDEX) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == DISPLAY:
-            return self.COLUMNS[section] if 0 <= section < len(self.COLUMNS) else None
-        return None
-
-
-class ParamsModel(_Table):
+class ParamsModel(TableModel[Field]):
     """Editable rows of name/value with a "send" checkbox; required rows are marked ``*``.
 
     Typing a value into an unticked row ticks it: what you fill in is what is sent.
+    A :class:`Field` is mutable, so rows are copied on the way in and out: only
+    ``setData`` changes them, and every change is announced.
     """
 
     COLUMNS = ("", "Name", "Value", "Description")
@@ -64,37 +54,25 @@ class ParamsModel(_Table):
 
     def __init__(self, *, value_hint: str = "") -> None:
         super().__init__()
-        self._rows: list[Field] = []
         self.value_hint = value_hint
 
-    def rowCount(self, parent: Index = _NO_INDEX) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
     def set_rows(self, rows: Iterable[Field]) -> None:
-        self.beginResetModel()
-        self._rows = [replace(row) for row in rows]
-        self.endResetModel()
+        super().set_rows(replace(row) for row in rows)
 
     def rows(self) -> list[Field]:
         return [replace(row) for row in self._rows]
 
+    def row(self, row: int) -> Field | None:
+        return replace(self._rows[row]) if 0 <= row < len(self._rows) else None
+
     def add_row(self, name: str = "", value: str = "") -> int:
-        row = len(self._rows)
-        self.beginInsertRows(QModelIndex(), row, row)
-        self._rows.append(Field(name, value))
-        self.endInsertRows()
-        return row
+        self.append_rows([Field(name, value)])
+        return len(self._rows) - 1
 
     def remove_row(self, row: int) -> bool:
-        if not 0 <= row < len(self._rows) or self._rows[row].required:
+        if 0 <= row < len(self._rows) and self._rows[row].required:
             return False  # required rows stay: untick them instead
-        self.beginRemoveRows(QModelIndex(), row, row)
-        del self._rows[row]
-        self.endRemoveRows()
-        return True
-
-    def field(self, row: int) -> Field | None:
-        return replace(self._rows[row]) if 0 <= row < len(self._rows) else None
+        return super().remove_row(row)
 
     def set_value(self, name: str, value: str) -> bool:
         """Fill the first row called ``name`` (ticking it); False when there is none."""
@@ -114,11 +92,7 @@ class ParamsModel(_Table):
             return base | Qt.ItemFlag.ItemIsEditable
         return base
 
-    def data(self, index: Index, role: int = DISPLAY) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        item = self._rows[index.row()]
-        column = index.column()
+    def cell(self, item: Field, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.CheckStateRole and column == self.SEND:
             return Qt.CheckState.Checked if item.enabled else Qt.CheckState.Unchecked
         if role in (DISPLAY, EDIT):
@@ -164,60 +138,22 @@ class ParamsModel(_Table):
         return True
 
 
-class PairsModel(_Table):
+class PairsModel(TableModel[tuple[str, str]]):
     """Read-only name/value rows (response headers)."""
 
     COLUMNS = ("Name", "Value")
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[tuple[str, str]] = []
-
-    def rowCount(self, parent: Index = _NO_INDEX) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def set_pairs(self, pairs: Iterable[tuple[str, str]]) -> None:
-        self.beginResetModel()
-        self._rows = [(str(k), str(v)) for k, v in pairs]
-        self.endResetModel()
-
-    def pairs(self) -> list[tuple[str, str]]:
-        return list(self._rows)
-
-    def data(self, index: Index, role: int = DISPLAY) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        if role in (DISPLAY, Qt.ItemDataRole.ToolTipRole) and 0 <= index.column() < 2:
-            return self._rows[index.row()][index.column()]
-        return None
+    def cell(self, row: tuple[str, str], column: int, role: int) -> Any:
+        return row[column] if role in (DISPLAY, Qt.ItemDataRole.ToolTipRole) else None
 
 
-class HistoryModel(_Table):
+class HistoryModel(TableModel[HistoryEntry]):
     """History entries, newest first: when, method, URL, status, time, size."""
 
     COLUMNS = ("When", "Method", "URL", "Status", "Time", "Size")
     WHEN, METHOD, URL, STATUS, TIME, SIZE = range(6)
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[HistoryEntry] = []
-
-    def rowCount(self, parent: Index = _NO_INDEX) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def set_entries(self, entries: Sequence[HistoryEntry]) -> None:
-        self.beginResetModel()
-        self._rows = list(entries)
-        self.endResetModel()
-
-    def entry(self, row: int) -> HistoryEntry | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def data(self, index: Index, role: int = DISPLAY) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        entry = self._rows[index.row()]
-        column = index.column()
+    def cell(self, entry: HistoryEntry, column: int, role: int) -> Any:
         if role == DISPLAY:
             return self._display(entry, column)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -254,7 +190,7 @@ class HistoryModel(_Table):
 _ARROWS = {"sent": "→", "received": "←", "event": "•"}
 
 
-class WsLogModel(_Table):
+class WsLogModel(TableModel[WsMessage]):
     """The WebSocket message log, filtered by text and direction, bounded to ``limit`` rows."""
 
     COLUMNS = ("Time", "", "Message")
@@ -264,12 +200,8 @@ class WsLogModel(_Table):
         super().__init__()
         self.limit = limit
         self._all: deque[WsMessage] = deque(maxlen=limit)
-        self._rows: list[WsMessage] = []
         self._text = ""
         self._direction: str | None = None
-
-    def rowCount(self, parent: Index = _NO_INDEX) -> int:
-        return 0 if parent.isValid() else len(self._rows)
 
     @property
     def last_seq(self) -> int:
@@ -294,33 +226,18 @@ class WsLogModel(_Table):
                 del self._rows[:drop]
                 self.endRemoveRows()
             shown = shown[-self.limit :]
-        if shown:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(shown) - 1)
-            self._rows.extend(shown)
-            self.endInsertRows()
+        self.append_rows(shown)
         return len(shown)
 
     def set_filter(self, text: str = "", direction: str | None = None) -> None:
-        self.beginResetModel()
         self._text, self._direction = text.lower(), direction
-        self._rows = [m for m in self._all if self._keep(m)]
-        self.endResetModel()
+        self.set_rows(m for m in self._all if self._keep(m))
 
     def clear(self) -> None:
-        self.beginResetModel()
         self._all.clear()
-        self._rows = []
-        self.endResetModel()
+        self.set_rows(())
 
-    def message(self, row: int) -> WsMessage | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def data(self, index: Index, role: int = DISPLAY) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        message = self._rows[index.row()]
-        column = index.column()
+    def cell(self, message: WsMessage, column: int, role: int) -> Any:
         if role == DISPLAY:
             if column == self.TIME:
                 stamp = time.strftime("%H:%M:%S", time.localtime(message.time))

@@ -167,7 +167,7 @@ class ResponseViewer(QWidget):
         if record.content_type:
             parts.append(record.content_type)
         self.meta.setText(" · ".join(parts))
-        self.headers_model.set_pairs(record.headers)
+        self.headers_model.set_rows(record.headers)
         self.save_button.setEnabled(True)
         self.pretty_button.setEnabled(view.is_json)
         has_image = image is not None and not image.isNull()
@@ -246,7 +246,7 @@ class ResponseViewer(QWidget):
         self.notice.clear_message()
         self.highlighter.setDocument(None)
         self.body.clear()
-        self.headers_model.set_pairs(())
+        self.headers_model.set_rows(())
         self.image.clear()
         self.tabs.setTabVisible(PREVIEW_TAB, False)
         self.save_button.setEnabled(False)

@@ -1,20 +1,24 @@
 """Try tab: compose a request to the running server, see the answer, history, auth, curl,
 WebSockets and a quick load test.
 
-The view takes a :class:`~runtime.workbench.Workbench` (target server, document,
-credentials, sender, history) and the window's :class:`~gui.tasks.TaskRunner`.
-Everything that waits on the network or the disk runs on the runner; results
-come back on the GUI thread, where a request that was cancelled or replaced in
-the meantime is ignored. Workbench events arrive through a :class:`Bridge`, so
-the window may change the target from any thread.
+The view takes a :class:`~asgideck.runtime.workbench.Workbench` (target server,
+document, credentials, sender, history) and the window's
+:class:`~asgideck.gui.core.tasks.TaskRunner`. Everything that waits on the
+network or the disk runs on the view's task scope; results come back on the GUI
+thread while the view is open. The request in flight and the history query are
+keyed jobs: cancelling forgets the request's result, and only the newest history
+query lands. Workbench events come through the same scope, so the window may
+change the target from any thread. The panels and the Authorize dialog own
+scopes of their own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -26,40 +30,46 @@ from PySide6.QtWidgets import (
 )
 
 from asgideck.gui.core import theme
-from asgideck.gui.core.bridge import Bridge
-from asgideck.gui.core.tasks import TaskRunner
+from asgideck.gui.core.tasks import TaskRunner, present_error
 from asgideck.gui.core.widgets import Banner, muted
 from asgideck.gui.tabs.workbench.actions import HTTP_PAGE, LOAD_PAGE, WS_PAGE, build_actions
 from asgideck.gui.tabs.workbench.auth_dialog import AuthorizeDialog, describe_auth
-from asgideck.gui.tabs.workbench.auth_flow import open_authorize
+from asgideck.gui.tabs.workbench.auth_flow import AuthFlow
 from asgideck.gui.tabs.workbench.body import body_view
-from asgideck.gui.tabs.workbench.clipboard import copy_request
-from asgideck.gui.tabs.workbench.clipboard import paste_curl as paste_curl_into
 from asgideck.gui.tabs.workbench.composer import Composer
-from asgideck.gui.tabs.workbench.flight import Fetched, Flight
-from asgideck.gui.tabs.workbench.flight import decode_image as _decode_image
+from asgideck.gui.tabs.workbench.failures import report
+from asgideck.gui.tabs.workbench.flight import Fetched, Flight, decode_image
 from asgideck.gui.tabs.workbench.history import HistoryPanel
 from asgideck.gui.tabs.workbench.load import LoadPanel
 from asgideck.gui.tabs.workbench.response import ResponseViewer
-from asgideck.gui.tabs.workbench.save import ask_and_save, save_to
+from asgideck.gui.tabs.workbench.save import ask_target, write_body
 from asgideck.gui.tabs.workbench.websocket import WsPanel
 from asgideck.runtime.client import (
     Auth,
+    CurlError,
     HistoryEntry,
-    RequestCancelled,
     RequestFailed,
     RequestSpec,
     ResponseRecord,
+    from_curl,
     prepare,
     to_curl,
     to_httpx,
 )
 from asgideck.runtime.openapi import Document, Operation
-from asgideck.runtime.workbench import Draft, Target, Workbench, auth_hint, draft_from_operation
+from asgideck.runtime.workbench import (
+    Draft,
+    Target,
+    Workbench,
+    auth_hint,
+    draft_from_operation,
+    draft_from_spec,
+)
 
 __all__ = ["HTTP_PAGE", "LOAD_PAGE", "WS_PAGE", "TryView"]
 
 PROGRESS_MS = 100
+SEND, HISTORY = "send", "history"  # the view's keyed jobs: the newest of each lands
 
 
 class TryView(QWidget):
@@ -69,11 +79,8 @@ class TryView(QWidget):
         super().__init__(parent)
         self.workbench = workbench
         self.runner = runner
-        self.bridge = Bridge(self)
-        self.auth_dialog: AuthorizeDialog | None = None
-        self._flight: Flight | None = None
-        self._history_generation = 0
-        self._detached = False
+        self.scope = runner.scope(self)
+        self._flight: Flight | None = None  # the request in flight, on screen
 
         self.banner = Banner()
         self.target_label = QLabel("")
@@ -86,7 +93,14 @@ class TryView(QWidget):
         self.response = ResponseViewer()
         self.history = HistoryPanel()
         self.ws_panel = WsPanel(workbench, runner)
-        self.load_panel = LoadPanel(workbench, runner, self._load_spec)
+        self.load_panel = LoadPanel(workbench, runner, self.build_spec)
+        self.auth_flow = AuthFlow(
+            workbench,
+            runner,
+            self,
+            say=self.status.setText,
+            warn=lambda message: self.banner.show_message(message, "warning"),
+        )
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.composer)
@@ -105,7 +119,7 @@ class TryView(QWidget):
         self.modes.addTab(self.load_panel, theme.icon("gauge"), "Load test")
         self.modes.currentChanged.connect(self._on_mode)
 
-        self.actions_: dict[str, QAction] = build_actions(self)
+        self.actions_: dict[str, QAction] = build_actions(self, tab=self)
         top = QHBoxLayout()
         top.addWidget(self.target_label)
         top.addWidget(self.auth_label, 1)
@@ -133,9 +147,9 @@ class TryView(QWidget):
         self._progress.setInterval(PROGRESS_MS)
         self._progress.timeout.connect(self._show_progress)
 
-        self._target_handler = self.bridge.wrap(self._on_target_changed)
-        self._document_handler = self.bridge.wrap(self._on_document_changed)
-        self._auth_handler = self.bridge.wrap(self._on_auth_changed)
+        self._target_handler = self.scope.wrap(self._on_target_changed)
+        self._document_handler = self.scope.wrap(self._on_document_changed)
+        self._auth_handler = self.scope.wrap(self._on_auth_changed)
         workbench.target_changed.connect(self._target_handler)
         workbench.document_changed.connect(self._document_handler)
         workbench.auth_changed.connect(self._auth_handler)
@@ -193,8 +207,6 @@ class TryView(QWidget):
 
     def send(self) -> bool:
         """Send the composer's request in the background; False when it cannot be sent."""
-        if self._detached:
-            return False
         if self._flight is not None:
             self.status.setText("A request is in flight: Esc cancels it.")
             return False
@@ -214,45 +226,47 @@ class TryView(QWidget):
 
         def op() -> Fetched:
             record = workbench.send(spec, flight.progress)
-            return record, body_view(record), _decode_image(record)
+            return record, body_view(record), decode_image(record)
 
-        self.runner.run(
-            op, lambda result: self._sent(flight, result), lambda exc: self._failed(flight, exc)
+        self.scope.run(
+            op,
+            lambda result: self._sent(flight, result),
+            key=SEND,
+            failed=lambda exc: self._failed(flight, exc),
         )
         return True
 
     def cancel(self) -> None:
-        """Stop the request in flight (Esc)."""
-        if self._flight is not None:
-            self.workbench.cancel()
+        """Stop the request in flight (Esc): its answer, or its cancellation, is dropped."""
+        flight = self._flight
+        if flight is None:
+            return
+        self.workbench.cancel()
+        self.scope.forget(SEND)
+        self._land()
+        self.response.show_error(f"Cancelled after {flight.elapsed():.1f} s.", cancelled=True)
 
-    def _land(self, flight: Flight) -> bool:
-        """True when ``flight`` is still the one on screen (and the view is alive)."""
-        if self._detached or flight is not self._flight:
-            return False
+    def _land(self) -> None:
+        """The request in flight is over: the composer can send again."""
         self._flight = None
         self._progress.stop()
         self.composer.set_sending(False)
         self.actions_["cancel"].setEnabled(False)
-        return True
 
     def _sent(self, flight: Flight, result: Fetched) -> None:
-        if not self._land(flight):
-            return
+        self._land()
         record, view, image = result
         self.response.show_response(record, view, image)  # type: ignore[arg-type]
         self._record(flight.spec, record, None)
 
     def _failed(self, flight: Flight, exc: Exception) -> None:
-        if not self._land(flight):
+        self._land()
+        if not isinstance(exc, RequestFailed):
+            self.response.clear()
+            present_error(exc)
             return
-        if isinstance(exc, RequestCancelled):
-            elapsed = flight.elapsed()
-            self.response.show_error(f"Cancelled after {elapsed:.1f} s.", cancelled=True)
-            return
-        message = str(exc) if isinstance(exc, RequestFailed) else f"Unexpected error: {exc!r}"
-        self.response.show_error(message)
-        self._record(flight.spec, None, message)
+        self.response.show_error(str(exc))
+        self._record(flight.spec, None, str(exc))
 
     def _show_progress(self) -> None:
         flight = self._flight
@@ -262,33 +276,30 @@ class TryView(QWidget):
     # ------------------------------------------------------------------ history
     def _record(self, spec: RequestSpec, record: ResponseRecord | None, error: str | None) -> None:
         workbench = self.workbench
-        self.runner.run(
+        self.scope.run(
             lambda: workbench.record(spec, record, error),
             lambda _id: self.refresh_history(),
-            lambda exc: self._history_failed(f"This request was not saved to the history: {exc}"),
+            failed=self._history_failed("This request was not saved to the history"),
         )
 
     def refresh_history(self) -> None:
-        if self._detached:
-            return
-        self._history_generation += 1
-        generation = self._history_generation
+        """Query the history (the search's matches) again; an older query's answer is dropped."""
         search = self.history.search.text().strip()
         workbench = self.workbench
-
-        def done(entries: list[HistoryEntry]) -> None:
-            if not self._detached and generation == self._history_generation:
-                self.history.set_entries(entries)
-
-        self.runner.run(
+        self.scope.run(
             lambda: workbench.recent(search),
-            done,
-            lambda exc: self._history_failed(f"The history cannot be read: {exc}"),
+            self.history.set_entries,
+            key=HISTORY,
+            failed=self._history_failed("The history cannot be read"),
         )
 
-    def _history_failed(self, message: str) -> None:
-        if not self._detached:
-            self.history.count.setText(message)
+    def _history_failed(self, what: str) -> Callable[[Exception], None]:
+        """A ``failed`` callback: the history's own errors go under the list, as ``what: why``."""
+
+        def show(message: str) -> None:
+            self.history.count.setText(f"{what}: {message}")
+
+        return lambda exc: report(exc, show)
 
     def restore(self, entry: HistoryEntry) -> Draft:
         """Open a history entry in the composer (the current credentials apply when sent)."""
@@ -311,28 +322,64 @@ class TryView(QWidget):
 
     def delete_entry(self, entry: HistoryEntry) -> None:
         workbench = self.workbench
-        self.runner.run(
+        self.scope.run(
             lambda: workbench.history.delete(entry.id),
             lambda _none: self.refresh_history(),
-            lambda exc: self._history_failed(f"Could not delete the entry: {exc}"),
+            failed=self._history_failed("Could not delete the entry"),
         )
 
     # ------------------------------------------------------------------ clipboard
     def copy_curl(self) -> str | None:
         """Copy the composer's request as one shell-quoted curl command (credentials included)."""
-        return copy_request(self, "curl command", to_curl)
+        return self._copy("curl command", to_curl)
 
     def copy_httpx(self) -> str | None:
-        return copy_request(self, "httpx snippet", to_httpx)
+        return self._copy("httpx snippet", to_httpx)
+
+    def _copy(self, what: str, render: Callable[[RequestSpec], str]) -> str | None:
+        """Put exactly what Send would send on the clipboard; the status line says when that
+        includes credentials. None (and a banner) when the request cannot be built."""
+        try:
+            text = render(self.build_spec())
+        except (RequestFailed, CurlError) as exc:
+            self.banner.show_message(f"Cannot copy as {what}: {exc}", "warning")
+            return None
+        QGuiApplication.clipboard().setText(text)
+        secret = (
+            " It includes this server's credentials."
+            if self.composer.use_auth.isChecked() and self.workbench.auth
+            else ""
+        )
+        self.status.setText(f"Copied the {what} to the clipboard.{secret}")
+        return text
 
     def paste_curl(self, text: str | None = None) -> bool:
-        """Fill the composer from a curl command (the clipboard's, unless given)."""
-        return paste_curl_into(self, text)
+        """Fill the composer from a curl command (the clipboard's, unless given); a URL that
+        points at the current server becomes a path relative to it."""
+        command = text if text is not None else QGuiApplication.clipboard().text()
+        try:
+            spec = from_curl(command)
+        except CurlError as exc:
+            shown = command.strip().splitlines()[0][:60] if command.strip() else "nothing"
+            self.banner.show_message(f"Not a curl command I can read ({shown!r}): {exc}", "warning")
+            return False
+        target = self.workbench.target
+        draft, notes = draft_from_spec(
+            spec,
+            base_url=target.base_url if target else "",
+            root_path=target.root_path if target else "",
+        )
+        self.set_draft(draft)
+        self.show_mode(HTTP_PAGE)
+        message = "Filled the composer from the curl command."
+        self.status.setText(message + (" " + " ".join(notes) if notes else ""))
+        self.banner.clear_message()
+        return True
 
     # ------------------------------------------------------------------ auth
     def authorize(self) -> AuthorizeDialog | None:
         """Open the Authorize dialog for the current server (Ctrl+Shift+A)."""
-        return open_authorize(self)
+        return self.auth_flow.open(self.composer.draft().security)
 
     def _update_auth_text(self) -> None:
         auth = self.workbench.auth
@@ -342,8 +389,6 @@ class TryView(QWidget):
 
     # ------------------------------------------------------------------ workbench events
     def _on_target_changed(self, target: Target | None) -> None:
-        if self._detached:
-            return
         if target is None:
             self.target_label.setText("No server running")
             self.composer.set_base("(no server: type a full URL)")
@@ -353,23 +398,34 @@ class TryView(QWidget):
         self._update_auth_text()
 
     def _on_document_changed(self, _doc: Document | None) -> None:
-        if not self._detached:
-            self._update_auth_text()
+        self._update_auth_text()
 
     def _on_auth_changed(self, _auth: Auth | None) -> None:
-        if not self._detached:
-            self._update_auth_text()
-
-    def _load_spec(self) -> RequestSpec:
-        return self.build_spec()
+        self._update_auth_text()
 
     # ------------------------------------------------------------------ files
     def save_body(self) -> None:
-        ask_and_save(self)
+        """Ask where to save the shown response's body (Ctrl+S), then save it."""
+        record = self.response.record
+        target = ask_target(self, record) if record is not None else None
+        if target is not None:
+            self.save_body_to(target)
 
     def save_body_to(self, target: Path) -> None:
-        """Write the whole body (from its temp file when it was too large to keep)."""
-        save_to(self, target)
+        """Write the shown response's whole body off the GUI thread; the status line says how
+        much, the banner why not (no such folder, no permission, disk full)."""
+        record = self.response.record
+        if record is None:
+            return
+
+        def cannot(why: str) -> None:
+            self.banner.show_message(f"Could not save the body: {why}", "error")
+
+        self.scope.run(
+            lambda: write_body(record, target),
+            lambda size: self.status.setText(f"Saved {size:,} bytes to {target}"),
+            failed=lambda exc: report(exc, cannot, OSError),
+        )
 
     def focus_filter(self) -> None:
         """Ctrl+F from the window: the history search, or the WebSocket log's filter."""
@@ -379,16 +435,10 @@ class TryView(QWidget):
             self.history.focus_search()
 
     # ------------------------------------------------------------------ lifetime
-    @property
-    def detached(self) -> bool:
-        """True once :meth:`detach` ran: results that arrive later are dropped."""
-        return self._detached
-
     def detach(self) -> None:
-        """Stop timers, cancel what is in flight, close the WebSocket and the sender."""
-        if self._detached:
-            return
-        self._detached = True
+        """The page closes: drop every late result (scopes), stop listening and timers, cancel
+        the request, close the panels, the dialog, the WebSocket and the sender. Idempotent."""
+        self.scope.close()
         self._progress.stop()
         self.workbench.target_changed.disconnect(self._target_handler)
         self.workbench.document_changed.disconnect(self._document_handler)
@@ -396,7 +446,6 @@ class TryView(QWidget):
         self.workbench.cancel()
         self.load_panel.detach()
         self.ws_panel.detach()
-        if self.auth_dialog is not None:
-            self.auth_dialog.reject()
+        self.auth_flow.close()
         self.response.clear()
         self.workbench.close()

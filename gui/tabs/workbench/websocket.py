@@ -1,10 +1,12 @@
 """The WebSocket panel: connect to a route, send text or JSON, a filtered message log.
 
-Connecting, sending and closing run on the task runner (they wait on the
+Connecting, sending and closing run on the panel's task scope (they wait on the
 network); received messages are pulled from the client's log by a 25 Hz timer
 and appended in one batch per tick, like the Logs tab. Detaching closes the
-connection on a daemon thread: a hung server would otherwise hold the GUI thread
-for the close handshake and the reader's join (seconds each).
+scope (a late result is dropped) and the connection, on a daemon thread: a hung
+server would otherwise hold the GUI thread for the close handshake and the
+reader's join (seconds each). A connect still under way then closes its own
+connection when it finishes, since nobody is left to close it.
 """
 
 from __future__ import annotations
@@ -36,8 +38,10 @@ from PySide6.QtWidgets import (
 from asgideck.gui.core import theme
 from asgideck.gui.core.tasks import TaskRunner
 from asgideck.gui.core.widgets import Banner, muted
+from asgideck.gui.tabs.workbench.failures import report
 from asgideck.gui.tabs.workbench.models import WsLogModel
-from asgideck.runtime.client import WsClient
+from asgideck.runtime.client import WsClient, WsError
+from asgideck.runtime.errors import AsgideckError
 from asgideck.runtime.workbench import Workbench
 
 POLL_MS = 40
@@ -51,11 +55,10 @@ class WsPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self.workbench = workbench
-        self.runner = runner
+        self.scope = runner.scope(self)
         self.client = WsClient()
         self.model = WsLogModel()
         self._busy = False
-        self._detached = False
         self._outbox: deque[Callable[[], None]] = deque()
         self._outbox_lock = threading.Lock()
         self._draining = False
@@ -187,13 +190,18 @@ class WsPanel(QWidget):
             url, headers = self.workbench.ws_request(
                 self.path.text().strip() or "/", use_auth=self.use_auth.isChecked()
             )
-        except Exception as exc:
+        except AsgideckError as exc:
             self.banner.show_message(str(exc), "error")
             return
         self.banner.clear_message()
-        self._run(
-            lambda: self.client.connect(url, headers), f"Connecting to {url}…", self._connected
-        )
+        client, scope = self.client, self.scope
+
+        def connect() -> None:
+            client.connect(url, headers)
+            if not scope.is_open:  # the panel closed meanwhile: its close found nothing to close
+                client.close(*DETACH_CLOSE)
+
+        self._run(connect, f"Connecting to {url}…", self._connected)
 
     def _connected(self, _result: object) -> None:
         self.message.setFocus()
@@ -235,7 +243,7 @@ class WsPanel(QWidget):
             if self._draining:
                 return
             self._draining = True
-        self.runner.run(self._drain, self._drained, self._drained)
+        self.scope.run(self._drain, self._drained)
 
     def _drain(self) -> list[str]:  # on a worker thread
         errors: list[str] = []
@@ -247,16 +255,12 @@ class WsPanel(QWidget):
                 send = self._outbox.popleft()
             try:
                 send()
-            except Exception as exc:  # reported on the GUI thread; later messages still go
+            except WsError as exc:  # reported on the GUI thread; later messages still go
                 errors.append(str(exc))
 
-    def _drained(self, errors: object) -> None:
-        if self._detached:
-            return
-        if isinstance(errors, list) and errors:
+    def _drained(self, errors: list[str]) -> None:
+        if errors:
             self.banner.show_message(errors[0], "error")
-        elif isinstance(errors, Exception):
-            self.banner.show_message(str(errors), "error")
         self.poll()
 
     def _run(
@@ -270,22 +274,17 @@ class WsPanel(QWidget):
         self._update_buttons()
 
         def done(result: object) -> None:
-            if self._detached:  # e.g. a connect that finished after detach: close it again
-                close_in_background(self.client)
-                return
             self._busy = False
             self.poll()
             if then is not None:
                 then(result)
 
         def failed(exc: Exception) -> None:
-            if self._detached:
-                return
             self._busy = False
-            self.banner.show_message(str(exc), "error")
+            report(exc, lambda message: self.banner.show_message(message, "error"))
             self.poll()
 
-        self.runner.run(op, done, failed)
+        self.scope.run(op, done, failed=failed)
 
     # ------------------------------------------------------------------ log
     def poll(self) -> None:
@@ -329,10 +328,8 @@ class WsPanel(QWidget):
             widget.setEnabled(connected)
 
     def detach(self) -> None:
-        """Stop polling and close the connection without waiting for it (see the module doc)."""
-        if self._detached:
-            return
-        self._detached = True
+        """Drop what is in flight, stop polling, close the connection without waiting for it."""
+        self.scope.close()
         self.timer.stop()
         close_in_background(self.client)
 
@@ -341,7 +338,7 @@ def close_in_background(client: WsClient) -> threading.Thread:
     """Close ``client`` (code 1001) and join its reader on a daemon thread; never raises."""
 
     def close() -> None:
-        with contextlib.suppress(Exception):  # nobody is left to tell; the wire is gone anyway
+        with contextlib.suppress(WsError):  # nobody is left to tell; the wire is gone anyway
             client.close(*DETACH_CLOSE)
 
     thread = threading.Thread(target=close, name="asgideck-ws-close", daemon=True)

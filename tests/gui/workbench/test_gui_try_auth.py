@@ -44,7 +44,7 @@ def test_oauth2_login_protected_route_and_restart(views: Views, qtbot, tmp_path:
         dialog.password.setText(DEMO_USER[1])
         dialog.submit()
         qtbot.waitUntil(lambda: view.workbench.auth is not None, timeout=TIMEOUT_MS)
-        qtbot.waitUntil(lambda: view.auth_dialog is None, timeout=TIMEOUT_MS)
+        qtbot.waitUntil(lambda: view.auth_flow.dialog is None, timeout=TIMEOUT_MS)
         token = view.workbench.auth.token  # type: ignore[union-attr]
         expected = f"Authorized: bearer token ({len(token)} characters)."
         # The label follows the workbench's auth event, which arrives through the event loop.

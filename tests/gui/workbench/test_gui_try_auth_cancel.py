@@ -88,7 +88,10 @@ def document() -> Document:
 
 
 @pytest.mark.parametrize("status", [200, 401], ids=["token", "refused"])
-def test_a_login_finishing_after_cancel_is_dropped(views: Views, qtbot, status: int) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("how", ["escape", "detach"])
+def test_a_login_finishing_after_cancel_is_dropped(
+    views: Views, qtbot, status: int, how: str
+) -> None:  # type: ignore[no-untyped-def]
     state = SlowToken(status)
     with serve_slow_token(state) as url:
         view = views(url, document(), name="development")
@@ -101,8 +104,11 @@ def test_a_login_finishing_after_cancel_is_dropped(views: Views, qtbot, status: 
         assert state.arrived.wait(TIMEOUT_MS / 1000), "the login never reached the server"
         assert view.runner.busy
 
-        qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # the user gives up while it runs
-        assert view.auth_dialog is None
+        if how == "escape":
+            qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # the user gives up while it runs
+        else:
+            view.detach()  # the project closes while it runs
+        assert view.auth_flow.dialog is None
         qtbot.waitUntil(lambda: not shiboken6.isValid(dialog), timeout=TIMEOUT_MS)
 
         state.release.set()  # now the answer lands on a closed (deleted) dialog
@@ -110,7 +116,7 @@ def test_a_login_finishing_after_cancel_is_dropped(views: Views, qtbot, status: 
         qtbot.waitUntil(lambda: not view.runner.busy, timeout=TIMEOUT_MS)
         # pytest-qt fails the test if the callback raised (e.g. on the deleted dialog).
         assert view.workbench.auth is None
-        assert view.auth_dialog is None
+        assert view.auth_flow.dialog is None
         assert view.status.text() == ""
 
 
@@ -126,4 +132,4 @@ def test_the_dialog_still_reports_a_login_that_finishes_while_open(views: Views,
         state.release.set()
         qtbot.waitUntil(lambda: view.workbench.auth is not None, timeout=TIMEOUT_MS)
         assert view.workbench.auth.token == TOKEN  # type: ignore[union-attr]
-        qtbot.waitUntil(lambda: view.auth_dialog is None, timeout=TIMEOUT_MS)
+        qtbot.waitUntil(lambda: view.auth_flow.dialog is None, timeout=TIMEOUT_MS)

@@ -219,8 +219,8 @@ def test_authorize_dialog_offers_the_documents_schemes(views: Views, doc: Docume
     dialog.submit()
     assert view.workbench.auth is not None and view.workbench.auth.value == "k-1"  # type: ignore[union-attr]
     expected = "Authorized: API key 'X-Key' in the header."
-    qtbot.waitUntil(lambda: view.auth_label.text() == expected, timeout=5000)  # via the bridge
-    assert view.auth_dialog is None  # the dialog closed itself
+    qtbot.waitUntil(lambda: view.auth_label.text() == expected, timeout=5000)  # via the scope
+    assert view.auth_flow.dialog is None  # the dialog closed itself
     assert "k-1" not in view.auth_label.text()
 
 
@@ -229,7 +229,7 @@ def test_params_model_edits_and_passes_the_model_tester(qtmodeltester) -> None: 
     model.set_rows([Field("id", "", required=True), Field("q", "x", enabled=False)])
     qtmodeltester.check(model)
     assert model.setData(model.index(1, ParamsModel.VALUE), "y")
-    assert model.field(1) == Field("q", "y", enabled=True)  # typing a value ticks the row
+    assert model.row(1) == Field("q", "y", enabled=True)  # typing a value ticks the row
     assert not model.setData(model.index(0, ParamsModel.NAME), "renamed")  # required: fixed
     assert model.remove_row(0) is False and model.remove_row(1) is True
     model.add_row("new", "v")
@@ -238,13 +238,13 @@ def test_params_model_edits_and_passes_the_model_tester(qtmodeltester) -> None: 
         Qt.CheckState.Unchecked.value,
         Qt.ItemDataRole.CheckStateRole,
     )
-    assert model.field(1) == Field("new", "v", enabled=False)
+    assert model.row(1) == Field("new", "v", enabled=False)
     qtmodeltester.check(model)
 
 
 def test_read_only_models_pass_the_model_tester(qtmodeltester, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     pairs = PairsModel()
-    pairs.set_pairs([("content-type", "text/plain"), ("x", "1")])
+    pairs.set_rows([("content-type", "text/plain"), ("x", "1")])
     qtmodeltester.check(pairs)
 
     from asgideck.runtime.client import RequestSpec
@@ -254,7 +254,7 @@ def test_read_only_models_pass_the_model_tester(qtmodeltester, tmp_path: Path) -
         history.add("p", RequestSpec("POST", "http://127.0.0.1:1/b"), None, "boom")
         entries = history.list("p")
     model = HistoryModel()
-    model.set_entries(entries)
+    model.set_rows(entries)
     qtmodeltester.check(model)
     assert model.data(model.index(0, HistoryModel.METHOD)) == "POST"
     assert model.data(model.index(0, HistoryModel.STATUS)) == "error"
@@ -262,9 +262,9 @@ def test_read_only_models_pass_the_model_tester(qtmodeltester, tmp_path: Path) -
     log = WsLogModel(limit=3)
     log.append([WsMessage(i, "sent" if i % 2 else "received", 0.0, f"m{i}") for i in range(1, 6)])
     qtmodeltester.check(log)
-    assert [log.message(r).text for r in range(log.rowCount())] == ["m3", "m4", "m5"]  # type: ignore[union-attr]
+    assert [log.row(r).text for r in range(log.rowCount())] == ["m3", "m4", "m5"]  # type: ignore[union-attr]
     log.set_filter("m", "sent")
-    assert [log.message(r).text for r in range(log.rowCount())] == ["m3", "m5"]  # type: ignore[union-attr]
+    assert [log.row(r).text for r in range(log.rowCount())] == ["m3", "m5"]  # type: ignore[union-attr]
     qtmodeltester.check(log)
 
 
@@ -304,7 +304,7 @@ def test_insert_and_delete_keys_edit_a_params_table(views: Views, qtbot) -> None
     qtbot.keyClicks(editor, "X-Added")
     qtbot.keyClick(editor, Qt.Key.Key_Return)  # the delegate commits on the next turn
     model = view.composer.headers_model
-    qtbot.waitUntil(lambda: model.field(0).name == "X-Added", timeout=5000)  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: model.row(0).name == "X-Added", timeout=5000)  # type: ignore[union-attr]
     table.view.setFocus()
     qtbot.keyClick(table.view, Qt.Key.Key_Delete)
     assert view.composer.headers_model.rowCount() == 0

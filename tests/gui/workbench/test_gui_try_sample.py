@@ -25,7 +25,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Docu
 
 def texts(panel) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
     model = panel.model
-    return [(model.message(r).direction, model.message(r).text) for r in range(model.rowCount())]
+    return [(model.row(r).direction, model.row(r).text) for r in range(model.rowCount())]
 
 
 def test_websocket_echo_from_the_gui(views: Views, sample, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -137,6 +137,22 @@ def test_builtin_load_test_can_be_stopped(views: Views, sample, qtbot) -> None: 
         qtbot.waitUntil(lambda: view.runner.busy, timeout=5000)
         panel.stop()
     assert done.args[0].tool == "builtin" and done.args[0].duration_s < 10
+
+
+def test_a_load_test_ending_after_detach_is_dropped(views: Views, sample, qtbot) -> None:  # type: ignore[no-untyped-def]
+    url, doc = sample
+    view = views(url, doc)
+    view.composer.url.setText("/health")
+    panel = view.load_panel
+    panel.tool.setCurrentIndex(panel.tool.findData("builtin"))
+    panel.duration.setValue(30)
+    landed: list[LoadResult] = []
+    panel.finished.connect(landed.append)
+    assert panel.run()
+    qtbot.waitUntil(lambda: view.runner.busy, timeout=5000)
+    panel.detach()  # stops the built-in run; its result must not reach the closed panel
+    qtbot.waitUntil(lambda: not view.runner.busy, timeout=TIMEOUT_MS)
+    assert landed == [] and panel.result is None and panel.rps.text() == "—"
 
 
 def test_load_test_refuses_other_machines(views: Views, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -48,3 +48,12 @@ def test_a_big_body_is_copied_from_its_temporary_file(views: Views, qtbot, tmp_p
     )
     assert target.read_bytes() == whole.read_bytes()
     assert view.banner.isHidden()
+
+
+def test_a_save_finishing_after_detach_is_not_reported(views: Views, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    view = views()
+    view.response.record = record(b"0123456789")
+    view.save_body_to(tmp_path / "body.bin")
+    view.detach()  # the page closes while the write runs
+    qtbot.waitUntil(lambda: not view.runner.busy, timeout=TIMEOUT_MS)
+    assert view.status.text() == "" and view.banner.isHidden()

@@ -11,6 +11,7 @@ import json
 import shlex
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,10 +61,10 @@ def test_route_prefill_send_and_response_shown(views: Views, echo, qtbot) -> Non
     assert response.body.toPlainText().startswith("{\n  ")  # pretty
     response.pretty_button.setChecked(False)
     assert response.body.toPlainText() == response.record.body.decode()  # type: ignore[union-attr]
-    assert ("content-type", "application/json") in response.headers_model.pairs()
+    assert ("content-type", "application/json") in response.headers_model.rows()
     assert response.notice.isHidden()
     shown(view, qtbot, count=1)
-    entry = view.history.model.entry(0)
+    entry = view.history.model.row(0)
     assert entry is not None and entry.status == 200 and entry.url == f"{url}/echo/a%20b?q=1"
     model = view.history.model
     assert model.data(model.index(0, model.URL)) == "/echo/a%20b?q=1"
@@ -138,6 +139,10 @@ def test_escape_cancels_a_request_in_flight(views: Views, echo, qtbot) -> None: 
     assert view.response.chip.text() == "Cancelled"
     assert view.response.error.text().startswith("Cancelled after ")
     assert view.composer.send_button.text() == "Send"
+    # The cancelled send ends on its own later: its RequestCancelled must not land.
+    qtbot.waitUntil(lambda: not view.runner.busy, timeout=TIMEOUT_MS)
+    assert view.response.chip.text() == "Cancelled"
+    assert view.history.model.rowCount() == 0  # nothing recorded
     view.composer.url.setText("/echo/after")
     with qtbot.waitSignal(view.response.shown, timeout=TIMEOUT_MS):
         view.send()
@@ -163,7 +168,7 @@ def test_images_get_a_preview_and_a_hex_head(views: Views, echo, qtbot, tmp_path
 def test_a_real_image_is_previewed(views: Views, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtGui import QColor, QImage
 
-    from asgideck.gui.tabs.workbench.view import _decode_image
+    from asgideck.gui.tabs.workbench.flight import decode_image
     from asgideck.runtime.client import ResponseRecord
 
     image = QImage(40, 20, QImage.Format.Format_RGB32)
@@ -174,7 +179,7 @@ def test_a_real_image_is_previewed(views: Views, qtbot, tmp_path: Path) -> None:
         200, "OK", "HTTP/1.1", (), path.read_bytes(), None, path.stat().st_size, False,
         "image/png", 0.01, 0.01, "http://x/a.png",
     )  # fmt: skip
-    decoded = _decode_image(record)
+    decoded = decode_image(record)
     assert decoded is not None and (decoded.width(), decoded.height()) == (40, 20)
     view = views(None)
     from asgideck.gui.tabs.workbench.body import body_view
@@ -197,7 +202,7 @@ def test_a_stopped_server_is_a_clear_message_and_is_recorded(views: Views, qtbot
     assert view.response.error.text() == (
         f"connection refused: is the server at http://127.0.0.1:{port} running?"
     )
-    entry = view.history.model.entry(0)
+    entry = view.history.model.row(0)
     assert (
         entry is not None and entry.status is None and "connection refused" in (entry.error or "")
     )
@@ -221,9 +226,30 @@ def test_multipart_files_from_the_composer(views: Views, echo, qtbot, tmp_path: 
     assert form[1][:4] == ["file", "notes.txt", "text/plain", 10]
 
 
-def test_target_changes_from_another_thread_reach_the_view(views: Views, qtbot) -> None:  # type: ignore[no-untyped-def]
-    import threading
+def test_only_the_newest_history_query_lands(views: Views, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    view = views(None)
+    qtbot.waitUntil(lambda: not view.runner.busy, timeout=TIMEOUT_MS)  # the first refresh
+    slow = threading.Event()
 
+    def recent(search: str = "", limit: int = 200) -> list[str]:
+        if search == "old":
+            assert slow.wait(TIMEOUT_MS / 1000)
+        return [search]
+
+    landed: list[list[str]] = []
+    monkeypatch.setattr(view.workbench, "recent", recent)
+    monkeypatch.setattr(view.history, "set_entries", landed.append)
+    view.history.search.blockSignals(True)  # no debounced refresh of its own
+    for search in ("old", "new"):
+        view.history.search.setText(search)
+        view.refresh_history()
+    qtbot.waitUntil(lambda: landed == [["new"]], timeout=TIMEOUT_MS)
+    slow.set()  # the older query answers last
+    qtbot.waitUntil(lambda: not view.runner.busy, timeout=TIMEOUT_MS)
+    assert landed == [["new"]]
+
+
+def test_target_changes_from_another_thread_reach_the_view(views: Views, qtbot) -> None:  # type: ignore[no-untyped-def]
     view = views(None)
     thread = threading.Thread(
         target=lambda: view.workbench.set_target("dev", "http://127.0.0.1:4321", "/api")

@@ -87,6 +87,33 @@ def test_detach_returns_at_once_while_the_server_hangs(views: Views) -> None:
     assert not panel.client.connected and panel.client.close_code == 1001
 
 
+def test_a_connect_finishing_after_detach_is_closed_again(views: Views, qtbot) -> None:  # type: ignore[no-untyped-def]
+    baseline = python_threads()
+    wire = HungConnection()
+    dialing, release = threading.Event(), threading.Event()
+
+    def connector(url: str, headers: Sequence[tuple[str, str]], timeout: float) -> HungConnection:
+        dialing.set()
+        assert release.wait(WAIT_S)
+        return wire
+
+    view = views("http://127.0.0.1:9")
+    panel = view.ws_panel
+    panel.client = WsClient(connector=connector)
+    panel.set_path("/ws/late")
+    panel.connect_()
+    assert dialing.wait(WAIT_S)
+    panel.detach()  # the handshake is still under way: nothing to close yet
+    release.set()  # now the connection opens, for a panel that is gone
+    assert wire.closing.wait(WAIT_S), "the late connection was never closed"
+    assert wire.closed_with == (1001, "asgideck closed the panel")
+    wire.answer.set()
+    qtbot.waitUntil(lambda: not view.runner.busy, timeout=TIMEOUT_MS)
+    assert panel.state.text() == "Connecting to ws://127.0.0.1:9/ws/late…"  # nothing landed
+    wait_for_threads_to_end(baseline)
+    assert not panel.client.connected and panel.client.close_code == 1001
+
+
 def test_detach_without_a_connection_is_quick_and_leaves_nothing(views: Views) -> None:
     baseline = python_threads()
     panel = views().ws_panel
