@@ -70,6 +70,7 @@ def _run(
     window.show()
     _close_on_signals(window)
     code = app.exec()
+    window.drain()  # the window is gone; a probe still running must end before we do
     return status["code"] if screenshot is not None else code
 
 

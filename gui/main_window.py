@@ -1,14 +1,19 @@
 """The main window: project header, profile choice, menus, status bar, remembered layout.
 
 What it shows of a project lives in ``ProjectPage``, rebuilt whenever a project opens.
+The window owns the task runners and the one error presenter: an ``AsgideckError``
+is shown as its message, anything else as a bug with its traceback.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -16,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -25,12 +31,12 @@ from PySide6.QtWidgets import (
 )
 
 from asgideck.gui.core import theme
-from asgideck.gui.core.bridge import Bridge
 from asgideck.gui.core.status_strip import StatusStrip
-from asgideck.gui.core.tasks import TaskRunner
+from asgideck.gui.core.tasks import TaskRunner, set_presenter, traceback_text
 from asgideck.gui.core.widgets import Banner, muted
 from asgideck.gui.project_page import TABS, ProjectPage
 from asgideck.runtime import userstate
+from asgideck.runtime.errors import AsgideckError
 from asgideck.runtime.inspect import ProjectSession
 from asgideck.runtime.project import ProjectError
 
@@ -66,7 +72,9 @@ class MainWindow(QMainWindow):
         self.session: ProjectSession | None = None
         self.runner = TaskRunner(self)
         self.runner.busy_changed.connect(self._on_busy)
-        self.bridge = Bridge(self)
+        # Start/stop get their own threads, never queued behind probes, requests or load tests.
+        self.server_runner = TaskRunner(self)
+        set_presenter(self.present_error)
         self.page: ProjectPage | None = None
         self.settings = QSettings(
             str(userstate.config_dir() / "window.ini"), QSettings.Format.IniFormat
@@ -162,7 +170,7 @@ class MainWindow(QMainWindow):
         group = QActionGroup(self)
         for number, name in enumerate(TABS, start=1):
             action = self._action(
-                view, name.capitalize(), f"Ctrl+{number}", lambda n=name: self.show_tab(n)
+                view, name.capitalize(), f"Ctrl+{number}", partial(self.show_tab, name)
             )
             group.addAction(action)
         view.addSeparator()
@@ -202,7 +210,14 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About asgideck", None, self._about)
 
-    def _action(self, menu, text, shortcut, slot, icon: str | None = None) -> QAction:  # type: ignore[no-untyped-def]
+    def _action(
+        self,
+        menu: QMenu,
+        text: str,
+        shortcut: QKeySequence.StandardKey | str | None,
+        slot: Callable[[], object] | None,
+        icon: str | None = None,
+    ) -> QAction:
         action = QAction(text, self)
         if icon:
             action.setIcon(theme.icon(icon))
@@ -253,7 +268,11 @@ class MainWindow(QMainWindow):
 
         current = str(self.settings.value("tab", "overview"))
         self.page = ProjectPage(
-            session, self.runner, self.bridge, self.strip, revealed=self.reveal_action.isChecked()
+            session,
+            self.runner,
+            self.server_runner,
+            self.strip,
+            revealed=self.reveal_action.isChecked(),
         )
         self.page.validated.connect(self.loaded)
         self.page.message.connect(self.statusBar().showMessage)
@@ -390,6 +409,22 @@ class MainWindow(QMainWindow):
     def _on_busy(self, busy: bool) -> None:
         self.busy.setVisible(busy)
 
+    def present_error(self, exc: Exception) -> None:
+        """The one error presenter: asgideck's own errors as their message, others as bugs."""
+        if isinstance(exc, AsgideckError):
+            self.statusBar().showMessage(str(exc), 10000)
+            return
+        text = traceback_text(exc)
+        print(text, file=sys.stderr)
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Critical)
+        box.setWindowTitle("asgideck: unexpected error")
+        box.setText(f"Something went wrong inside asgideck: {type(exc).__name__}: {exc}")
+        box.setInformativeText("This is a bug; the details say where it happened.")
+        box.setDetailedText(text)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()  # not modal to the event loop: background results keep landing
+
     def _about(self) -> None:
         QMessageBox.about(
             self,
@@ -400,11 +435,11 @@ class MainWindow(QMainWindow):
 
     def _restore_geometry(self) -> None:
         geometry = self.settings.value("geometry")
-        if geometry is None or not self.restoreGeometry(geometry):  # type: ignore[arg-type]
+        if not isinstance(geometry, QByteArray) or not self.restoreGeometry(geometry):
             self.resize(1100, 720)
         state = self.settings.value("state")
-        if state is not None:
-            self.restoreState(state)  # type: ignore[arg-type]
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
@@ -412,6 +447,14 @@ class MainWindow(QMainWindow):
         if self.page is not None:
             self.page.save_state(self.settings)
         self.settings.sync()
-        self._close_page()
-        self.runner.wait()
+        self._close_page()  # stops the servers; late results are dropped by the page's scope
+        set_presenter(None)
         super().closeEvent(event)
+
+    def drain(self, msecs: int = 30_000) -> bool:
+        """Block until the background jobs still running end (their results are dropped).
+
+        For after the window closed, before the interpreter exits: a probe's child
+        process must not outlive asgideck. Never needed to close a view.
+        """
+        return self.runner.wait(msecs) and self.server_runner.wait(msecs)

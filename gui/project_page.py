@@ -2,6 +2,8 @@
 
 Built when a project opens and closed (servers stopped, views detached) when another
 one opens or the window closes, so no view ever outlives the runtime objects it shows.
+The page's task scope runs validation and inspection (newest per key wins) and carries
+the servers' events home; closing the page closes it, so nothing late lands.
 """
 
 from __future__ import annotations
@@ -10,9 +12,8 @@ from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QSplitter, QStackedWidget, QTabWidget
 
 from asgideck.gui.core import theme
-from asgideck.gui.core.bridge import Bridge
 from asgideck.gui.core.status_strip import StatusStrip
-from asgideck.gui.core.tasks import TaskRunner
+from asgideck.gui.core.tasks import TaskRunner, present_error
 from asgideck.gui.core.widgets import muted
 from asgideck.gui.tabs.logs.view import LogsView
 from asgideck.gui.tabs.middleware import MiddlewareView
@@ -22,6 +23,7 @@ from asgideck.gui.tabs.profile.view import ProfileView
 from asgideck.gui.tabs.routes.view import RoutesView
 from asgideck.gui.tabs.servers.panel import ServersPanel
 from asgideck.gui.tabs.workbench.view import TryView
+from asgideck.runtime.errors import AsgideckError
 from asgideck.runtime.inspect import (
     Inspection,
     ProjectSession,
@@ -31,7 +33,7 @@ from asgideck.runtime.inspect import (
     compute,
 )
 from asgideck.runtime.openapi import Operation
-from asgideck.runtime.servers import ServerManager, StateChanged, StatsUpdated
+from asgideck.runtime.servers import ServerEvent, ServerManager, StateChanged, StatsUpdated
 from asgideck.runtime.workbench import Workbench
 
 TABS = ("overview", "profile", "compare", "logs", "routes", "middleware", "try")
@@ -47,20 +49,16 @@ class ProjectPage(QSplitter):
         self,
         session: ProjectSession,
         runner: TaskRunner,
-        bridge: Bridge,
+        server_runner: TaskRunner,
         strip: StatusStrip,
         *,
         revealed: bool = False,
     ) -> None:
+        """``server_runner`` runs start/stop: never queued behind probes, requests or load tests."""
         super().__init__()
         self.session = session
-        self.runner = runner
         self.strip = strip
-        self._validate_generation = 0
-        self._inspect_generation = 0
-        self.closed = False  # set by close_page: late background results are dropped
-        # Start/stop get their own threads, never queued behind probes, requests or load tests.
-        self.server_runner = TaskRunner(self)
+        self.tasks = runner.scope(self)
 
         self.overview = OverviewView(session)
         self.overview.recheck_requested.connect(self.validate)
@@ -80,8 +78,8 @@ class ProjectPage(QSplitter):
         self.logs_stack.addWidget(self.logs_empty)
 
         self.manager = ServerManager(session.project, session.profile_names)
-        self.manager.events.connect(bridge.wrap(self._on_server_event))
-        self.servers_panel = ServersPanel(self.manager, self.server_runner)
+        self.manager.events.connect(self.tasks.wrap(self._on_server_event))
+        self.servers_panel = ServersPanel(self.manager, server_runner)
         self.servers_panel.setMinimumWidth(210)
         self.servers_panel.selection_changed.connect(self._on_server_selected)
         self.servers_panel.notice.connect(lambda text: self.message.emit(text, 10000))
@@ -146,34 +144,38 @@ class ProjectPage(QSplitter):
         self.refresh_inspection()
 
     def validate(self) -> None:
-        """Run the project's settings classes off the GUI thread; stale results are dropped."""
+        """Run the project's settings classes off the GUI thread; a newer run wins."""
         session = self.session
-        self._validate_generation += 1
-        generation = self._validate_generation
         profile = session.profile
         if profile is None or (session.project.app is None and not profile.variables):
-            self.overview.set_busy(False)  # a result still in flight is now stale
+            self.tasks.forget("validate")  # a result still in flight is now stale
+            self.overview.set_busy(False)
             self.validated.emit()
             return
         facts = self.manager.facts_for(profile.name)
         self.overview.set_busy(True)
         self.message.emit(f"Validating profile {profile.name}…", 0)
+        self.tasks.run(
+            lambda: session.validate(profile, facts),
+            self._on_validated,
+            key="validate",
+            failed=self._on_validation_failed,
+        )
 
-        def done(result: Validation) -> None:
-            if generation == self._validate_generation and not self.closed:
-                self.overview.set_busy(False)
-                self.overview.show_validation(result)
-                self.message.emit(f"Validated profile {result.profile}", 4000)
-                self.validated.emit()
+    def _on_validated(self, result: Validation) -> None:
+        self.overview.set_busy(False)
+        self.overview.show_validation(result)
+        self.message.emit(f"Validated profile {result.profile}", 4000)
+        self.validated.emit()
 
-        def failed(exc: Exception) -> None:
-            if generation == self._validate_generation and not self.closed:
-                self.overview.set_busy(False)
-                self.overview.show_validation_error(exc)
-                self.message.emit(f"Validation failed: {exc}", 8000)
-                self.validated.emit()
-
-        self.runner.run(lambda: session.validate(profile, facts), done, failed)
+    def _on_validation_failed(self, exc: Exception) -> None:
+        self.overview.set_busy(False)
+        if isinstance(exc, AsgideckError):
+            self.overview.show_validation_error(exc)
+            self.message.emit(f"Validation failed: {exc}", 8000)
+        else:
+            present_error(exc)  # a bug, shown as one
+        self.validated.emit()
 
     # ----------------------------------------------------------------- inspection
     def refresh_inspection(self) -> None:
@@ -181,21 +183,21 @@ class ProjectPage(QSplitter):
         session, inspection = self.session, self.inspection
         if session.project.app is None:
             return
-        self._inspect_generation += 1
-        generation = self._inspect_generation
         profile = session.profile
         running = self.running_server()
         server, url = running if running else (None, None)
+        self.tasks.run(
+            lambda: compute(session.project, profile, url, server),
+            inspection.apply,
+            key="inspect",
+            failed=self._on_inspection_failed,
+        )
 
-        def done(snapshot: Snapshot) -> None:
-            if generation == self._inspect_generation and not self.closed:
-                inspection.apply(snapshot)
-
-        def failed(exc: Exception) -> None:
-            if generation == self._inspect_generation and not self.closed:
-                self.message.emit(f"Could not inspect the app: {exc}", 10000)
-
-        self.runner.run(lambda: compute(session.project, profile, url, server), done, failed)
+    def _on_inspection_failed(self, exc: Exception) -> None:
+        if not isinstance(exc, AsgideckError):
+            present_error(exc)  # a bug, shown as one
+            return
+        self.message.emit(f"Could not inspect the app: {exc}", 10000)
 
     def _on_inspected(self, snapshot: Snapshot) -> None:
         self.workbench.set_document(snapshot.document)
@@ -273,11 +275,11 @@ class ProjectPage(QSplitter):
             self.logs_stack.removeWidget(view)
             view.deleteLater()
 
-    def _on_server_event(self, pair: tuple[str, object]) -> None:
-        """A supervisor event, moved onto the GUI thread by the bridge."""
+    def _on_server_event(self, pair: tuple[str, ServerEvent]) -> None:
+        """A supervisor event, moved onto the GUI thread by the page's scope."""
         name, event = pair
-        if self.manager is None or name not in (s.name for s in self.manager.servers):
-            return  # the page was closed, or the server removed, while the event travelled
+        if name not in (s.name for s in self.manager.servers):
+            return  # the server was removed (or renamed) while the event travelled
         self.servers_panel.on_event(name, event)
         selected = self.servers_panel.selected_name()
         if isinstance(event, StateChanged):
@@ -295,17 +297,19 @@ class ProjectPage(QSplitter):
 
     # ----------------------------------------------------------------- closing
     def close_page(self) -> None:
-        """Stop this project's servers and detach every view from its runtime object."""
-        self.closed = True
+        """Drop every late result and event, detach the views, stop this project's servers."""
+        self.tasks.close()
+        self.servers_panel.tasks.close()
         self.session.profile_changed.disconnect(self._on_profile_changed)
-        self.manager.close()  # every server at once: bounded by one grace period
-        self.server_runner.wait()
-        for view in (
-            self.overview, self.profile_view, self.diff_view, self.routes_view,
-            self.middleware_view, self.try_view, *self.logs.values(),
-        ):  # fmt: skip
+        self.overview.detach()
+        self.profile_view.detach()
+        self.diff_view.detach()
+        self.routes_view.detach()
+        self.middleware_view.detach()
+        self.try_view.detach()
+        for view in self.logs.values():
             view.detach()
-        self.manager = None  # type: ignore[assignment]
+        self.manager.close()  # every server at once: bounded by one grace period
 
     def reload(self) -> None:
         """Re-read the env files (edited outside asgideck); servers keep running."""

@@ -1,215 +1,145 @@
-"""Table models over runtime profiles. ``data()`` never raises (Anki's rule)."""
+"""One base for flat table models: rows as a list, columns with titles.
+
+``data()`` never raises (Anki's rule): Qt calls it for whatever it paints, also
+while a view catches up with a reset, and an exception there cannot be shown to
+anyone. So the base checks the index (valid, row and column in range) before a
+subclass sees it, and a subclass answers one cell of one real row.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
-
-from asgideck.gui.core import theme
-from asgideck.runtime.profiles import Profile, ProfileDiff, Variable
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 Index = QModelIndex | QPersistentModelIndex
-KEY_ROLE = Qt.ItemDataRole.UserRole + 1
+R = TypeVar("R")
+
+_NO_INDEX = QModelIndex()
 
 
 def column_title(
     columns: Sequence[str], section: int, orientation: Qt.Orientation, role: int
 ) -> str | None:
-    """``headerData`` for models whose horizontal headers are a fixed list of titles."""
+    """``headerData`` for models whose horizontal headers are a list of titles."""
     if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
         return columns[section] if 0 <= section < len(columns) else None
     return None
 
 
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)
+class TableModel(QAbstractTableModel, Generic[R]):
+    """A table over a list of rows of type ``R``; subclasses answer :meth:`cell`.
 
+    Example::
 
-class VariablesModel(QAbstractTableModel):
-    """Key, value (masked unless revealed), source file:line, what it overrides.
+        class PeopleModel(TableModel[Person]):
+            COLUMNS = ("Name", "Age")
+            NAME, AGE = range(2)
 
-    Editing the value column calls ``on_edit(key, value)``; the runtime writes the file
-    and the view reloads the model from the new profile.
+            def cell(self, row: Person, column: int, role: int) -> Any:
+                if role == Qt.ItemDataRole.DisplayRole:
+                    return row.name if column == self.NAME else str(row.age)
+                return None
+
+        model = PeopleModel()
+        model.set_rows(people)      # one reset
+        model.row(0)                # a Person, or None past the end
+
+    ``COLUMNS`` are the titles; :meth:`set_columns` changes them on one instance
+    (e.g. headers named after what is shown). Editable models add ``flags`` and
+    ``setData`` and use :meth:`row` to find what was edited.
     """
 
-    COLUMNS = ("Key", "Value", "Source", "Overrides")
-    KEY, VALUE, SOURCE, OVERRIDES = range(4)
+    COLUMNS: tuple[str, ...] = ()
 
-    def __init__(self, on_edit: Callable[[str, str], bool] | None = None) -> None:
-        super().__init__()
-        self._profile: Profile | None = None
-        self._rows: list[Variable] = []
-        self._revealed = False
-        self._on_edit = on_edit
+    def __init__(self, rows: Iterable[R] = (), parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[R] = list(rows)
+        self._columns: tuple[str, ...] = self.COLUMNS
 
+    # -- the rows
+    def rows(self) -> list[R]:
+        """A copy of the rows, in order."""
+        return list(self._rows)
+
+    def row(self, row: int) -> R | None:
+        """The row at ``row``, or None outside the table."""
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def set_rows(self, rows: Iterable[R]) -> None:
+        """Replace every row in one reset (cheaper than moves when most rows change)."""
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def append_rows(self, rows: Sequence[R]) -> None:
+        """Add ``rows`` at the end in one insert."""
+        if not rows:
+            return
+        first = len(self._rows)
+        self.beginInsertRows(_NO_INDEX, first, first + len(rows) - 1)
+        self._rows.extend(rows)
+        self.endInsertRows()
+
+    def replace_row(self, row: int, value: R) -> bool:
+        """Put ``value`` at ``row`` and repaint that row; False outside the table."""
+        if not 0 <= row < len(self._rows):
+            return False
+        self._rows[row] = value
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self._columns) - 1))
+        return True
+
+    def remove_row(self, row: int) -> bool:
+        """Remove the row at ``row``; False outside the table."""
+        if not 0 <= row < len(self._rows):
+            return False
+        self.beginRemoveRows(_NO_INDEX, row, row)
+        del self._rows[row]
+        self.endRemoveRows()
+        return True
+
+    # -- the columns
     @property
-    def revealed(self) -> bool:
-        return self._revealed
+    def columns(self) -> tuple[str, ...]:
+        return self._columns
 
-    def set_profile(self, profile: Profile | None) -> None:
-        self.beginResetModel()
-        self._profile = profile
-        self._rows = list(profile.variables.values()) if profile else []
-        self.endResetModel()
+    def set_columns(self, titles: Sequence[str]) -> None:
+        """New column titles; a different number of columns resets the model."""
+        titles = tuple(titles)
+        if titles == self._columns:
+            return
+        if len(titles) != len(self._columns):
+            self.beginResetModel()
+            self._columns = titles
+            self.endResetModel()
+            return
+        self._columns = titles
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(titles) - 1)
 
-    def set_revealed(self, revealed: bool) -> None:
-        self._revealed = revealed
-        if self._rows:
-            self.dataChanged.emit(
-                self.index(0, self.VALUE), self.index(len(self._rows) - 1, self.VALUE)
-            )
+    def column_changed(self, column: int) -> None:
+        """Repaint every cell of ``column`` (what it shows changed, e.g. masking)."""
+        if self._rows and 0 <= column < len(self._columns):
+            self.dataChanged.emit(self.index(0, column), self.index(len(self._rows) - 1, column))
 
-    def variable(self, row: int) -> Variable | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+    # -- Qt's side
+    def cell(self, row: R, column: int, role: int) -> Any:
+        """What ``role`` shows for ``column`` of ``row`` (``column`` is in range)."""
+        return None
 
-    def row_of(self, key: str) -> int:
-        return next((i for i, v in enumerate(self._rows) if v.key == key), -1)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+    def rowCount(self, parent: Index = _NO_INDEX) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
+    def columnCount(self, parent: Index = _NO_INDEX) -> int:
+        return 0 if parent.isValid() else len(self._columns)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        return column_title(self.COLUMNS, section, orientation, role)
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        base = super().flags(index)
-        if index.isValid() and index.column() == self.VALUE and self._on_edit is not None:
-            return base | Qt.ItemFlag.ItemIsEditable
-        return base
+        return column_title(self._columns, section, orientation, role)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        var = self.variable(index.row()) if index.isValid() else None
-        if var is None or self._profile is None:
+        if not index.isValid() or not 0 <= index.column() < len(self._columns):
             return None
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == self.KEY:
-                return var.key
-            if col == self.VALUE:
-                return self._shown_value(var)
-            if col == self.SOURCE:
-                return f"{_rel(var.origin.file, self._profile.root)}:{var.origin.line}"
-            if col == self.OVERRIDES:
-                return ", ".join(
-                    f"{_rel(e.file, self._profile.root)}:{e.line}" for e in var.overrides
-                )
-        elif role == Qt.ItemDataRole.EditRole and col == self.VALUE:
-            return var.value or ""
-        elif role == Qt.ItemDataRole.FontRole and col in (self.KEY, self.VALUE):
-            return theme.mono_font()
-        elif role == Qt.ItemDataRole.ForegroundRole and col == self.VALUE and var.value is None:
-            return QBrush(QColor("#8b8d93"))
-        elif role == Qt.ItemDataRole.ToolTipRole:
-            if col == self.OVERRIDES and var.overrides:
-                return "This value hides the one defined at " + ", ".join(
-                    f"{_rel(e.file, self._profile.root)}:{e.line}" for e in var.overrides
-                )
-            if col == self.VALUE and var.secret and not self._revealed:
-                return "Secret: masked. Reveal with View → Reveal secrets (Ctrl+Shift+R)."
-        elif role == KEY_ROLE:
-            return var.key
-        return None
-
-    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
-        var = self.variable(index.row()) if index.isValid() else None
-        if var is None or role != Qt.ItemDataRole.EditRole or self._on_edit is None:
-            return False
-        if index.column() != self.VALUE or str(value) == (var.value or ""):
-            return False
-        return self._on_edit(var.key, str(value))
-
-    def _shown_value(self, var: Variable) -> str:
-        if var.value is None:
-            return "(no value)"
-        return var.value if self._revealed else var.masked
-
-
-@dataclass(frozen=True)
-class DiffRow:
-    key: str
-    status: str  # "only-a", "only-b", "different", "same"
-    a: str
-    b: str
-
-
-DIFF_LABELS = {
-    "only-a": "only in A",
-    "only-b": "only in B",
-    "different": "different",
-    "same": "same",
-}
-DIFF_COLOURS = {"only-a": "#dc2626", "only-b": "#16a34a", "different": "#d97706", "same": ""}
-
-
-class DiffModel(QAbstractTableModel):
-    """Two profiles side by side: key, value in A, value in B, status."""
-
-    COLUMNS = ("Key", "A", "B", "Status")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[DiffRow] = []
-
-    def set_diff(
-        self, diff: ProfileDiff | None, a: Profile | None, b: Profile | None, *, show_same: bool
-    ) -> None:
-        self.beginResetModel()
-        self._rows = []
-        if diff is not None and a is not None and b is not None:
-            self.COLUMNS = ("Key", diff.a, diff.b, "Status")
-            groups = [
-                ("different", diff.different),
-                ("only-a", diff.only_a),
-                ("only-b", diff.only_b),
-            ]
-            if show_same:
-                groups.append(("same", diff.same))
-            for status, keys in groups:
-                for key in keys:
-                    va, vb = a.variables.get(key), b.variables.get(key)
-                    self._rows.append(
-                        DiffRow(key, status, va.masked if va else "", vb.masked if vb else "")
-                    )
-        self.endResetModel()
-
-    def row(self, row: int) -> DiffRow | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        return column_title(self.COLUMNS, section, orientation, role)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        row = self.row(index.row()) if index.isValid() else None
-        if row is None:
-            return None
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (row.key, row.a, row.b, DIFF_LABELS[row.status])[col] if 0 <= col < 4 else None
-        if role == Qt.ItemDataRole.FontRole and col < 3:
-            return theme.mono_font()
-        if role == Qt.ItemDataRole.ForegroundRole and col == 3 and DIFF_COLOURS[row.status]:
-            return QBrush(QColor(DIFF_COLOURS[row.status]))
-        if role == KEY_ROLE:
-            return row.key
-        return None
+        row = self.row(index.row())
+        return None if row is None else self.cell(row, index.column(), role)

@@ -32,17 +32,25 @@ T = TypeVar("T")
 Presenter = Callable[[Exception], None]
 
 
+def traceback_text(exc: BaseException) -> str:
+    """The traceback of ``exc``: the one a job recorded on its thread, else its own."""
+    recorded: str = getattr(exc, "__traceback_text__", "")
+    return recorded or "".join(traceback.format_exception(exc))
+
+
 def _print_error(exc: Exception) -> None:
-    text = getattr(exc, "__traceback_text__", "") or f"{type(exc).__name__}: {exc}"
-    print(text, file=sys.stderr)
+    print(traceback_text(exc), file=sys.stderr)
 
 
 _presenter: list[Presenter] = [_print_error]
 
 
-def set_presenter(presenter: Presenter) -> None:
-    """Where errors go that no ``failed`` callback takes (the window sets this)."""
-    _presenter[0] = presenter
+def set_presenter(presenter: Presenter | None) -> None:
+    """Where errors go that no ``failed`` callback takes (the window sets this).
+
+    ``None`` restores the default, printing to stderr (the window is closing).
+    """
+    _presenter[0] = presenter if presenter is not None else _print_error
 
 
 def present_error(exc: Exception) -> None:
@@ -95,20 +103,13 @@ class TaskRunner(QObject):
     def busy(self) -> bool:
         return self._in_flight > 0
 
-    def run(  # TRANSITIONAL: removed once every caller owns a Scope
-        self,
-        op: Callable[[], Any],
-        on_success: Callable[[Any], None],
-        on_error: Callable[[Exception], None],
-    ) -> None:
-        Scope(self).run(op, on_success, failed=on_error)
-
     def scope(self, owner: QObject | None = None) -> Scope:
         """A new scope; it closes by itself when ``owner`` is destroyed."""
         return Scope(self, owner)
 
     def wait(self, msecs: int = 30000) -> bool:
-        """Block until every job ends: for tests and benchmarks, never for closing a view."""
+        """Block until every job ends: when the app exits (a probe's child process must not
+        outlive asgideck), in tests and benchmarks; never for closing a view."""
         return self._pool.waitForDone(msecs)
 
     def post(self, fn: Callable[[], None]) -> None:

@@ -114,11 +114,11 @@ class MiddlewareView(QWidget):
         self._on_changed(inspection.snapshot)
 
     def detach(self) -> None:
+        """Stop listening to the inspection (the page is closing)."""
         self.inspection.changed.disconnect(self._on_changed)
 
     def _clear(self) -> None:
-        while self.body_layout.count():
-            item = self.body_layout.takeAt(0)
+        while (item := self.body_layout.takeAt(0)) is not None:
             widget = item.widget()
             if widget is not None:
                 widget.deleteLater()

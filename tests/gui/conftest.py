@@ -45,6 +45,7 @@ def make_window(qtbot) -> Iterator:  # type: ignore[no-untyped-def]
     yield build
     for window in windows:
         window.close()
+        assert window.drain(), "a background job outlived the test"  # e.g. a probe still running
 
 
 @pytest.fixture

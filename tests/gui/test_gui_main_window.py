@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
-from asgideck.gui.core.table_models import KEY_ROLE, VariablesModel
+from asgideck.gui.tabs.profile.models import KEY_ROLE, VariablesModel
 
 
 def _row_values(view) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -158,3 +158,29 @@ def test_editing_a_masked_secret_never_shows_it(make_window, project_copy: Path)
     assert editor_for("APP_NAME").echoMode() == QLineEdit.EchoMode.Normal
     view.set_revealed(True)
     assert editor_for("SECRET_KEY").echoMode() == QLineEdit.EchoMode.Normal
+
+
+def test_the_window_presents_errors_as_messages_and_bugs_with_tracebacks(
+    make_window, sample_app: Path, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMessageBox
+
+    from asgideck.gui.core.tasks import present_error
+    from asgideck.runtime.project import ProjectError
+
+    window = make_window(sample_app)
+    present_error(ProjectError("no FastAPI app in main.py"))
+    assert window.statusBar().currentMessage() == "no FastAPI app in main.py"
+    assert window.findChildren(QMessageBox) == []
+
+    def broken() -> None:
+        raise ZeroDivisionError("division by zero")
+
+    try:
+        broken()
+    except ZeroDivisionError as exc:
+        present_error(exc)
+    [box] = window.findChildren(QMessageBox)
+    assert box.isVisible() and "ZeroDivisionError" in box.text()
+    assert "in broken" in box.detailedText()
+    box.close()

@@ -100,7 +100,7 @@ class LogsView(QWidget):
         self.regex.toggled.connect(self._apply_filter)
         self.level.currentIndexChanged.connect(self._apply_filter)
         self.status.currentIndexChanged.connect(self._apply_filter)
-        self.follow.toggled.connect(lambda on: on and self.list.scrollToBottom())
+        self.follow.toggled.connect(self._on_follow)
         for keys, slot in (
             (QKeySequence.StandardKey.Copy, self.copy_selection),
             (QKeySequence.StandardKey.Save, self.export),
@@ -140,6 +140,10 @@ class LogsView(QWidget):
             return
         self.banner.clear_message()
         if self.follow.isChecked():
+            self.list.scrollToBottom()
+
+    def _on_follow(self, on: bool) -> None:
+        if on:
             self.list.scrollToBottom()
 
     def _on_scrolled(self, value: int) -> None:
@@ -197,4 +201,5 @@ class LogsView(QWidget):
             self.banner.clear_message()
 
     def detach(self) -> None:
+        """Stop pulling lines (the server is gone, or the page is closing)."""
         self.timer.stop()

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from asgideck.gui.core import theme
-from asgideck.gui.core.table_models import DiffModel
 from asgideck.gui.core.widgets import Banner, muted
+from asgideck.gui.tabs.profile.models import DiffModel
 from asgideck.runtime.inspect import ProjectSession
 from asgideck.runtime.profiles import EnvFileError, diff_profiles, missing_from_example
 
@@ -74,6 +74,7 @@ class DiffView(QWidget):
         self.refresh()
 
     def detach(self) -> None:
+        """Stop listening to the session (the page is closing)."""
         self.session.profile_changed.disconnect(self._on_profile_changed)
 
     def _fill_combos(self) -> None:

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from asgideck.gui.core import theme
-from asgideck.gui.core.table_models import VariablesModel
 from asgideck.gui.core.widgets import Banner, muted
+from asgideck.gui.tabs.profile.models import VariablesModel
 from asgideck.runtime.inspect import ProjectSession
 from asgideck.runtime.profiles import EnvFileError, Profile, edit_target
 from asgideck.runtime.secrets import is_secret_key
@@ -120,6 +120,7 @@ class ProfileView(QWidget):
         return button
 
     def detach(self) -> None:
+        """Stop listening to the session (the page is closing)."""
         self.session.profile_changed.disconnect(self._on_profile_changed)
 
     def _on_profile_changed(self, profile: Profile | None) -> None:

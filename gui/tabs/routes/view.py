@@ -97,6 +97,7 @@ class RoutesView(QWidget):
         self._on_changed(inspection.snapshot)
 
     def detach(self) -> None:
+        """Stop listening to the inspection (the page is closing)."""
         self.inspection.changed.disconnect(self._on_changed)
 
     def _on_changed(self, snapshot: Snapshot) -> None:

@@ -1,10 +1,14 @@
 """The SERVERS column: one row per launch config with a status light, plus orphans.
 
-Start/stop run on the task runner (stop waits for the whole tree to end); the
-state comes back as supervisor events through the bridge (``on_event``).
+Start/stop run on the panel's task scope (stop waits for the whole tree to end);
+the state comes back as supervisor events, which the page moves onto the GUI
+thread (``on_event``). Servers are named, not held: a name is what the list, the
+status and the events share, and it survives an edited config.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
@@ -20,14 +24,15 @@ from PySide6.QtWidgets import (
 
 from asgideck.gui.core import theme
 from asgideck.gui.core.status_strip import STATE_COLOURS
-from asgideck.gui.core.tasks import TaskRunner
+from asgideck.gui.core.tasks import TaskRunner, present_error
 from asgideck.gui.core.widgets import muted, section_title
 from asgideck.gui.tabs.servers.dialog import ServerDialog
+from asgideck.runtime.errors import AsgideckError
 from asgideck.runtime.servers import (
+    AdoptedServer,
     ConfigError,
     Entry,
     LaunchConfig,
-    ManagedServer,
     PortInUse,
     ServerManager,
     StateChanged,
@@ -58,12 +63,14 @@ class ServersPanel(QWidget):
     renamed = Signal(str, str)  # old name, new name
     removed = Signal(str)
 
-    def __init__(self, manager: ServerManager, runner: TaskRunner, parent: QWidget | None = None):
+    def __init__(
+        self, manager: ServerManager, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.manager = manager
-        self.runner = runner
+        self.tasks = runner.scope(self)
         self.status: dict[str, Status] = {}
-        self.adopted: dict[str, ManagedServer] = {}
+        self.adopted: dict[str, AdoptedServer] = {}
 
         self.list = QListWidget()
         self.list.setObjectName("ServersList")
@@ -123,10 +130,21 @@ class ServersPanel(QWidget):
         self.orphan_timer.start()
 
     def warn(self, title: str, text: str) -> None:
-        """The panel's one error presenter (a seam tests replace: dialogs are modal)."""
+        """How the panel shows an expected error (a seam tests replace: dialogs are modal)."""
         QMessageBox.warning(self, title, text)
 
-    def _tool(self, icon: str, tip: str, slot) -> QToolButton:  # type: ignore[no-untyped-def]
+    def _warn_on(self, title: str) -> Callable[[Exception], None]:
+        """A job's ``failed``: asgideck's own errors are warned about, anything else is a bug."""
+
+        def failed(exc: Exception) -> None:
+            if isinstance(exc, AsgideckError):
+                self.warn(title, str(exc))
+            else:
+                present_error(exc)
+
+        return failed
+
+    def _tool(self, icon: str, tip: str, slot: Callable[[], object]) -> QToolButton:
         button = QToolButton()
         button.setIcon(theme.icon(icon))
         button.setToolTip(tip)
@@ -143,15 +161,16 @@ class ServersPanel(QWidget):
             item = QListWidgetItem()
             item.setData(NAME_ROLE, server.name)
             self.list.addItem(item)
-            self._paint_item(item, server)
+            self._paint_item(item, server.name)
         self.list.blockSignals(False)
         names = [s.name for s in self.manager.servers]
         if names:
             self.select(current if current in names else names[0])
         self._update_buttons()
 
-    def _paint_item(self, item: QListWidgetItem, server: ManagedServer) -> None:
-        status = self.status.get(server.name)
+    def _paint_item(self, item: QListWidgetItem, name: str) -> None:
+        server = self.manager.server(name)
+        status = self.status.get(name)
         state = status.state if status else server.state
         where = f"{server.config.host}:{server.config.port}"
         item.setText(f"{server.name}   :{server.config.port}\n{server.config.kind} · {state}")
@@ -177,26 +196,22 @@ class ServersPanel(QWidget):
         item = self.list.currentItem()
         return str(item.data(NAME_ROLE)) if item is not None else ""
 
-    def selected(self) -> ManagedServer | None:
-        name = self.selected_name()
-        return self.manager.server(name) if name else None
-
     def _on_current_changed(self, *_args: object) -> None:
         self._update_buttons()
         self.selection_changed.emit(self.selected_name())
 
     def _update_buttons(self) -> None:
-        server = self.selected()
+        name = self.selected_name()
         # "alive": a process tree exists — also a --reload server whose app crashed while
         # the reloader waits for a fix; it can be restarted or stopped, not started again.
-        alive = server is not None and server.running
-        status = self.status.get(server.name) if server is not None else None
+        alive = bool(name) and self.manager.server(name).running
+        status = self.status.get(name)
         restart_pending = status is not None and status.next_restart_in is not None
-        self.start_button.setEnabled(server is not None and not alive)
+        self.start_button.setEnabled(bool(name) and not alive)
         self.stop_button.setEnabled(alive or restart_pending)
         self.restart_button.setEnabled(alive)
-        self.edit_button.setEnabled(server is not None)
-        self.remove_button.setEnabled(server is not None and not alive)
+        self.edit_button.setEnabled(bool(name))
+        self.remove_button.setEnabled(bool(name) and not alive)
 
     def state_of(self, name: str) -> str:
         status = self.status.get(name)
@@ -210,7 +225,7 @@ class ServersPanel(QWidget):
         self.status[name] = event.status
         item = self._item(name)
         if item is not None:
-            self._paint_item(item, self.manager.server(name))
+            self._paint_item(item, name)
         self._update_buttons()
         state = event.status.state
         if state in ("crashed", "crash-loop") and name != self.selected_name():
@@ -221,20 +236,24 @@ class ServersPanel(QWidget):
 
     # ----------------------------------------------------------------- actions
     def start_selected(self) -> None:
-        server = self.selected()
-        if server is not None:
-            self.start(server)
+        name = self.selected_name()
+        if name:
+            self.start(name)
 
-    def start(self, server: ManagedServer) -> None:
-        self.runner.run(server.start, lambda _r: None, lambda exc: self._start_failed(server, exc))
+    def start(self, name: str) -> None:
+        self.tasks.run(
+            self.manager.server(name).start,
+            lambda _none: None,
+            failed=lambda exc: self._start_failed(name, exc),
+        )
 
-    def _start_failed(self, server: ManagedServer, exc: Exception) -> None:
+    def _start_failed(self, name: str, exc: Exception) -> None:
         if isinstance(exc, PortInUse):
-            self._port_in_use(server, exc)
-            return
-        self.warn(f"Cannot start {server.name}", str(exc))
+            self._port_in_use(name, exc)
+        else:
+            self._warn_on(f"Cannot start {name}")(exc)
 
-    def _port_in_use(self, server: ManagedServer, exc: PortInUse) -> None:
+    def _port_in_use(self, name: str, exc: PortInUse) -> None:
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle(f"Port {exc.port} is in use")
@@ -250,49 +269,54 @@ class ServersPanel(QWidget):
         box.exec()
         clicked = box.clickedButton()
         if use_next is not None and clicked is use_next and exc.suggestion is not None:
-            self.manager.update(server.name, with_port(server.config, exc.suggestion))
+            self.manager.update(name, with_port(self.manager.server(name).config, exc.suggestion))
             self.rebuild()
-            self.start(server)
+            self.start(name)
         elif stop_it is not None and clicked is stop_it and exc.entry is not None:
             entry = exc.entry
-            self.runner.run(
-                lambda: stop_orphan(entry),
-                lambda _r: (self.refresh_orphans(), self.start(server)),
-                lambda e: self.warn("Could not stop it", str(e)),
+
+            def stopped(_result: object) -> None:
+                self.refresh_orphans()
+                self.start(name)
+
+            self.tasks.run(
+                lambda: stop_orphan(entry), stopped, failed=self._warn_on("Could not stop it")
             )
 
     def stop_selected(self) -> None:
-        server = self.selected()
-        if server is not None:
-            self.runner.run(
-                server.stop,
-                lambda _r: None,
-                lambda e: self.warn("Stop failed", str(e)),
+        name = self.selected_name()
+        if name:
+            self.tasks.run(
+                self.manager.server(name).stop,
+                lambda _result: None,
+                failed=self._warn_on("Stop failed"),
             )
 
     def restart_selected(self) -> None:
-        server = self.selected()
-        if server is not None:
-            self.runner.run(
-                server.restart, lambda _r: None, lambda e: self._start_failed(server, e)
+        name = self.selected_name()
+        if name:
+            self.tasks.run(
+                self.manager.server(name).restart,
+                lambda _none: None,
+                failed=lambda exc: self._start_failed(name, exc),
             )
 
     def toggle_selected(self) -> None:
-        server = self.selected()
-        if server is None:
+        name = self.selected_name()
+        if not name:
             return
-        if server.running:
+        if self.manager.server(name).running:
             self.stop_selected()
         else:
-            self.start(server)
+            self.start(name)
 
     def edit_selected(self) -> None:
-        server = self.selected()
-        if server is None:
+        name = self.selected_name()
+        if not name:
             return
-        dialog = ServerDialog(server.config, self._profiles(), self)
+        dialog = ServerDialog(self.manager.server(name).config, self._profiles(), self)
         if dialog.exec() and dialog.result_config is not None:
-            self.apply_config(server.name, dialog.result_config)
+            self.apply_config(name, dialog.result_config)
 
     def apply_config(self, name: str, config: LaunchConfig) -> bool:
         """Save an edited config (it applies at the next start); a rename keeps the state."""
@@ -326,19 +350,19 @@ class ServersPanel(QWidget):
             self.select(dialog.result_config.name)
 
     def remove_selected(self) -> None:
-        server = self.selected()
-        if server is None:
+        name = self.selected_name()
+        if not name:
             return
-        answer = QMessageBox.question(self, "Remove server", f"Remove the server {server.name}?")
+        answer = QMessageBox.question(self, "Remove server", f"Remove the server {name}?")
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
-            self.manager.remove(server.name)
+            self.manager.remove(name)
         except ConfigError as exc:
             self.warn("Cannot remove the server", str(exc))
             return
-        self.status.pop(server.name, None)
-        self.removed.emit(server.name)
+        self.status.pop(name, None)
+        self.removed.emit(name)
         self.rebuild()
 
     def _profiles(self) -> list[str]:
@@ -373,7 +397,7 @@ class ServersPanel(QWidget):
         item = self.orphan_list.currentItem()
         if item is None:
             return None
-        entry_id = item.data(NAME_ROLE)
+        entry_id = str(item.data(NAME_ROLE))
         if entry_id in self.adopted:
             return self.adopted[entry_id].entry
         return next((e for e in self.manager.orphans() if e.id == entry_id), None)
@@ -384,14 +408,12 @@ class ServersPanel(QWidget):
             return
         handle = self.adopted.pop(entry.id, None)
         stop = handle.stop if handle is not None else (lambda: stop_orphan(entry))
-        self.runner.run(
-            stop,
-            lambda result: (
-                self.refresh_orphans(),
-                self.notice.emit(f"Stopped {entry.describe()}"),
-            ),
-            lambda e: self.warn("Could not stop it", str(e)),
-        )
+
+        def stopped(_result: object) -> None:
+            self.refresh_orphans()
+            self.notice.emit(f"Stopped {entry.describe()}")
+
+        self.tasks.run(stop, stopped, failed=self._warn_on("Could not stop it"))
 
     def adopt_orphan(self) -> None:
         entry = self._selected_orphan()
