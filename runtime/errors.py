@@ -12,24 +12,26 @@ field, variable or port where there is one. The GUI's presenter and the CLI catc
     ├── EnvFileError ............ profiles: a .env file that cannot be read or edited
     ├── ProbeError .............. inspect: the probe gave no usable result
     ├── OpenAPIError ............ openapi: a document that cannot be loaded or parsed
-    ├── ServerError ............. servers
+    ├── ServerError ............. servers (also a RuntimeError)
     │   ├── AlreadyRunning
     │   ├── LaunchFailed
     │   ├── PortInUse
-    │   └── ConfigError ......... a saved launch config that is not valid
+    │   └── ConfigError ......... a launch config or server spec that is not valid
     ├── RequestFailed ........... client: why a request failed
     │   ├── InvalidRequest
     │   ├── RequestCancelled
     │   └── AuthFailed
     ├── WsError ................. client: the WebSocket panel
     │   └── WsClosed
-    └── InputError .............. text a person typed that cannot be read (also a ValueError)
-        ├── CurlError ........... a pasted curl command
-        ├── ItemError ........... an httpie-style request item (``asgideck call``)
-        └── LoadTestError ....... load-test settings
+    └── InputError .............. text a person typed that cannot be read (also a ValueError);
+        │                         raised as is for a bad variable name or CLI argument
+        ├── CurlError ........... client: a pasted curl command
+        ├── ItemError ........... cli: an httpie-style request item (``asgideck call``)
+        └── LoadTestError ....... client: load-test settings
 
 The concrete classes live with the capability that raises them and are exported
-by its package; this module holds the root and the shared branches.
+by its package; this module holds the root and the shared branches. ``ConfigError``
+is a ``ValueError`` too, so callers that validate input may catch either.
 """
 
 from __future__ import annotations

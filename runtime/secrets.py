@@ -12,6 +12,11 @@ long, unambiguous words also count inside a part (``DBPASSWORD``,
 :func:`secret_values` is the same rule turned around, for free text that may
 contain a value anywhere (a server's log): every value of an environment that
 must never be shown.
+
+:func:`is_placeholder` is the other half of the secret rule: a value copied from a
+tutorial or template (``changeme``, ``<your-key>``) is no secret at all. The probe
+gets :data:`PLACEHOLDER_PATTERNS` too, so the project's own settings are judged
+by the same patterns.
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ from urllib.parse import unquote
 __all__ = [
     "MASK",
     "MIN_MASKED_LENGTH",
+    "PLACEHOLDER_PATTERNS",
     "SECRET_WORDS",
+    "is_placeholder",
     "is_secret_key",
     "mask_url_password",
     "mask_value",
@@ -69,6 +76,21 @@ _DESCRIPTIVE_LAST = frozenset(
 # A first part that makes the key a switch about secrets: CORS_ALLOW_CREDENTIALS=true.
 _SWITCH_WORDS = frozenset({"ALLOW", "ENABLE", "REQUIRE", "USE", "DISABLE"})
 
+# Whole-value patterns (case-insensitive) of secrets copied from tutorials and templates.
+# Also sent to the probe, so they must stay plain `re` syntax.
+PLACEHOLDER_PATTERNS: tuple[str, ...] = (
+    r"change[-_ .]?(me|this|it)",
+    r"replace[-_ .]?(me|this)",
+    r"your[-_ .]?(own[-_ .]?)?(jwt[-_ .]?|app[-_ .]?)?(secret|key)",
+    r"^(super|my|dev|test|example|sample|default|dummy|fake|jwt|app|very)?[-_ .]?"
+    r"(secret|secrets|key)([-_ .]?key)?$",
+    r"insecure|placeholder|not[-_ .]?a[-_ .]?secret|^todo$|^fixme$",
+    r"^(x+|\*+|\.+|password|passw0rd|admin|test|none|null|abc123|123456)$",
+    r"^<.*>$",
+    r"^\$\{.*\}$",
+)
+_PLACEHOLDER = re.compile("|".join(f"(?:{p})" for p in PLACEHOLDER_PATTERNS), re.IGNORECASE)
+
 _PART_SPLIT = re.compile(r"[_\-.\s]+|(?<=[a-z0-9])(?=[A-Z])")
 # scheme://netloc — netloc ends at the first "/", "?", "#" or whitespace (RFC 3986), or
 # at a "," or ";" that starts the next URL of a list ("a://u:p@h,b://v:q@k").
@@ -97,6 +119,11 @@ def is_secret_key(key: str) -> bool:
         if any(word in part for word in _EMBEDDED_WORDS):
             return True
     return False
+
+
+def is_placeholder(value: str) -> bool:
+    """True for a known template secret such as ``change-me`` or ``your-secret-key-here``."""
+    return bool(_PLACEHOLDER.search(value.strip()))
 
 
 def _split_netloc(netloc: str) -> tuple[str, str, str] | None:

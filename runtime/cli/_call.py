@@ -50,6 +50,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     call.add_argument("--auth", metavar="USER:PASS", help="log in (OAuth2 password flow or basic)")
     call.add_argument("--timeout", type=float, default=30.0)
     call.add_argument("--no-history", action="store_true", help="do not record this request")
+    call.set_defaults(run=run)
 
 
 def parse_items(

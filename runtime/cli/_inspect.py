@@ -4,15 +4,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
+from asgideck.runtime.cli._shared import EXIT_ERRORS, EXIT_OK, dump_json
 from asgideck.runtime.inspect import AppInfo, app_info_json, inspect_project
 from asgideck.runtime.openapi import document_json, load
 from asgideck.runtime.project import ProjectError, open_project
 
-EXIT_OK, EXIT_ERRORS = 0, 1
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -24,13 +24,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser.add_argument("--profile", metavar="NAME", help="environment to import the app with")
     parser.add_argument("--python", metavar="PY", help="the project's interpreter")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     if args.openapi:
         doc = load(args.openapi)
         if args.json:
-            _dump(document_json(doc), out)
+            dump_json(document_json(doc), out)
         else:
             print(f"{doc.title} {doc.api_version} (OpenAPI {doc.version})", file=out)
             for op in doc.operations:
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     )
     info = inspect_project(project, args.profile)
     if args.json:
-        _dump(app_info_json(info), out)
+        dump_json(app_info_json(info), out)
     else:
         _print(info, out)
     return EXIT_ERRORS if info.errors else EXIT_OK
@@ -67,8 +68,3 @@ def _print(info: AppInfo, out: TextIO) -> None:
         where = f"  {route.source}" if route.source else ""
         print(f"  {methods:<12} {route.path}  {route.endpoint or ''}{where}", file=out)
     print(f"\nOpenAPI: {'yes' if info.openapi else 'no'} {info.openapi_note}".rstrip(), file=out)
-
-
-def _dump(data: Any, out: TextIO) -> None:
-    json.dump(data, out, indent=2, default=str)
-    out.write("\n")

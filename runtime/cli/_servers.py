@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from asgideck.runtime.errors import InputError
 from asgideck.runtime.project import open_project
 from asgideck.runtime.servers import (
     LaunchConfig,
@@ -23,6 +24,8 @@ from asgideck.runtime.servers import (
     build_spec,
     stop_orphan,
 )
+
+__all__ = ["add_parsers", "list_servers", "run_server", "stop_servers"]
 
 FOLLOW_INTERVAL = 0.05  # how often `run` drains the log buffer to the terminal
 EXIT_CRASHED = 1
@@ -40,17 +43,20 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     run.add_argument("--reload", action="store_true", help="restart when code changes (uvicorn)")
     run.add_argument("--python", metavar="PY", help="the project's interpreter")
     run.add_argument("--app", metavar="MODULE:ATTR", help="the app to use instead of discovery")
+    run.set_defaults(run=run_server)
 
     ps = sub.add_parser("ps", help="servers asgideck started that are still running")
     ps.add_argument("--json", action="store_true")
+    ps.set_defaults(run=list_servers)
 
     stop = sub.add_parser("stop", help="stop servers asgideck started (by id, or --all)")
     stop.add_argument("ids", nargs="*", metavar="ID", help="id (or a unique prefix) from `ps`")
     stop.add_argument("--all", action="store_true", help="stop every server listed by `ps`")
     stop.add_argument("--grace", type=float, default=5.0, help="seconds before SIGKILL")
+    stop.set_defaults(run=stop_servers)
 
 
-def run(args: argparse.Namespace, out: TextIO) -> int:
+def run_server(args: argparse.Namespace, out: TextIO) -> int:
     project = open_project(args.path, python=args.python, app=args.app)
     config = LaunchConfig(
         name=f"{project.name}:{args.profile}",
@@ -108,7 +114,7 @@ def _drain(supervisor: Supervisor, seq: int, out: TextIO) -> int:
     return seq
 
 
-def ps(args: argparse.Namespace, out: TextIO) -> int:
+def list_servers(args: argparse.Namespace, out: TextIO) -> int:
     entries = alive_entries()
     now = time.time()
     rows: list[dict[str, object]] = [
@@ -143,20 +149,20 @@ def ps(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def stop(args: argparse.Namespace, out: TextIO) -> int:
+def stop_servers(args: argparse.Namespace, out: TextIO) -> int:
     entries = alive_entries()
     if args.all:
         chosen = entries
     else:
         if not args.ids:
-            raise ValueError("name the servers to stop (ids from `asgideck ps`) or pass --all")
+            raise InputError("name the servers to stop (ids from `asgideck ps`) or pass --all")
         chosen = []
         for wanted in args.ids:
             matches = [e for e in entries if e.id.startswith(wanted)]
             if len(matches) != 1:
                 known = ", ".join(e.id for e in entries) or "none running"
                 problem = "matches no running server" if not matches else "is ambiguous"
-                raise ValueError(f"{wanted!r} {problem} (running: {known})")
+                raise InputError(f"{wanted!r} {problem} (running: {known})")
             chosen.append(matches[0])
     failed = 0
     for entry in chosen:

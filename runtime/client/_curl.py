@@ -1,6 +1,6 @@
 """Copy a request as a curl command or an httpx snippet, and read a pasted curl command back.
 
-Both exports start from :func:`runtime.client.prepare`, the same resolution the
+Both exports start from :func:`asgideck.runtime.client.prepare`, the same resolution the
 Sender uses, so what they send is what the composer sends. Every argument of
 the curl command is quoted with :func:`shlex.quote`; a pasted command is split
 with :mod:`shlex` the way a POSIX shell would.

@@ -1,7 +1,7 @@
 """Request history: every request and its answer, per project, in SQLite, secrets redacted.
 
 Nothing secret is written: each entry goes through a :class:`Redactor`
-(``history_record``) first, and ``secure_delete`` makes deleted entries really
+(``_history_record``) first, and ``secure_delete`` makes deleted entries really
 gone from the file, which only its owner may read.
 
 The store is capped (entries and bytes, oldest pruned first) and safe to use
@@ -25,10 +25,9 @@ from asgideck.runtime.client._errors import RequestFailed
 from asgideck.runtime.client._history_record import Redactor, spec_from_dict, spec_to_dict
 from asgideck.runtime.client._response import ResponseRecord
 from asgideck.runtime.client._spec import RequestSpec, prepare
-from asgideck.runtime.secrets import MASK
 from asgideck.runtime.userstate import state_dir
 
-__all__ = ["MASK", "History", "HistoryEntry", "Redactor"]
+__all__ = ["History", "HistoryEntry"]
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Redaction works in two passes. First by *name*: credential headers
 (Authorization, Cookie, Set-Cookie, X-API-Key-like), query and path parameters,
-form and JSON fields named like secrets (:func:`runtime.secrets.is_secret_key`),
+form and JSON fields named like secrets (:func:`asgideck.runtime.secrets.is_secret_key`),
 the auth's secret and URL passwords. Then by *value*: every secret met in the
 first pass is scrubbed wherever else it appears (an echoed header, an error
 message, a response body), so a server that reflects a token cannot sneak it in.
@@ -21,7 +21,7 @@ from asgideck.runtime.client._auth import ApiKeyAuth, Auth, BasicAuth, BearerAut
 from asgideck.runtime.client._spec import BodyKind, MultipartBody, RequestSpec
 from asgideck.runtime.secrets import MASK, is_secret_key, mask_url_password, url_passwords
 
-__all__ = ["MASK", "Redactor", "form_encode", "spec_from_dict", "spec_to_dict"]
+__all__ = ["Redactor", "form_encode", "spec_from_dict", "spec_to_dict"]
 
 _ALWAYS_SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie"}
 _MIN_SCRUB = 4  # shorter "secrets" would mangle ordinary text; a name-based mask still hides them

@@ -13,13 +13,7 @@ from asgideck.runtime.inspect._app import (
     app_info_json,
     inspect_project,
 )
-from asgideck.runtime.inspect._checks import (
-    RULES,
-    Finding,
-    ServerFacts,
-    is_placeholder,
-    readiness_findings,
-)
+from asgideck.runtime.inspect._checks import RULES, Finding, readiness_findings
 from asgideck.runtime.inspect._inspection import Inspection, Snapshot, compute
 from asgideck.runtime.inspect._live_openapi import best_openapi, fetch_openapi
 from asgideck.runtime.inspect._routes import (
@@ -38,6 +32,8 @@ from asgideck.runtime.inspect._settings import (
     find_settings_classes,
     validate_settings,
 )
+from asgideck.runtime.secrets import is_placeholder
+from asgideck.runtime.servers import ServerFacts
 
 __all__ = [
     "RULES",

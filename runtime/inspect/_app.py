@@ -1,8 +1,9 @@
 """What an app really is: its middleware in run order, every route, its mounts and OpenAPI.
 
-The probe's ``inspect`` task (``runtime/probe_inspect.py``) reads the app inside the
+The probe's ``inspect`` task (``probe/_inspect.py``) reads the app inside the
 project's own interpreter; this module runs it and turns its answer into frozen
-dataclasses for the views, and into the JSON ``asgideck inspect --json`` prints.
+dataclasses for the views, and into the JSON ``asgideck inspect --json`` prints:
+both directions through one codec (``_codec``), so the JSON keys live with the fields.
 Nothing here raises for a broken app: import errors, settings errors and a probe
 that cannot start all come back as :class:`InspectError` entries in
 :attr:`AppInfo.errors`, so a view can show them where the routes would be.
@@ -14,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from asgideck.runtime.inspect._codec import from_json, meta, to_json
 from asgideck.runtime.inspect._runner import ProbeError, run_probe
 from asgideck.runtime.profiles import Profile, load_profile
 from asgideck.runtime.project import Project
@@ -53,10 +55,10 @@ class MiddlewareLayer:
     so the highest index among the user's layers is the outermost: added last, runs first."""
 
     name: str
-    cls: str
+    cls: str = field(metadata=meta(key="class"))
     module: str
     qualname: str
-    kind: str  # "middleware" or "router"
+    kind: str = field(metadata=meta(missing="middleware"))  # "middleware" or "router"
     user: bool
     options: Mapping[str, Any] = field(default_factory=dict)
     source: str | None = None  # where to open it: the project's file:line
@@ -81,9 +83,9 @@ class Dependency:
     call: str | None
     callable: str | None
     source: str | None
-    use_cache: bool
-    is_generator: bool  # a dependency with ``yield``
-    is_async: bool
+    use_cache: bool = field(metadata=meta(missing=True))
+    is_generator: bool = field(metadata=meta(key="yield"))  # a dependency with ``yield``
+    is_async: bool = field(metadata=meta(key="async"))
     scope: str | None
     security: Mapping[str, Any] | None
     scopes: tuple[str, ...]
@@ -95,6 +97,11 @@ class Dependency:
         yield self
         for child in self.dependencies:
             yield from child.walk()
+
+
+def _mounts(route: RouteInfo) -> bool:
+    """Only a mount or host route has an ``app`` and ``host`` in the JSON."""
+    return route.kind in ("mount", "host")
 
 
 @dataclass(frozen=True)
@@ -109,16 +116,16 @@ class RouteInfo:
     tags: tuple[str, ...]
     summary: str | None
     deprecated: bool | None
-    include_in_schema: bool
+    include_in_schema: bool = field(metadata=meta(missing=True))
     response_model: str | None
     status_code: int | None
     operation_id: str | None
     dependencies: tuple[Dependency, ...]
     params: Mapping[str, tuple[str, ...]]
     mount: str | None  # the mount path this route lives under, None at the top
-    route_class: str
-    app: str | None = None  # for a mount: the mounted app's class
-    host: str | None = None
+    route_class: str = field(metadata=meta(key="class"))
+    app: str | None = field(default=None, metadata=meta(out=_mounts))  # the mounted app's class
+    host: str | None = field(default=None, metadata=meta(out=_mounts))
 
 
 @dataclass(frozen=True)
@@ -134,23 +141,28 @@ class MountInfo:
     host: str | None = None
 
 
+_VIEWS_ONLY = meta(out=False)
+
+
 @dataclass(frozen=True)
 class AppInfo:
+    """The probe's answer; ``app_info_json`` leaves out what only the views use."""
+
     app: str
-    app_class: str | None
+    app_class: str | None = field(metadata=_VIEWS_ONLY)
     fastapi: str | None
     starlette: str | None
-    python: str
+    python: str = field(metadata=_VIEWS_ONLY)  # from the probe's result, not the answer
     middleware: tuple[MiddlewareLayer, ...]
     routes: tuple[RouteInfo, ...]
     mounts: tuple[MountInfo, ...]
     openapi: Mapping[str, Any] | None
-    openapi_url: str | None
+    openapi_url: str | None = field(metadata=_VIEWS_ONLY)
     openapi_note: str
-    root_path: str
+    root_path: str = field(metadata=_VIEWS_ONLY)
     errors: tuple[InspectError, ...]
-    output: str = ""  # what the app printed while being imported
-    stderr: str = ""
+    output: str = field(default="", metadata=_VIEWS_ONLY)  # printed while being imported
+    stderr: str = field(default="", metadata=_VIEWS_ONLY)
 
     @property
     def ok(self) -> bool:
@@ -174,7 +186,7 @@ def inspect_project(
     or an empty environment when it has none).
 
     A broken app or probe is reported in :attr:`AppInfo.errors`; only an unknown profile
-    name raises (:class:`~runtime.profiles.EnvFileError`, naming the known ones).
+    name raises (:class:`~asgideck.runtime.profiles.EnvFileError`, naming the known ones).
     """
     target = project.app
     if target is None:
@@ -205,7 +217,7 @@ def inspect_project(
         return _failed(target.import_string, error)
     answer = result["results"][0]
     if not answer.get("ok"):
-        return _failed(target.import_string, _error(answer.get("error") or {}))
+        return _failed(target.import_string, from_json(InspectError, answer.get("error") or {}))
     info = app_info(answer, python=str(result.get("python", "")))
     return replace(info, output=str(result.get("output", "")), stderr=str(result.get("stderr", "")))
 
@@ -228,237 +240,16 @@ def _failed(app: str, error: InspectError) -> AppInfo:
     )
 
 
-# ---------------------------------------------------------------------------- probe JSON in
+# ---------------------------------------------------------------------------- JSON
 
 
 def app_info(answer: Mapping[str, Any], python: str = "") -> AppInfo:
     """An :class:`AppInfo` from the probe's ``inspect`` answer."""
-    openapi = answer.get("openapi")
-    return AppInfo(
-        app=str(answer.get("app", "")),
-        app_class=_opt_str(answer.get("app_class")),
-        fastapi=_opt_str(answer.get("fastapi")),
-        starlette=_opt_str(answer.get("starlette")),
-        python=python,
-        middleware=tuple(_layer(item) for item in answer.get("middleware") or ()),
-        routes=tuple(_route(item) for item in answer.get("routes") or ()),
-        mounts=tuple(_mount(item) for item in answer.get("mounts") or ()),
-        openapi=openapi if isinstance(openapi, Mapping) else None,
-        openapi_url=_opt_str(answer.get("openapi_url")),
-        openapi_note=str(answer.get("openapi_note") or ""),
-        root_path=str(answer.get("root_path") or ""),
-        errors=tuple(_error(item) for item in answer.get("errors") or ()),
-    )
-
-
-def _opt_str(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def _opt_int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _error(data: Mapping[str, Any]) -> InspectError:
-    return InspectError(
-        type=str(data.get("type", "")),
-        message=str(data.get("message", "")),
-        stage=str(data.get("stage", "")),
-        where=str(data.get("where", "") or ""),
-        module=str(data.get("module", "") or ""),
-        traceback=str(data.get("traceback", "") or ""),
-    )
-
-
-def _layer(data: Mapping[str, Any]) -> MiddlewareLayer:
-    return MiddlewareLayer(
-        name=str(data.get("name", "")),
-        cls=str(data.get("class", "")),
-        module=str(data.get("module", "")),
-        qualname=str(data.get("qualname", "")),
-        kind=str(data.get("kind", "middleware")),
-        user=bool(data.get("user")),
-        options=dict(data.get("options") or {}),
-        source=_opt_str(data.get("source")),
-        defined_at=_opt_str(data.get("defined_at")),
-        added_index=_opt_int(data.get("added_index")),
-        added_at=_opt_str(data.get("added_at")),
-        added_by=_opt_str(data.get("added_by")),
-        function=_opt_str(data.get("function")),
-        factory=_opt_str(data.get("factory")),
-        note=_opt_str(data.get("note")),
-    )
-
-
-def _params(data: Any) -> dict[str, tuple[str, ...]]:
-    if not isinstance(data, Mapping):
-        return {}
-    return {str(k): tuple(str(n) for n in v) for k, v in data.items()}
-
-
-def _dependency(data: Mapping[str, Any]) -> Dependency:
-    security = data.get("security")
-    return Dependency(
-        name=_opt_str(data.get("name")),
-        call=_opt_str(data.get("call")),
-        callable=_opt_str(data.get("callable")),
-        source=_opt_str(data.get("source")),
-        use_cache=bool(data.get("use_cache", True)),
-        is_generator=bool(data.get("yield")),
-        is_async=bool(data.get("async")),
-        scope=_opt_str(data.get("scope")),
-        security=dict(security) if isinstance(security, Mapping) else None,
-        scopes=tuple(str(s) for s in data.get("scopes") or ()),
-        params=_params(data.get("params")),
-        dependencies=tuple(_dependency(d) for d in data.get("dependencies") or ()),
-        truncated=bool(data.get("truncated")),
-    )
-
-
-def _route(data: Mapping[str, Any]) -> RouteInfo:
-    deprecated = data.get("deprecated")
-    return RouteInfo(
-        kind=str(data.get("kind", "")),
-        path=str(data.get("path", "")),
-        path_format=str(data.get("path_format", "")),
-        methods=tuple(str(m) for m in data.get("methods") or ()),
-        name=_opt_str(data.get("name")),
-        endpoint=_opt_str(data.get("endpoint")),
-        source=_opt_str(data.get("source")),
-        tags=tuple(str(t) for t in data.get("tags") or ()),
-        summary=_opt_str(data.get("summary")),
-        deprecated=None if deprecated is None else bool(deprecated),
-        include_in_schema=bool(data.get("include_in_schema", True)),
-        response_model=_opt_str(data.get("response_model")),
-        status_code=_opt_int(data.get("status_code")),
-        operation_id=_opt_str(data.get("operation_id")),
-        dependencies=tuple(_dependency(d) for d in data.get("dependencies") or ()),
-        params=_params(data.get("params")),
-        mount=_opt_str(data.get("mount")),
-        route_class=str(data.get("class", "")),
-        app=_opt_str(data.get("app")),
-        host=_opt_str(data.get("host")),
-    )
-
-
-def _mount(data: Mapping[str, Any]) -> MountInfo:
-    return MountInfo(
-        path=str(data.get("path", "")),
-        name=_opt_str(data.get("name")),
-        app=str(data.get("app", "")),
-        opaque=bool(data.get("opaque")),
-        detail=_opt_str(data.get("detail")),
-        middleware=tuple(_layer(item) for item in data.get("middleware") or ()),
-        routes=tuple(_route(item) for item in data.get("routes") or ()),
-        mount=_opt_str(data.get("mount")),
-        host=_opt_str(data.get("host")),
-    )
-
-
-# ---------------------------------------------------------------------------- JSON out
+    return replace(from_json(AppInfo, answer), python=python)
 
 
 def app_info_json(info: AppInfo) -> dict[str, Any]:
     """What ``asgideck inspect --json`` prints (middleware outermost first, ending with
     the router; ``mounts`` lists every mounted app, nested ones included)."""
-    return {
-        "app": info.app,
-        "fastapi": info.fastapi,
-        "starlette": info.starlette,
-        "middleware": [_layer_json(layer) for layer in info.middleware],
-        "routes": [_route_json(route) for route in info.routes],
-        "mounts": [_mount_json(mount) for mount in info.mounts],
-        "openapi": dict(info.openapi) if info.openapi is not None else None,
-        "openapi_note": info.openapi_note,
-        "errors": [_error_json(error) for error in info.errors],
-    }
-
-
-def _layer_json(layer: MiddlewareLayer) -> dict[str, Any]:
-    return {
-        "name": layer.name,
-        "class": layer.cls,
-        "module": layer.module,
-        "qualname": layer.qualname,
-        "kind": layer.kind,
-        "user": layer.user,
-        "options": dict(layer.options),
-        "source": layer.source,
-        "defined_at": layer.defined_at,
-        "added_index": layer.added_index,
-        "added_at": layer.added_at,
-        "added_by": layer.added_by,
-        "function": layer.function,
-        "factory": layer.factory,
-        "note": layer.note,
-    }
-
-
-def _dependency_json(dep: Dependency) -> dict[str, Any]:
-    return {
-        "name": dep.name,
-        "call": dep.call,
-        "callable": dep.callable,
-        "source": dep.source,
-        "use_cache": dep.use_cache,
-        "yield": dep.is_generator,
-        "async": dep.is_async,
-        "scope": dep.scope,
-        "security": dict(dep.security) if dep.security is not None else None,
-        "scopes": list(dep.scopes),
-        "params": {k: list(v) for k, v in dep.params.items()},
-        "dependencies": [_dependency_json(d) for d in dep.dependencies],
-        "truncated": dep.truncated,
-    }
-
-
-def _route_json(route: RouteInfo) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "kind": route.kind,
-        "path": route.path,
-        "path_format": route.path_format,
-        "methods": list(route.methods),
-        "name": route.name,
-        "endpoint": route.endpoint,
-        "source": route.source,
-        "tags": list(route.tags),
-        "summary": route.summary,
-        "deprecated": route.deprecated,
-        "include_in_schema": route.include_in_schema,
-        "response_model": route.response_model,
-        "status_code": route.status_code,
-        "operation_id": route.operation_id,
-        "dependencies": [_dependency_json(d) for d in route.dependencies],
-        "params": {k: list(v) for k, v in route.params.items()},
-        "mount": route.mount,
-        "class": route.route_class,
-    }
-    if route.kind in ("mount", "host"):
-        data["app"] = route.app
-        data["host"] = route.host
+    data: dict[str, Any] = to_json(info)
     return data
-
-
-def _mount_json(mount: MountInfo) -> dict[str, Any]:
-    return {
-        "path": mount.path,
-        "name": mount.name,
-        "app": mount.app,
-        "opaque": mount.opaque,
-        "detail": mount.detail,
-        "middleware": [_layer_json(layer) for layer in mount.middleware],
-        "routes": [_route_json(route) for route in mount.routes],
-        "mount": mount.mount,
-        "host": mount.host,
-    }
-
-
-def _error_json(error: InspectError) -> dict[str, Any]:
-    return {
-        "type": error.type,
-        "message": error.message,
-        "stage": error.stage,
-        "where": error.where,
-        "module": error.module,
-        "traceback": error.traceback,
-    }

@@ -14,46 +14,29 @@ length and whether they look like a placeholder, and no message quotes a value.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-from asgideck.runtime.secrets import MASK, mask_url_password
+from asgideck.runtime.secrets import MASK, is_placeholder, mask_url_password
 
 if TYPE_CHECKING:
     from asgideck.runtime.inspect._settings import SettingsReport
     from asgideck.runtime.profiles import Profile
+    from asgideck.runtime.servers import ServerFacts
 
 __all__ = [
-    "PLACEHOLDER_PATTERNS",
     "RULES",
     "Facts",
     "Finding",
     "Rule",
-    "ServerFacts",
-    "is_placeholder",
     "readiness_findings",
 ]
 
 Severity = Literal["error", "warning", "info"]
 MIN_SECRET_LENGTH = 32
 
-# Whole-value patterns (case-insensitive) of secrets copied from tutorials and templates.
-# Also sent to the probe, so they must stay plain `re` syntax.
-PLACEHOLDER_PATTERNS: tuple[str, ...] = (
-    r"change[-_ .]?(me|this|it)",
-    r"replace[-_ .]?(me|this)",
-    r"your[-_ .]?(own[-_ .]?)?(jwt[-_ .]?|app[-_ .]?)?(secret|key)",
-    r"^(super|my|dev|test|example|sample|default|dummy|fake|jwt|app|very)?[-_ .]?"
-    r"(secret|secrets|key)([-_ .]?key)?$",
-    r"insecure|placeholder|not[-_ .]?a[-_ .]?secret|^todo$|^fixme$",
-    r"^(x+|\*+|\.+|password|passw0rd|admin|test|none|null|abc123|123456)$",
-    r"^<.*>$",
-    r"^\$\{.*\}$",
-)
-_PLACEHOLDER = re.compile("|".join(f"(?:{p})" for p in PLACEHOLDER_PATTERNS), re.IGNORECASE)
 _TRUE = frozenset({"1", "true", "yes", "on", "y", "t"})
 _PRODUCTION_VALUES = frozenset({"prod", "production"})
 ENVIRONMENT_KEYS = ("ENVIRONMENT", "APP_ENV", "APP_ENVIRONMENT", "ENV", "FASTAPI_ENV")
@@ -62,25 +45,12 @@ DOCS_URL_KEYS = ("DOCS_URL", "OPENAPI_URL")
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 
 
-def is_placeholder(value: str) -> bool:
-    """True for a known template secret such as ``change-me`` or ``your-secret-key-here``."""
-    return bool(_PLACEHOLDER.search(value.strip()))
-
-
 @dataclass(frozen=True)
 class Finding:
     severity: Severity
     key: str
     message: str
     fix: str
-
-
-@dataclass(frozen=True)
-class ServerFacts:
-    """The hook for the server rules: what a launch config (issue #3's ServerSpec) says."""
-
-    reload: bool
-    workers: int
 
 
 @dataclass(frozen=True)
@@ -449,5 +419,5 @@ def readiness_findings(
     settings: SettingsReport | None = None,
     server: ServerFacts | None = None,
 ) -> list[Finding]:
-    """The checklist for ``profile`` (plus a server's launch facts once #3 provides them)."""
+    """The checklist for ``profile``, plus the launch rules when ``server`` is given."""
     return evaluate(build_facts(profile, settings, server))

@@ -54,7 +54,7 @@ def _fetch(
             shown = mask_url_password(url)
             try:
                 response = client.get(url, headers={"Accept": "application/json"})
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 failures.append(f"{shown}: {type(exc).__name__}: {exc}")
                 continue
             if response.status_code != 200:

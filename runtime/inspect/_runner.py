@@ -1,32 +1,29 @@
-"""The parent side of the probe: run ``probe.py`` under the project's interpreter.
+"""The parent side of the probe: run ``probe/_main.py`` under the project's interpreter.
 
 The child gets exactly the profile's environment plus the few variables a
 process needs to start (never the user's shell environment), runs in its own
-session so a timeout can kill everything it started, and answers with one JSON
-document behind :data:`runtime.probe.SENTINEL`. Every way this can go wrong
+session (``servers.spawn``) so a timeout can kill everything it started
+(``ProcessTree.end`` with no grace), and answers with one JSON document behind
+:data:`asgideck.runtime.probe.SENTINEL`. Every way this can go wrong
 becomes a :class:`ProbeError` whose message names the interpreter and says what
 happened (exit code, stderr tail), so the UI can show it as it is.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from asgideck.runtime import secrets
 from asgideck.runtime.errors import AsgideckError
 from asgideck.runtime.probe import PROBE_SCRIPT, SENTINEL
+from asgideck.runtime.servers import ProcessTree, spawn
 
-__all__ = ["PROBE_SCRIPT", "ProbeError", "probe_environment", "run_probe"]
+__all__ = ["ProbeError", "probe_environment", "run_probe"]
 
 SECRETS_MODULE = Path(secrets.__file__).resolve()
 TAIL = 3000
@@ -78,22 +75,20 @@ def run_probe(
         "tasks": tasks,
     }
     try:
-        proc = subprocess.Popen(
+        proc = spawn(
             # absolute (cwd changes) but not resolved: a venv's python is a symlink
             [os.path.abspath(interpreter), str(PROBE_SCRIPT)],
             cwd=root,
             env=probe_environment(env),
             stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            **_session_kwargs(),
         )
     except OSError as exc:
         raise ProbeError("interpreter", f"cannot run the interpreter {interpreter}: {exc}") from exc
+    tree = ProcessTree.started(proc)
     try:
-        stdout, stderr, timed_out = _communicate(proc, json.dumps(request).encode(), timeout)
+        stdout, stderr, timed_out = _communicate(proc, tree, json.dumps(request).encode(), timeout)
     finally:
-        _kill_tree(proc)  # whatever the app started in the background goes too
+        _kill(tree)  # whatever the app started in the background goes too
     out = stdout.decode("utf-8", "replace")
     err = stderr.decode("utf-8", "replace")
     result = _parse(out)
@@ -121,12 +116,6 @@ def run_probe(
     return result
 
 
-def _session_kwargs() -> dict[str, Any]:
-    if sys.platform == "win32":
-        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
-    return {"start_new_session": True}
-
-
 def _parse(out: str) -> dict[str, Any] | str | None:
     """The JSON after the last sentinel; an error text when it is broken; None when absent."""
     at = out.rfind(SENTINEL)
@@ -146,7 +135,7 @@ def _tail_note(stderr: str) -> str:
 
 
 def _communicate(
-    proc: subprocess.Popen[bytes], request: bytes, timeout: float
+    proc: subprocess.Popen[bytes], tree: ProcessTree, request: bytes, timeout: float
 ) -> tuple[bytes, bytes, bool]:
     """(stdout, stderr, timed out). Returns as soon as the probe exits, even when
     something it started still holds the pipes open."""
@@ -161,7 +150,7 @@ def _communicate(
             data = None  # sent once; communicate() keeps what it has read so far
         exited = proc.poll() is not None
         if exited or remaining <= POLL:
-            _kill_tree(proc)
+            _kill(tree)
             stdout, stderr = _drain(proc)
             return stdout, stderr, not exited
 
@@ -183,20 +172,8 @@ def _as_bytes(data: bytes | str | None) -> bytes:
     return data.encode() if isinstance(data, str) else data
 
 
-def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
-    """Kill the probe, its process group and any descendant that left the group."""
-    descendants: list[psutil.Process] = []
-    if proc.returncode is None:  # not reaped yet, so its pid still names it
-        with contextlib.suppress(psutil.Error):
-            descendants = psutil.Process(proc.pid).children(recursive=True)
-    if sys.platform != "win32":
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-    if proc.poll() is None:
-        proc.kill()
-    for child in descendants:
-        with contextlib.suppress(psutil.Error):
-            child.kill()
-    psutil.wait_procs(descendants, timeout=5)
-    if proc.returncode is None:
-        proc.wait()
+def _kill(tree: ProcessTree) -> None:
+    """SIGKILL the probe, its process group and any descendant that left the group."""
+    tree.end(0)
+    if tree.popen is not None:
+        tree.popen.wait()

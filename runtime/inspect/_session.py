@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from asgideck.runtime.events import Event
-from asgideck.runtime.inspect._checks import Finding, ServerFacts, readiness_findings
+from asgideck.runtime.inspect._checks import Finding, readiness_findings
 from asgideck.runtime.inspect._settings import SettingsReport, validate_settings
 from asgideck.runtime.profiles import (
     EnvFileError,
@@ -22,6 +22,7 @@ from asgideck.runtime.profiles import (
     set_value,
 )
 from asgideck.runtime.project import Project, open_project
+from asgideck.runtime.servers import ServerFacts
 
 
 @dataclass(frozen=True)

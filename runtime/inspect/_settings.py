@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from asgideck.runtime.inspect._checks import PLACEHOLDER_PATTERNS
 from asgideck.runtime.inspect._runner import ProbeError, run_probe
 from asgideck.runtime.profiles import Profile
 from asgideck.runtime.project import Project, module_for
+from asgideck.runtime.secrets import PLACEHOLDER_PATTERNS
 
 __all__ = [
     "SecretFact",

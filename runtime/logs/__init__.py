@@ -1,10 +1,10 @@
-"""Server log lines: a bounded ring buffer and its reader loop, line parsing, run-log
-files, and the excerpt that explains a crash.
+"""Server log lines: a bounded ring buffer, the reader loop that fills it, line parsing,
+run-log files, and the excerpt that explains a crash.
 """
 
 from __future__ import annotations
 
-from asgideck.runtime.logs._buffer import COALESCE_S, LineSplitter, LogBuffer, LogLine, pump
+from asgideck.runtime.logs._buffer import LogBuffer, LogLine
 from asgideck.runtime.logs._excerpt import error_excerpt
 from asgideck.runtime.logs._files import RunLog, logs_dir, prune_run_logs
 from asgideck.runtime.logs._parse import (
@@ -19,6 +19,7 @@ from asgideck.runtime.logs._parse import (
     parse_level,
     strip_ansi,
 )
+from asgideck.runtime.logs._reader import COALESCE_S, LineSplitter, pump
 
 __all__ = [
     "COALESCE_S",

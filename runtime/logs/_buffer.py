@@ -1,64 +1,33 @@
-"""Server log lines: a bounded ring buffer and the reader loop that fills it.
+"""Server log lines: the bounded ring buffer the reader loop (``_reader``) fills.
 
 Ingestion is the hot path (a chatty server prints hundreds of thousands of
 lines a second), so nothing here costs Python work per line on the way in:
-chunks are decoded and split in C, stored in preallocated parallel arrays by
-slice assignment, and level / access fields / ANSI spans are parsed only when a
-``LogLine`` is looked at. Readers: ``LineSplitter`` turns pipe bytes into text.
-
-Line parsing lives in ``logs_parse``, run log files in ``logs_files``, the
-failure excerpt in ``logs_excerpt``; their names are re-exported here.
+chunks are stored in preallocated parallel arrays by slice assignment, and
+level / access fields / ANSI spans are parsed (``_parse``) only when a
+``LogLine`` is looked at.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from array import array
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from asgideck.runtime.logs._excerpt import error_excerpt
-from asgideck.runtime.logs._files import RunLog, logs_dir, prune_run_logs
 from asgideck.runtime.logs._parse import (
     ANSI_RE,
-    PLAIN,
     STREAMS,
     AccessFields,
     Span,
     Stream,
-    Style,
-    count_status_classes,
     decode_spans,
     parse_access,
     parse_level,
-    strip_ansi,
 )
 
-__all__ = [
-    "COALESCE_S",
-    "PLAIN",
-    "STREAMS",
-    "AccessFields",
-    "LineSplitter",
-    "LogBuffer",
-    "LogLine",
-    "RunLog",
-    "Span",
-    "Stream",
-    "Style",
-    "count_status_classes",
-    "decode_spans",
-    "error_excerpt",
-    "logs_dir",
-    "parse_access",
-    "parse_level",
-    "prune_run_logs",
-    "pump",
-    "strip_ansi",
-]
+__all__ = ["LogBuffer", "LogLine"]
 
 _STREAM_CODE = {name: i for i, name in enumerate(STREAMS)}
 
@@ -110,107 +79,6 @@ class LogLine:
         )
 
     __hash__ = None  # type: ignore[assignment]
-
-
-class LineSplitter:
-    """Pipe bytes -> complete lines as one decoded text chunk; keeps the partial last line.
-
-    Splitting on b"\\n" before decoding means a multi-byte character is never
-    cut; undecodable bytes become U+FFFD. A line longer than ``max_pending``
-    bytes without a newline is emitted as it is rather than held forever.
-    """
-
-    __slots__ = ("_pending", "max_pending")
-
-    def __init__(self, max_pending: int = 1 << 20) -> None:
-        self._pending = b""
-        self.max_pending = max_pending
-
-    def feed(self, data: bytes) -> str | None:
-        if self._pending:
-            data = self._pending + data
-        cut = data.rfind(b"\n")
-        if cut < 0:
-            if len(data) > self.max_pending:
-                self._pending = b""
-                return _decode(data)
-            self._pending = data
-            return None
-        self._pending = data[cut + 1 :]
-        return _decode(data[:cut])
-
-    def flush(self) -> str | None:
-        """The partial last line at EOF, if any."""
-        data, self._pending = self._pending, b""
-        return _decode(data) if data else None
-
-
-COALESCE_S = 0.05  # how long a reader may let a trickle of output gather
-COALESCE_BELOW = 4096  # a read smaller than this is a trickle
-
-
-def pump(
-    fd: int,
-    stream: Stream,
-    buffer: LogBuffer,
-    on_chunk: Callable[[str], None] | None = None,
-    chunk_size: int = 65536,
-    transform: Callable[[str], str] | None = None,
-    coalesce_s: float = 0.0,
-) -> None:
-    """Drain ``fd`` until EOF into ``buffer``: the reader thread's loop.
-
-    One ``os.read`` per chunk, one buffer append per chunk; ``transform`` may
-    rewrite a chunk first (secret masking); ``on_chunk`` then sees each decoded
-    chunk of complete lines (markers, counters, the run's file). With
-    ``coalesce_s``, a small read is followed by that pause, so a server logging one
-    access line per request is drained in batches rather than with a wake-up (and a
-    GIL round) per line; the pipe holds what arrives meanwhile, and the GUI only
-    looks every 40 ms.
-    """
-    splitter = LineSplitter()
-    read = os.read
-    append = buffer.append_text
-    pause = time.sleep
-    while True:
-        try:
-            data = read(fd, chunk_size)
-        except OSError:
-            break
-        if not data:
-            break
-        if coalesce_s and len(data) < COALESCE_BELOW:
-            pause(coalesce_s)
-        text = splitter.feed(data)
-        if text is not None:
-            if transform is not None:
-                text = transform(text)
-            append(stream, text)
-            if on_chunk is not None:
-                on_chunk(text)
-    tail = splitter.flush()
-    if tail is not None:
-        if transform is not None:
-            tail = transform(tail)
-        append(stream, tail)
-        if on_chunk is not None:
-            on_chunk(tail)
-
-
-def _decode(data: bytes) -> str:
-    text = data.decode("utf-8", "replace")
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")
-        if "\r" in text:  # progress bars: keep what a terminal would finally show
-            text = "\n".join(_overwrite(line) for line in text.split("\n"))
-    return text
-
-
-def _overwrite(line: str) -> str:
-    if "\r" not in line:
-        return line
-    parts = [p for p in line.split("\r") if p]
-    return parts[-1] if parts else ""
 
 
 # --------------------------------------------------------------------------- buffer

@@ -1,7 +1,6 @@
 """OpenAPI documents: load one from a file or URL, print its operations as JSON.
 
-The model lives in ``openapi_model``, parsing in ``openapi_parse`` and example
-values in ``openapi_examples``; their public names are re-exported here.
+The model lives in ``_model``, parsing in ``_parse`` and example values in ``_examples``.
 """
 
 from __future__ import annotations
@@ -9,39 +8,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from asgideck.runtime.openapi._examples import body_example, example_for
 from asgideck.runtime.openapi._model import (
-    HTTP_METHODS,
     LOCATIONS,
     Document,
-    Location,
     OpenAPIError,
-    Operation,
-    Parameter,
     RequestBody,
     expect_object,
 )
-from asgideck.runtime.openapi._parse import parse_bytes, parse_document
+from asgideck.runtime.openapi._parse import parse_bytes
 from asgideck.runtime.secrets import mask_url_password
 
-__all__ = [
-    "HTTP_METHODS",
-    "LOCATIONS",
-    "Document",
-    "Location",
-    "OpenAPIError",
-    "Operation",
-    "Parameter",
-    "RequestBody",
-    "body_example",
-    "document_json",
-    "example_for",
-    "load",
-    "load_source",
-    "operations_json",
-    "parse_bytes",
-    "parse_document",
-]
+__all__ = ["document_json", "load", "load_source", "operations_json"]
 
 
 def operations_json(doc: Document) -> list[dict[str, Any]]:
@@ -127,7 +104,7 @@ def load_source(source: str, *, timeout: float = 10.0) -> bytes:
         shown = mask_url_password(source)
         try:
             response = httpx.get(source, timeout=timeout, follow_redirects=True)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise OpenAPIError(f"{shown}: could not fetch: {exc}") from None
         if response.status_code >= 400:
             raise OpenAPIError(f"{shown}: HTTP {response.status_code} {response.reason_phrase}")

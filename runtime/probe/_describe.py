@@ -1,7 +1,7 @@
 """Shared by the probe's ``inspect`` files: how an object is named, located and shown.
 
-Loaded with its siblings through ``probe.py``'s private package (see
-``probe.load_sibling``), so like the probe it is stdlib-only, parses as Python 3.8
+Loaded with its siblings through ``_main.py``'s private package (see
+``_main.load_sibling``), so like the probe it is stdlib-only, parses as Python 3.8
 and runs inside the *project's* interpreter. Nothing here imports fastapi or
 starlette: their classes are looked up in ``sys.modules``, because the app decides
 what gets imported.

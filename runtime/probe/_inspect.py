@@ -1,13 +1,13 @@
 """The probe's ``inspect`` task: an app's real middleware stack, routes, mounts and OpenAPI.
 
-``probe.py`` loads this file (through ``probe.load_sibling``, by path) and calls
+``_main.py`` loads this file (through ``_main.load_sibling``, by path) and calls
 :func:`run`; like the probe it runs inside the *project's* interpreter, so it is
 stdlib-only, parses as Python 3.8 and touches nothing of the project but the app it
 was asked about (plus the app's own fastapi/starlette).
 
 The work is split by concern across sibling files imported relatively:
-``probe_describe`` (naming and locating objects, shared state and errors),
-``probe_middleware`` (the real middleware stack) and ``probe_routes`` (routes,
+``_describe`` (naming and locating objects, shared state and errors),
+``_middleware`` (the real middleware stack) and ``_routes`` (routes,
 mounts and dependency trees). This file loads the app and assembles the result.
 """
 

@@ -1,7 +1,7 @@
 """The probe: a script the *project's* interpreter runs to look inside the project.
 
 asgideck never imports a project's code into its own process: it runs
-``python probe.py`` with the project's interpreter, cwd = project root and the
+``python _main.py`` with the project's interpreter, cwd = project root and the
 profile's environment, writes one JSON request to stdin and reads one result.
 
 Request (stdin)::
@@ -19,10 +19,10 @@ starts with :data:`SENTINEL`, followed by JSON::
 Every task runs in its own ``try``: a failing import comes back as a structured
 error (type, message, file:line, traceback), never as a crashed probe. New task
 kinds are added to :data:`HANDLERS`; the bigger ones live in sibling files
-(``probe_settings.py``, ``probe_inspect.py``) loaded with :func:`load_sibling`.
+(``_settings.py``, ``_inspect.py``) loaded with :func:`load_sibling`.
 
 This file is self-contained on purpose (stdlib only, Python >= 3.8 syntax, no
-``runtime`` imports): it runs under interpreters that do not have asgideck.
+``asgideck`` imports): it runs under interpreters that do not have asgideck.
 """
 
 from __future__ import annotations
@@ -210,13 +210,13 @@ def load_sibling(name: str) -> Any:
 
 
 def task_settings(task: dict[str, Any], ctx: Context) -> dict[str, Any]:
-    """Check each named settings class against the process environment (see probe_settings.py)."""
+    """Check each named settings class against the process environment (see _settings.py)."""
     result: dict[str, Any] = load_sibling("_settings").run(task, ctx, error_info, load_module)
     return result
 
 
 def task_inspect(task: dict[str, Any], ctx: Context) -> dict[str, Any]:
-    """The app's middleware stack, routes, mounts and OpenAPI (see probe_inspect.py).
+    """The app's middleware stack, routes, mounts and OpenAPI (see _inspect.py).
 
     The logic lives in sibling files loaded by path, like secrets.py: this script
     stays readable and they all run under interpreters that do not have asgideck.

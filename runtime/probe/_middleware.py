@@ -7,7 +7,7 @@ entry is built through a recording factory, never guessed from Starlette's wrapp
 Add order and call sites come from a hook on ``Starlette.add_middleware`` installed
 while the app imports.
 
-Stdlib-only and Python 3.8 syntax, like ``probe.py``: it runs in the project's interpreter.
+Stdlib-only and Python 3.8 syntax, like ``_main.py``: it runs in the project's interpreter.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ FastAPI has it (>= 0.137 keeps private entries in ``app.routes``) and from
 ``app.routes`` before that. A route that cannot be read becomes an error entry; the
 others are still listed.
 
-Stdlib-only and Python 3.8 syntax, like ``probe.py``: it runs in the project's interpreter.
+Stdlib-only and Python 3.8 syntax, like ``_main.py``: it runs in the project's interpreter.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The probe's ``settings`` task: instantiate settings classes, report every error at once.
 
-``probe.py`` loads this file (through ``probe.load_sibling``, by path) and calls
+``_main.py`` loads this file (through ``_main.load_sibling``, by path) and calls
 :func:`run`. Like the probe it runs inside the *project's* interpreter, so it is
 stdlib-only and parses as Python 3.8. Each class is instantiated with exactly the
 process environment (the profile's), never a ``.env`` file of its own; values and

@@ -4,9 +4,8 @@ and edited in place without losing a byte.
 
 from __future__ import annotations
 
+from asgideck.runtime.profiles._edit import remove_key, set_value
 from asgideck.runtime.profiles._profile import (
-    MAX_FILE_BYTES,
-    EnvFileError,
     Profile,
     ProfileDiff,
     Variable,
@@ -18,10 +17,13 @@ from asgideck.runtime.profiles._profile import (
     load_profile,
     missing_from_example,
     profile_files,
-    remove_key,
-    set_value,
 )
-from asgideck.runtime.profiles._read import ParseProblem, read_env_file
+from asgideck.runtime.profiles._read import (
+    MAX_FILE_BYTES,
+    EnvFileError,
+    ParseProblem,
+    read_env_file,
+)
 
 __all__ = [
     "MAX_FILE_BYTES",

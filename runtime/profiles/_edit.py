@@ -30,6 +30,7 @@ from dotenv.parser import (
     parse_value,
 )
 
+from asgideck.runtime.errors import InputError
 from asgideck.runtime.profiles._read import (
     BOM,
     EnvFileError,
@@ -46,7 +47,7 @@ _DOUBLE_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"}
 
 def _check_key(key: str) -> None:
     if not key or re.search(r"[=#\s'\"]", key):
-        raise ValueError(f"{key!r} is not a valid env variable name")
+        raise InputError(f"{key!r} is not a valid env variable name")
 
 
 def _encode(value: str, style: str) -> str:

@@ -17,8 +17,7 @@ asgideck, so a profile is exactly what its files say. A bare ``KEY`` (no
 :meth:`Profile.environ`. Lines python-dotenv
 silently skips are kept as :class:`ParseProblem` (``file:line: cannot parse …``).
 
-Reading one file lives in ``profiles_read``, in-place edits in ``profiles_edit``;
-their public names are re-exported here.
+Reading one file lives in ``_read``, in-place edits in ``_edit``.
 """
 
 from __future__ import annotations
@@ -30,9 +29,7 @@ from pathlib import Path
 
 from dotenv.variables import parse_variables
 
-from asgideck.runtime.profiles._edit import remove_key, set_value
 from asgideck.runtime.profiles._read import (
-    MAX_FILE_BYTES,
     EnvEntry,
     EnvFile,
     EnvFileError,
@@ -42,12 +39,7 @@ from asgideck.runtime.profiles._read import (
 from asgideck.runtime.secrets import is_secret_key, mask_value
 
 __all__ = [
-    "MAX_FILE_BYTES",
     "TEMPLATE_NAMES",
-    "EnvEntry",
-    "EnvFile",
-    "EnvFileError",
-    "ParseProblem",
     "Profile",
     "ProfileDiff",
     "Variable",
@@ -59,9 +51,6 @@ __all__ = [
     "load_profile",
     "missing_from_example",
     "profile_files",
-    "read_env_file",
-    "remove_key",
-    "set_value",
 ]
 
 TEMPLATE_NAMES = ("example", "sample", "template", "dist")

@@ -5,9 +5,8 @@ pyproject.toml, then ``main.py``, ``app.py``, ``api.py``, ``app/main.py``, …) 
 by reading the source with :mod:`ast`: opening a folder must never run its code.
 Every decision carries a ``reason`` so the UI can say *why* it chose what it shows.
 
-Discovery lives in ``discover`` (and ``discover_ast``, ``module_names``), the
-interpreter choice in ``interpreter``, the data types in ``project_types``; their
-public names are re-exported here.
+Discovery lives in ``_discover`` (and ``_ast_scan``, ``_module_names``), the
+interpreter choice in ``_interpreter``, the data types in ``_types``.
 """
 
 from __future__ import annotations
@@ -16,39 +15,20 @@ from dataclasses import replace
 from pathlib import Path
 
 from asgideck.runtime.profiles import list_profiles
-from asgideck.runtime.project._ast_scan import APP_CLASSES, FACTORY_NAMES, PREFERRED_NAMES
 from asgideck.runtime.project._discover import (
-    CANDIDATE_FILES,
     explicit_target,
     find_app,
     read_pyproject,
 )
 from asgideck.runtime.project._interpreter import find_interpreter
-from asgideck.runtime.project._module_names import module_for
 from asgideck.runtime.project._types import (
     AppNotFound,
     AppTarget,
-    Interpreter,
     Project,
     ProjectError,
 )
 
-__all__ = [
-    "APP_CLASSES",
-    "CANDIDATE_FILES",
-    "FACTORY_NAMES",
-    "PREFERRED_NAMES",
-    "AppNotFound",
-    "AppTarget",
-    "Interpreter",
-    "Project",
-    "ProjectError",
-    "env_files",
-    "find_app",
-    "find_interpreter",
-    "module_for",
-    "open_project",
-]
+__all__ = ["env_files", "open_project"]
 
 # --------------------------------------------------------------------------- project
 

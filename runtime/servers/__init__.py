@@ -1,13 +1,19 @@
-"""Run servers: ``ServerSpec`` -> argv + environment (pure), one supervisor per server,
-the restart policy, ports, the registry of running process trees, and a project's
-saved launch configs.
+"""Run servers: ``ServerSpec`` -> argv + environment (pure), one supervisor per server
+(with the monitor it holds), the restart policy, ports, the one way to spawn and end
+a process tree, the registry of running trees (and orphans), and a project's saved
+launch configs.
 """
 
 from __future__ import annotations
 
-from asgideck.runtime.servers._events import (
+from asgideck.runtime.servers._errors import (
+    AlreadyRunning,
+    ConfigError,
     LaunchFailed,
     PortInUse,
+)
+from asgideck.runtime.servers._events import (
+    Notice,
     ReloadDetected,
     ServerEvent,
     StateChanged,
@@ -32,9 +38,11 @@ from asgideck.runtime.servers._ports import (
     port_holder,
     wait_port_open,
 )
+from asgideck.runtime.servers._process_tree import EndResult, ProcessTree, TreeSample, spawn
 from asgideck.runtime.servers._project_servers import (
-    ConfigError,
     LaunchConfig,
+    ManagedServer,
+    ServerFacts,
     ServerManager,
     build_spec,
     configs_path,
@@ -44,9 +52,8 @@ from asgideck.runtime.servers._project_servers import (
     with_port,
 )
 from asgideck.runtime.servers._registry import (
+    AdoptedServer,
     Entry,
-    ManagedServer,
-    ProcessTree,
     adopt,
     alive_entries,
     stop_orphan,
@@ -55,23 +62,29 @@ from asgideck.runtime.servers._restart_policy import RestartPolicy
 from asgideck.runtime.servers._supervisor import Supervisor
 
 __all__ = [
+    "AdoptedServer",
+    "AlreadyRunning",
     "ConfigError",
+    "EndResult",
     "Entry",
     "Features",
     "LaunchConfig",
     "LaunchFailed",
     "ManagedServer",
+    "Notice",
     "PortInUse",
     "ProcessTree",
     "ReloadDetected",
     "RestartPolicy",
     "ServerEvent",
+    "ServerFacts",
     "ServerManager",
     "ServerSpec",
     "StateChanged",
     "StatsUpdated",
     "Status",
     "Supervisor",
+    "TreeSample",
     "adopt",
     "alive_entries",
     "argv",
@@ -89,6 +102,7 @@ __all__ = [
     "port_holder",
     "save_configs",
     "secret_masker",
+    "spawn",
     "stop_orphan",
     "url",
     "wait_port_open",

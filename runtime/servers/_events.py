@@ -1,4 +1,4 @@
-"""What a supervised server reports: its status, the events it emits, the errors it raises."""
+"""What a supervised server reports: its status and the events it emits."""
 
 from __future__ import annotations
 
@@ -6,15 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from asgideck.runtime.errors import ServerError
-from asgideck.runtime.servers import _registry as registry
-from asgideck.runtime.servers._ports import Holder
-
 __all__ = [
-    "AlreadyRunning",
-    "LaunchFailed",
     "Notice",
-    "PortInUse",
     "ReloadDetected",
     "ServerEvent",
     "ServerState",
@@ -25,42 +18,6 @@ __all__ = [
 ]
 
 ServerState = Literal["stopped", "starting", "running", "stopping", "crashed", "crash-loop"]
-
-
-# --------------------------------------------------------------------------- errors
-
-
-class AlreadyRunning(ServerError):
-    pass
-
-
-class LaunchFailed(ServerError):
-    """The process could not be spawned (missing interpreter or project folder)."""
-
-
-class PortInUse(ServerError):
-    """The port is taken; names the holder and suggests the next free port."""
-
-    def __init__(
-        self,
-        host: str,
-        port: int,
-        holder: Holder | None,
-        suggestion: int | None,
-        entry: registry.Entry | None = None,
-    ) -> None:
-        self.host, self.port, self.holder = host, port, holder
-        self.suggestion, self.entry = suggestion, entry
-        who = holder.describe() if holder is not None else "another process"
-        text = f"Port {port} on {host} is in use by {who}."
-        if entry is not None:
-            text += f" It is a server asgideck started earlier ({entry.describe()}): stop it first."
-        if suggestion is not None:
-            text += f" Port {suggestion} is free."
-        super().__init__(text)
-
-
-# --------------------------------------------------------------------------- events
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,9 @@ from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal, get_args
+from typing import Literal, NoReturn, get_args
+
+from asgideck.runtime.servers._errors import ConfigError
 
 __all__ = [
     "DEFAULT_SPEC_VALUES",
@@ -84,7 +86,7 @@ PARENT_ENV_KEYS = (
 
 @dataclass(frozen=True)
 class ServerSpec:
-    """One launch configuration. Invalid combinations raise ``ValueError`` naming the field."""
+    """One launch configuration; an invalid combination raises ``ConfigError`` naming the field."""
 
     kind: ServerKind
     app: str
@@ -125,7 +127,7 @@ class ServerSpec:
         env = dict(self.env)
         bad = [k for k, v in env.items() if not isinstance(k, str) or not isinstance(v, str)]
         if bad:
-            raise ValueError(f"env: values must be strings (check {', '.join(map(str, bad))})")
+            raise ConfigError(f"env: values must be strings (check {', '.join(map(str, bad))})")
         setattr_(self, "env", MappingProxyType(env))
         _validate(self)
 
@@ -134,8 +136,8 @@ class ServerSpec:
 
 
 def _validate(spec: ServerSpec) -> None:
-    def fail(name: str, why: str) -> None:
-        raise ValueError(f"{name}: {why}")
+    def fail(name: str, why: str) -> NoReturn:
+        raise ConfigError(f"{name}: {why}")
 
     for name, choices in (
         ("kind", get_args(ServerKind)),

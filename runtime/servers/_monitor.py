@@ -12,24 +12,29 @@ import time
 
 import psutil
 
-from asgideck.runtime.logs import error_excerpt as _excerpt
-from asgideck.runtime.servers import _launch as launch
+from asgideck.runtime.logs import error_excerpt
 from asgideck.runtime.servers._events import Stats, StatsUpdated
+from asgideck.runtime.servers._launch import connect_host, url
 from asgideck.runtime.servers._ports import port_accepts
 from asgideck.runtime.servers._spawn import Run
-from asgideck.runtime.servers._supervisor_core import SupervisorCore
+from asgideck.runtime.servers._supervisor_state import SupervisorState
 
-__all__ = ["SupervisorMonitor"]
+__all__ = ["Monitor"]
 
 
-class SupervisorMonitor(SupervisorCore):
-    """The monitor thread's half of a supervisor (see ``Supervisor``)."""
+class Monitor:
+    """Watches each run of one supervisor; ``watch`` is the run's monitor thread."""
 
-    def _monitor(self, run: Run) -> None:
+    def __init__(self, state: SupervisorState, *, ready_timeout: float, marker_grace: float):
+        self.state = state
+        self.ready_timeout = ready_timeout
+        self.marker_grace = marker_grace
+
+    def watch(self, run: Run) -> None:
         spec = run.spec
-        host = launch.connect_host(spec)
+        host = connect_host(spec)
         direct = spec.kind == "uvicorn" and not spec.reload and (spec.workers or 1) == 1
-        # real time for deadlines and cadence; ``self.clock`` is for backoff and uptime
+        # real time for deadlines and cadence; ``state.clock`` is for backoff and uptime
         deadline = time.monotonic() + self.ready_timeout
         port_since: float | None = None
         marks_at_wait = errors_at_wait = 0
@@ -66,27 +71,29 @@ class SupervisorMonitor(SupervisorCore):
             run.kick.clear()
 
     def _mark_running(self, run: Run, marker_seen: bool) -> None:
-        with self._lock:
-            if run.stopping or run.done.is_set() or self._run is not run:
+        with self.state.lock:
+            if run.stopping or run.done.is_set() or self.state.run is not run:
                 return
             run.phase = "running"
-            run.ready_at = self.clock()
-            self._set(
+            run.ready_at = self.state.clock()
+            self.state.set(
                 "running",
-                message=f"running on {launch.url(run.spec)}",
+                message=f"running on {url(run.spec)}",
                 error=None,
                 reload_waiting=False,
             )
         if not marker_seen:
-            self._notice("no startup-complete line seen, but the port accepts connections", "info")
-        self._event_line(f"running on {launch.url(run.spec)}")
+            self.state.notice(
+                "no startup-complete line seen, but the port accepts connections", "info"
+            )
+        self.state.event_line(f"running on {url(run.spec)}")
 
     def _not_ready(self, run: Run) -> None:
         text = (
             f"not ready within {self.ready_timeout:g} s (port {run.spec.port} never became ready)"
         )
-        self._event_line(text + "; stopping it", "error")
-        if not self._take_op_lock(run):
+        self.state.event_line(text + "; stopping it", "error")
+        if not self.state.take_op_lock(run):
             return
         try:
             if run.finished or run.stopping:
@@ -94,11 +101,11 @@ class SupervisorMonitor(SupervisorCore):
             run.stopping = True
             run.tree.end(2.0)
             code = run.proc.poll()
-            self._finish(run, unregister=True)
-            with self._lock:
-                self._set("crashed", error=text, exit_code=code, message="not ready", pid=None)
+            self.state.finish(run, unregister_entry=True)
+            with self.state.lock:
+                self.state.set("crashed", error=text, exit_code=code, message="not ready", pid=None)
         finally:
-            self._op_lock.release()
+            self.state.op_lock.release()
 
     def _app_child_alive(self, run: Run) -> bool:
         try:
@@ -118,18 +125,20 @@ class SupervisorMonitor(SupervisorCore):
 
     def _app_died(self, run: Run) -> None:
         """--reload: the app process died; the reloader waits for a file change."""
-        with self._lock:
-            if run.stopping or run.done.is_set() or self._run is not run:
+        with self.state.lock:
+            if run.stopping or run.done.is_set() or self.state.run is not run:
                 return
             run.phase = "waiting"
-        error = _excerpt(
-            [ln.text for ln in self.buffer.tail(400, run.first_seq) if ln.stream != "event"]
+        error = error_excerpt(
+            [ln.text for ln in self.state.buffer.tail(400, run.first_seq) if ln.stream != "event"]
         )
-        self._event_line("the app process exited; the reloader waits for a file change", "error")
-        with self._lock:
+        self.state.event_line(
+            "the app process exited; the reloader waits for a file change", "error"
+        )
+        with self.state.lock:
             if run.stopping:
                 return
-            self._set(
+            self.state.set(
                 "crashed",
                 error=error,
                 reload_waiting=True,
@@ -145,7 +154,7 @@ class SupervisorMonitor(SupervisorCore):
         rate = (total - last_requests) / max(1e-6, now - last_time)
         base = run.ready_at if run.ready_at is not None else run.started
         stats = Stats(
-            uptime=max(0.0, self.clock() - base),
+            uptime=max(0.0, self.state.clock() - base),
             cpu_percent=sample.cpu_percent,
             rss=sample.rss,
             processes=sample.processes,
@@ -154,8 +163,8 @@ class SupervisorMonitor(SupervisorCore):
             requests_per_s=rate,
             status_counts=counts,
         )
-        self._stats = stats
+        self.state.stats = stats
         if run.log is not None:
             run.log.flush()
-        self._emit(StatsUpdated(stats))
+        self.state.emit(StatsUpdated(stats))
         return total, now

@@ -8,7 +8,6 @@ from asgideck.runtime.secrets import MASK, MIN_MASKED_LENGTH, secret_values
 
 __all__ = [
     "APP_ERROR_MARKERS",
-    "MIN_MASKED_LENGTH",
     "READY_MARKERS",
     "RELOAD_MARKERS",
     "WORKER_MARKERS",
@@ -33,7 +32,7 @@ WORKER_MARKERS = ("Worker (pid:", "WORKER TIMEOUT", "Child process [")
 def secret_masker(env: Mapping[str, str]) -> Callable[[str], str] | None:
     """Replace the profile's secret values wherever the server prints them.
 
-    The values are :func:`runtime.secrets.secret_values` (secret keys, URL
+    The values are :func:`asgideck.runtime.secrets.secret_values` (secret keys, URL
     passwords, ``password=`` pairs), the same rule the UI masks by.
     """
     secrets = secret_values(env, MIN_MASKED_LENGTH)

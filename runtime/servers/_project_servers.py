@@ -18,22 +18,23 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, get_args
 
-from asgideck.runtime.errors import ServerError
 from asgideck.runtime.events import Event
-from asgideck.runtime.inspect import ServerFacts
 from asgideck.runtime.logs import LogBuffer
 from asgideck.runtime.profiles import load_profile
 from asgideck.runtime.project import Project, ProjectError
-from asgideck.runtime.servers import _registry as registry
+from asgideck.runtime.servers._errors import ConfigError
 from asgideck.runtime.servers._events import ServerEvent
 from asgideck.runtime.servers._launch import LogLevel, ServerKind, ServerSpec, WorkerClass
+from asgideck.runtime.servers._process_tree import EndResult
+from asgideck.runtime.servers._registry import Entry
+from asgideck.runtime.servers._registry import orphans as orphan_entries
 from asgideck.runtime.servers._supervisor import Supervisor
 from asgideck.runtime.userstate import config_dir, read_json, write_json_atomic
 
 __all__ = [
-    "ConfigError",
     "LaunchConfig",
     "ManagedServer",
+    "ServerFacts",
     "ServerManager",
     "build_spec",
     "configs_path",
@@ -45,8 +46,12 @@ __all__ = [
 BASE_PORT = 8000
 
 
-class ConfigError(ServerError, ValueError):
-    """A launch config that cannot be used; the message names the field."""
+@dataclass(frozen=True)
+class ServerFacts:
+    """What a launch config says that the readiness rules judge (reload on, one worker)."""
+
+    reload: bool
+    workers: int
 
 
 @dataclass(frozen=True)
@@ -202,7 +207,7 @@ class ManagedServer:
             self.supervisor.auto_restart = self.config.auto_restart
         self.supervisor.start()
 
-    def stop(self, grace: float = 5.0) -> registry.EndResult | None:
+    def stop(self, grace: float = 5.0) -> EndResult | None:
         return self.supervisor.stop(grace) if self.supervisor is not None else None
 
     def restart(self, grace: float = 5.0) -> None:
@@ -269,11 +274,11 @@ class ServerManager:
             port += 1
         return f"server-{n}", port
 
-    def orphans(self) -> list[registry.Entry]:
+    def orphans(self) -> list[Entry]:
         """Servers of this project still running from an asgideck that is gone."""
         mine = {s.supervisor.id for s in self.servers if s.supervisor is not None}
         root = str(self.project.root)
-        return [e for e in registry.orphans(tuple(mine)) if e.root == root]
+        return [e for e in orphan_entries(tuple(mine)) if e.root == root]
 
     def close(self, grace: float = 5.0) -> None:
         """Stop every server (asgideck is closing): nothing may outlive us.

@@ -1,35 +1,33 @@
-"""One spawned server process tree: how it is started, and what its threads share."""
+"""One spawned server run: how its process starts, and what its threads share."""
 
 from __future__ import annotations
 
 import contextlib
 import subprocess
-import sys
 import threading
-from typing import IO, Any, Literal
+from typing import IO, Literal
 
 try:  # POSIX only
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-import psutil
-
 from asgideck.runtime.logs import RunLog
-from asgideck.runtime.servers import _registry as registry
 from asgideck.runtime.servers._launch import ServerSpec
+from asgideck.runtime.servers._process_tree import ProcessTree, spawn
+from asgideck.runtime.servers._registry import Entry
 
-__all__ = ["Run", "create_time", "popen_group"]
+__all__ = ["Run", "spawn_server"]
 
 
 class Run:
     """Everything about one spawned process tree."""
 
-    def __init__(self, spec: ServerSpec, proc: subprocess.Popen[bytes], tree: registry.ProcessTree):
+    def __init__(self, spec: ServerSpec, proc: subprocess.Popen[bytes], tree: ProcessTree):
         self.spec = spec
         self.proc = proc
         self.tree = tree
-        self.entry: registry.Entry | None = None
+        self.entry: Entry | None = None
         self.log: RunLog | None = None
         self.first_seq = 0
         self.started = 0.0
@@ -48,26 +46,9 @@ class Run:
         self.helpers: list[threading.Thread] = []  # watcher and monitor
 
 
-def create_time(pid: int) -> float | None:
-    try:
-        return psutil.Process(pid).create_time()
-    except psutil.Error:
-        return None
-
-
-def popen_group(args: list[str], spec: ServerSpec, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """POSIX: a new session (its own process group); Windows: a new process group."""
-    common: dict[str, Any] = {
-        "cwd": spec.root,
-        "env": env,
-        "stdin": subprocess.DEVNULL,
-        "stdout": subprocess.PIPE,
-        "stderr": subprocess.PIPE,
-        "bufsize": 0,
-    }
-    if sys.platform == "win32":
-        return subprocess.Popen(args, creationflags=subprocess.CREATE_NEW_PROCESS_GROUP, **common)
-    proc = subprocess.Popen(args, start_new_session=True, **common)
+def spawn_server(args: list[str], spec: ServerSpec, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """The server in its own session, unbuffered pipes widened for a chatty server."""
+    proc = spawn(args, cwd=spec.root, env=env, bufsize=0)
     for pipe in (proc.stdout, proc.stderr):
         _widen_pipe(pipe)
     return proc

@@ -2,17 +2,16 @@
 
 A :class:`Draft` is what the Try tab's composer shows (rows of path, query,
 header, cookie and form fields, a body text, required marks). It is built from
-an OpenAPI :class:`~runtime.openapi.Operation`, from a pasted curl command or
-from a history entry, and turned into the :class:`~runtime.client.RequestSpec`
+an OpenAPI :class:`~asgideck.runtime.openapi.Operation`, from a pasted curl command or
+from a history entry, and turned into the :class:`~asgideck.runtime.client.RequestSpec`
 the Sender sends. Keeping it out of Qt makes the prefill and the required-field
 check testable without a window.
 
-Import the draft API from here. This module turns a spec back into a draft
-(:func:`draft_from_spec`); the rest lives by concern and is re-exported:
-:mod:`runtime.workbench_model` (``Draft``, ``Field``, ``path_placeholders``),
-:mod:`runtime.workbench_prefill` (``draft_from_operation``, ``body_kind_for``) and
-:mod:`runtime.workbench_schemes` (``security_schemes``, ``Scheme``, ``auth_hint``: the
-document's ``securitySchemes`` as the choices the Authorize dialog offers).
+This module turns a spec back into a draft (:func:`draft_from_spec`); the rest
+lives by concern in its siblings: ``_model`` (``Draft``, ``Field``,
+``path_placeholders``), ``_prefill`` (``draft_from_operation``, ``body_kind_for``)
+and ``_schemes`` (``security_schemes``, ``Scheme``, ``auth_hint``: the document's
+``securitySchemes`` as the choices the Authorize dialog offers).
 """
 
 from __future__ import annotations
@@ -33,21 +32,8 @@ from asgideck.runtime.client import (
 )
 from asgideck.runtime.secrets import MASK
 from asgideck.runtime.workbench._model import Draft, Field, path_placeholders
-from asgideck.runtime.workbench._prefill import body_kind_for, draft_from_operation
-from asgideck.runtime.workbench._schemes import Scheme, SchemeKind, auth_hint, security_schemes
 
-__all__ = [
-    "Draft",
-    "Field",
-    "Scheme",
-    "SchemeKind",
-    "auth_hint",
-    "body_kind_for",
-    "draft_from_operation",
-    "draft_from_spec",
-    "path_placeholders",
-    "security_schemes",
-]
+__all__ = ["draft_from_spec"]
 
 
 # --- from a spec (a pasted curl command, a history entry) ------------------------------------

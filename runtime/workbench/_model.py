@@ -1,9 +1,8 @@
 """The composer's contents as plain data (:class:`Draft`, :class:`Field`) and how they
-become the :class:`~runtime.client.RequestSpec` the Sender sends.
+become the :class:`~asgideck.runtime.client.RequestSpec` the Sender sends.
 
 Keeping it out of Qt makes the required-field check testable without a window;
-the builders live in :mod:`runtime.workbench_prefill` (from a route) and
-:mod:`runtime.workbench_draft` (back from a spec).
+the builders live in ``_prefill`` (from a route) and ``_draft`` (back from a spec).
 """
 
 from __future__ import annotations

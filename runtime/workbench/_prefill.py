@@ -1,4 +1,4 @@
-"""A :class:`~runtime.workbench_model.Draft` prefilled from an OpenAPI operation.
+"""A :class:`~asgideck.runtime.workbench.Draft` prefilled from an OpenAPI operation.
 
 Parameters get their own example or default (never an invented value) and their
 required marks; the body gets an example generated from its schema; the route's

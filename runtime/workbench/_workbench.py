@@ -5,10 +5,10 @@ target (the selected server's name, base URL and root path, or ``None`` when
 no server runs) and the project's OpenAPI document; the Try view reads both and
 sends through it. No Qt here: :attr:`Workbench.target_changed`,
 :attr:`Workbench.document_changed` and :attr:`Workbench.auth_changed` are plain
-:class:`~runtime.events.Event` s, emitted on the thread that made the change
+:class:`~asgideck.runtime.events.Event` s, emitted on the thread that made the change
 (the GUI thread, for every setter the window and view call).
 
-Credentials live in a :class:`~runtime.client.TokenStore` keyed by project and
+Credentials live in a :class:`~asgideck.runtime.client.TokenStore` keyed by project and
 server *name*, so a token obtained before a reload or restart still applies
 afterwards; the store is process-wide by default (one session) and never
 reaches disk. The methods that do I/O (:meth:`Workbench.send`,

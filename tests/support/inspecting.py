@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ from asgideck.runtime.inspect import (
 )
 from asgideck.runtime.profiles import Profile
 from asgideck.runtime.project import open_project
+from asgideck.runtime.servers import free_port
 from support import APPS as SUPPORT_APPS
 
 APPS = SUPPORT_APPS / "inspect_apps"
@@ -77,12 +77,6 @@ def by_path(routes: Sequence[RouteInfo]) -> dict[tuple[str, str], RouteInfo]:
 
 
 # ------------------------------------------------------------------------- a real server
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.contextmanager

@@ -105,7 +105,8 @@ def test_check_exit_codes_clean_and_warnings_only(project: Path) -> None:
 
 def test_console_script_runs_headless_commands_without_qt() -> None:
     code = (
-        f"import sys; from asgideck.gui.entry import main; rc = main(['profiles', {str(SAMPLE_APP)!r}]);"
+        "import sys; from asgideck.gui.entry import main; "
+        f"rc = main(['profiles', {str(SAMPLE_APP)!r}]);"
         "print(sorted(m for m in sys.modules if m.startswith('PySide6'))); sys.exit(rc)"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)

@@ -301,6 +301,29 @@ def test_a_hanging_probe_times_out_and_leaves_nothing(tmp_path: Path) -> None:
     assert wait_gone(int(pid_file.read_text()))
 
 
+def test_a_timeout_also_kills_a_child_that_left_the_process_group(tmp_path: Path) -> None:
+    """A child in a session of its own escapes the group kill; it is still a descendant."""
+    pid_file = tmp_path / "child.pid"
+    write(
+        tmp_path,
+        {
+            "config.py": f"""\
+                import subprocess, sys, time, pathlib
+                child = subprocess.Popen(
+                    [sys.executable, "-c", "import time; time.sleep(60)"],
+                    start_new_session=True,
+                )
+                pathlib.Path({str(pid_file)!r}).write_text(str(child.pid))
+                time.sleep(60)
+            """
+        },
+    )
+    with pytest.raises(ProbeError) as caught:
+        run_probe(PYTHON, tmp_path, {}, [settings_task(("config", "S"))], timeout=2)
+    assert caught.value.kind == "timeout"
+    assert wait_gone(int(pid_file.read_text()))
+
+
 def test_a_child_holding_the_pipe_does_not_delay_the_result(tmp_path: Path) -> None:
     pid_file = tmp_path / "child.pid"
     write(

@@ -52,8 +52,9 @@ class RacingClock:
         ):
             cancel = CancelRequested()
             sup._restart_cancel = cancel
-            self.stopper = threading.Thread(target=sup.stop, kwargs={"grace": 2.0})
-            self.stopper.start()
+            stopper = threading.Thread(target=sup.stop, kwargs={"grace": 2.0})
+            stopper.start()
+            self.stopper = stopper  # only once started: the test joins it when it appears
             self.stop_requested = cancel.requested.wait(10)
         return self.now
 

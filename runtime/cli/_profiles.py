@@ -1,0 +1,117 @@
+"""``asgideck profiles``: list a project's ``.env`` profiles, show one, or diff two."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, TextIO
+
+from asgideck.runtime.cli._shared import EXIT_OK, dump_json, relative
+from asgideck.runtime.profiles import (
+    Profile,
+    Variable,
+    diff_profiles,
+    list_profiles,
+    load_profile,
+    profile_files,
+)
+from asgideck.runtime.project import ProjectError
+
+__all__ = ["add_parser", "problems", "run"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    prof = sub.add_parser("profiles", help="list, show or diff a project's .env profiles")
+    prof.add_argument("path", type=Path, help="project folder")
+    prof.add_argument("--json", action="store_true", help="machine-readable output")
+    group = prof.add_mutually_exclusive_group()
+    group.add_argument("--show", metavar="NAME", help="print the effective variables of NAME")
+    group.add_argument("--diff", nargs=2, metavar=("A", "B"), help="compare two profiles")
+    prof.add_argument("--reveal", action="store_true", help="with --show: do not mask secrets")
+    prof.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, out: TextIO) -> int:
+    root = _project_root(args.path)
+    if args.show:
+        return _show(root, args.show, args, out)
+    if args.diff:
+        return _diff(root, args.diff, args, out)
+    names = list_profiles(root)
+    listing = []
+    for name in names:
+        files = profile_files(root, name)
+        listing.append({"name": name, "files": [relative(f, root) for f in files]})
+    if args.json:
+        dump_json({"root": str(root), "profiles": listing}, out)
+    elif not listing:
+        print(f"no profiles: {root} has no .env or .env.NAME files", file=out)
+    else:
+        for item in listing:
+            print(f"{item['name']:<16} {' + '.join(item['files'])}", file=out)
+    return EXIT_OK
+
+
+def _show(root: Path, name: str, args: argparse.Namespace, out: TextIO) -> int:
+    profile = load_profile(root, name)
+    rows = [_variable_row(v, reveal=args.reveal, root=root) for v in profile.variables.values()]
+    if args.json:
+        dump_json({"profile": profile.name, "variables": rows, "problems": problems(profile)}, out)
+    else:
+        for row in rows:
+            note = f"  (overrides {', '.join(row['overrides'])})" if row["overrides"] else ""
+            print(f"{row['key']}={row['value']}    # {row['source']}{note}", file=out)
+        for problem in profile.problems:
+            print(f"warning: {problem}", file=out)
+    return EXIT_OK
+
+
+def _diff(root: Path, names: list[str], args: argparse.Namespace, out: TextIO) -> int:
+    a, b = (load_profile(root, name) for name in names)
+    diff = diff_profiles(a, b)
+    if args.json:
+        different = [
+            {"key": key, "a": a.variables[key].masked, "b": b.variables[key].masked}
+            for key in diff.different
+        ]
+        data = {
+            "a": diff.a,
+            "b": diff.b,
+            "only_a": list(diff.only_a),
+            "only_b": list(diff.only_b),
+            "different": different,
+        }
+        dump_json(data, out)
+        return EXIT_OK
+    for key in diff.only_a:
+        print(f"- {key}={a.variables[key].masked}    (only in {diff.a})", file=out)
+    for key in diff.only_b:
+        print(f"+ {key}={b.variables[key].masked}    (only in {diff.b})", file=out)
+    for key in diff.different:
+        old, new = a.variables[key].masked, b.variables[key].masked
+        print(f"~ {key}: {old} -> {new}", file=out)
+    if not (diff.only_a or diff.only_b or diff.different):
+        print(f"{diff.a} and {diff.b} are identical", file=out)
+    return EXIT_OK
+
+
+def _project_root(path: Path) -> Path:
+    root = path.expanduser().resolve()
+    if not root.is_dir():
+        raise ProjectError(f"{path}: not a folder")
+    return root
+
+
+def _variable_row(var: Variable, *, reveal: bool, root: Path) -> dict[str, Any]:
+    return {
+        "key": var.key,
+        "value": (var.value or "") if reveal else var.masked,
+        "secret": var.secret,
+        "source": f"{relative(var.origin.file, root)}:{var.origin.line}",
+        "overrides": [f"{relative(e.file, root)}:{e.line}" for e in var.overrides],
+    }
+
+
+def problems(profile: Profile) -> list[str]:
+    """The profile's parse problems as text (``check`` reports them too)."""
+    return [str(p) for p in profile.problems]
