@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from asgideck.gui.core import theme
+from asgideck.gui.core.tasks import present_uncaught
 from asgideck.gui.main_window import MainWindow
 
 SCREENSHOT_TIMEOUT_MS = 60_000
@@ -69,7 +70,11 @@ def _run(
         window.start_server(name)
     window.show()
     _close_on_signals(window)
-    code = app.exec()
+    sys.excepthook = present_uncaught  # an exception in a slot is shown, not only printed
+    try:
+        code = app.exec()
+    finally:
+        sys.excepthook = sys.__excepthook__
     window.drain()  # the window is gone; a probe still running must end before we do
     return status["code"] if screenshot is not None else code
 

@@ -23,11 +23,13 @@ field, variable or port where there is one. The GUI's presenter and the CLI catc
     │   └── AuthFailed
     ├── WsError ................. client: the WebSocket panel
     │   └── WsClosed
-    └── InputError .............. text a person typed that cannot be read (also a ValueError);
-        │                         raised as is for a bad variable name or CLI argument
-        ├── CurlError ........... client: a pasted curl command
-        ├── ItemError ........... cli: an httpie-style request item (``asgideck call``)
-        └── LoadTestError ....... client: load-test settings
+    ├── InputError .............. text a person typed that cannot be read (also a ValueError);
+    │   │                         raised as is for a bad variable name or CLI argument
+    │   ├── CurlError ........... client: a pasted curl command
+    │   ├── ItemError ........... cli: an httpie-style request item (``asgideck call``)
+    │   └── LoadTestError ....... client: load-test settings
+    └── NotFound ................ a named thing that is not there (also a LookupError):
+                                  a server name, a history entry
 
 The concrete classes live with the capability that raises them and are exported
 by its package; this module holds the root and the shared branches. ``ConfigError``
@@ -36,7 +38,7 @@ is a ``ValueError`` too, so callers that validate input may catch either.
 
 from __future__ import annotations
 
-__all__ = ["AsgideckError", "InputError", "ServerError"]
+__all__ = ["AsgideckError", "InputError", "NotFound", "ServerError"]
 
 
 class AsgideckError(Exception):
@@ -49,3 +51,7 @@ class ServerError(AsgideckError, RuntimeError):
 
 class InputError(AsgideckError, ValueError):
     """Something a person typed or pasted could not be read."""
+
+
+class NotFound(AsgideckError, LookupError):
+    """A server, history entry or other named thing asked for is not there."""

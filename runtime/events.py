@@ -1,7 +1,7 @@
 """A tiny observer: runtime objects publish plain events without knowing about Qt.
 
 Handlers run on the thread that emits; each publisher documents which thread
-that is. The GUI's bridge moves them onto the Qt main thread.
+that is. The GUI moves them onto the Qt main thread (``Scope.wrap`` in gui.core.tasks).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from asgideck.gui.core import theme
+from asgideck.runtime.client import size_text
 
 STATE_COLOURS = {
     "running": "#16a34a",
@@ -109,6 +110,6 @@ class StatusStrip(QWidget):
         self.uptime_label.setText(f"up {up}")
         self.cpu_label.setText(f"CPU {cpu:.0f}%")
         self.cpu_line.add(cpu)
-        self.rss_label.setText(f"RSS {rss / 2**20:.0f} MB · {processes} proc")
+        self.rss_label.setText(f"RSS {size_text(rss)} · {processes} proc")
         self.rss_line.add(rss)
         self.rate_label.setText(f"{rate:.1f} req/s")

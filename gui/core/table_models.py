@@ -82,14 +82,6 @@ class TableModel(QAbstractTableModel, Generic[R]):
         self._rows.extend(rows)
         self.endInsertRows()
 
-    def replace_row(self, row: int, value: R) -> bool:
-        """Put ``value`` at ``row`` and repaint that row; False outside the table."""
-        if not 0 <= row < len(self._rows):
-            return False
-        self._rows[row] = value
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self._columns) - 1))
-        return True
-
     def remove_row(self, row: int) -> bool:
         """Remove the row at ``row``; False outside the table."""
         if not 0 <= row < len(self._rows):

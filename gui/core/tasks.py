@@ -22,6 +22,7 @@ import contextlib
 import itertools
 import sys
 import traceback
+import types
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -56,6 +57,17 @@ def set_presenter(presenter: Presenter | None) -> None:
 def present_error(exc: Exception) -> None:
     """Show ``exc`` through the one presenter."""
     _presenter[0](exc)
+
+
+def present_uncaught(
+    kind: type[BaseException], exc: BaseException, tb: types.TracebackType | None
+) -> None:
+    """A ``sys.excepthook``: an exception that escaped a Qt slot reaches the presenter too."""
+    if not isinstance(exc, Exception):  # KeyboardInterrupt, SystemExit: Python's own handling
+        sys.__excepthook__(kind, exc, tb)
+        return
+    exc.__traceback_text__ = "".join(traceback.format_exception(kind, exc, tb))  # type: ignore[attr-defined]
+    present_error(exc)
 
 
 class _Relay(QObject):

@@ -25,6 +25,7 @@ from asgideck.runtime.client._errors import RequestFailed
 from asgideck.runtime.client._history_record import Redactor, spec_from_dict, spec_to_dict
 from asgideck.runtime.client._response import ResponseRecord
 from asgideck.runtime.client._spec import RequestSpec, prepare
+from asgideck.runtime.errors import NotFound
 from asgideck.runtime.userstate import state_dir
 
 __all__ = ["History", "HistoryEntry"]
@@ -221,7 +222,7 @@ class History:
                 f"SELECT {_COLUMNS} FROM entries WHERE id = ?", (entry_id,)
             ).fetchone()
         if row is None:
-            raise KeyError(f"history entry {entry_id} does not exist (pruned or deleted)")
+            raise NotFound(f"history entry {entry_id} does not exist (pruned or deleted)")
         return _entry(row)
 
     def spec_of(self, entry: HistoryEntry) -> RequestSpec:

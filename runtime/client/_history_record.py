@@ -81,9 +81,12 @@ class Redactor:
         return [[k, self.secret(v) if self._is_secret(k) else v] for k, v in pairs]
 
     def url(self, url: str) -> str:
-        parts = urlsplit(url)
         for password in url_passwords(url):  # the rule the UI and the server log mask by
             self.secret(password)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # a URL that could not be sent ("Invalid IPv6 URL"): kept masked
+            return mask_url_password(url)
         if parts.query:
             pairs = self.pairs(parse_qsl(parts.query, keep_blank_values=True))
             url = url.replace(parts.query, form_encode(pairs), 1)

@@ -214,7 +214,12 @@ def prepare(spec: RequestSpec) -> Prepared:
     url = RequestSpec(
         method, spec.url, spec.base_url, spec.root_path, spec.path_params, tuple(query)
     ).build_url()
-    scheme = urlsplit(url).scheme.lower()
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (a port out of range or not a number raises here)
+    except ValueError as exc:  # e.g. "Invalid IPv6 URL" for http://[::1
+        raise InvalidRequest(f"invalid URL {url!r}: {exc}") from exc
+    scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise InvalidRequest(f"invalid URL {url!r}: only http:// and https:// can be sent")
     if cookies:

@@ -32,8 +32,6 @@ from asgideck.runtime.inspect._settings import (
     find_settings_classes,
     validate_settings,
 )
-from asgideck.runtime.secrets import is_placeholder
-from asgideck.runtime.servers import ServerFacts
 
 __all__ = [
     "RULES",
@@ -48,7 +46,6 @@ __all__ = [
     "RouteEntry",
     "RouteInfo",
     "SecretFact",
-    "ServerFacts",
     "SettingsClass",
     "SettingsReport",
     "Snapshot",
@@ -62,7 +59,6 @@ __all__ = [
     "find_settings_classes",
     "group_entries",
     "inspect_project",
-    "is_placeholder",
     "probe_environment",
     "readiness_findings",
     "run_probe",

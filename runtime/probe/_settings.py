@@ -202,7 +202,7 @@ class _SettingsCheck:
                 values[field] = self.ctx.masked if raw else ""
                 facts[field] = {
                     "length": len(raw),
-                    "placeholder": any(p.search(raw) for p in self.patterns),
+                    "placeholder": any(p.search(raw.strip()) for p in self.patterns),
                 }
             elif raw is None or isinstance(raw, (bool, int, float)):
                 values[field] = raw  # a flag or a number under a secret-looking name

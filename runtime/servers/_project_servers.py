@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, get_args
 
+from asgideck.runtime.errors import NotFound, ServerError
 from asgideck.runtime.events import Event
 from asgideck.runtime.logs import LogBuffer
 from asgideck.runtime.profiles import load_profile
@@ -192,7 +193,17 @@ class ManagedServer:
         return self.supervisor is not None and self.supervisor.alive
 
     def start(self) -> None:
-        """Build the spec from the profile on disk and start; raises PortInUse etc."""
+        """Build the spec from the profile on disk and start; raises PortInUse etc.
+
+        Under the manager's lock, so a start still in flight when the project closes
+        either finishes before :meth:`ServerManager.close` stops everything or is refused.
+        """
+        with self.manager.lock:
+            if self.manager.closed:
+                raise ServerError(f"{self.name}: not started, the project is closing")
+            self._start()
+
+    def _start(self) -> None:
         spec = build_spec(self.manager.project, self.config)
         if self.supervisor is None:
             self.supervisor = Supervisor(
@@ -227,12 +238,14 @@ class ServerManager:
         self.events: Event[tuple[str, ServerEvent]] = Event()
         self.changed: Event[None] = Event()
         self.servers = [ManagedServer(self, c) for c in load_configs(project.root, profiles)]
+        self.lock = threading.Lock()  # held by a start, so close never misses one
+        self.closed = False
 
     def server(self, name: str) -> ManagedServer:
         for server in self.servers:
             if server.name == name:
                 return server
-        raise KeyError(f"no server named {name!r}")
+        raise NotFound(f"no server named {name!r}")
 
     def facts_for(self, profile: str) -> ServerFacts | None:
         """Launch facts for the readiness rules: the first server using ``profile``."""
@@ -286,6 +299,8 @@ class ServerManager:
         Running servers stop in parallel (a thread each), so closing waits about one
         ``grace`` period however many there are; the first error is raised at the end.
         """
+        with self.lock:
+            self.closed = True
         errors: list[BaseException] = []
 
         def close_one(server: ManagedServer) -> None:

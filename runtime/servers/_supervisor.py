@@ -17,7 +17,7 @@ What these threads share (status, locks, the current run, event delivery) is one
 Events (``StateChanged``, ``ReloadDetected``, ``StatsUpdated``, ``Notice``)
 are delivered **in order on one event thread per supervisor**
 (``asgideck-<id>-events``), never on the caller's thread; a handler may call
-``start``/``stop``. The GUI bridge moves them to the Qt main thread.
+``start``/``stop``. The GUI moves them to the Qt main thread (``Scope.wrap``).
 
 ``start`` returns once the process is spawned (readiness arrives as an
 event; ``wait_for`` blocks for it). ``stop`` blocks until the tree is gone

@@ -3,7 +3,7 @@
 (a) requests/s with the access log on in both: the supervised server's pipes
     are drained into its ``LogBuffer`` (and run-log file) by the supervisor's
     reader threads, the direct one writes to /dev/null. wrk when installed, else
-    the built-in generator of ``runtime.loadtest`` in its own process (so it does
+    the built-in generator of ``asgideck.runtime.client`` in its own process (so it does
     not share the GIL with the supervisor's readers).
 (c) start-to-ready: ``Supervisor.start()`` until state "running" vs spawning the
     same argv and polling for the port plus "Application startup complete.".

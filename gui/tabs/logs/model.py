@@ -85,10 +85,6 @@ class LogModel(QAbstractListModel):
         self._mono = theme.mono_font()
 
     # -- the filter
-    @property
-    def log_filter(self) -> LogFilter:
-        return self._filter
-
     def set_filter(self, spec: LogFilter) -> None:
         """Apply ``spec``; raises re.error (and keeps the old filter) for a bad regex."""
         matcher = None if spec.empty else _Matcher(spec)

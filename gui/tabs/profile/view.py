@@ -217,7 +217,7 @@ class ProfileView(QWidget):
             return
         try:
             self.session.remove_key(key)
-        except (OSError, KeyError, EnvFileError) as exc:
+        except (OSError, EnvFileError) as exc:
             QMessageBox.warning(self, "Could not remove", f"{key} was not removed:\n{exc}")
 
     def focus_filter(self) -> None:

@@ -1,0 +1,1 @@
+"""The SERVERS column (``panel``) and the launch-config editor (``dialog``)."""

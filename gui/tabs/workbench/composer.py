@@ -1,6 +1,6 @@
 """The request composer: method + URL bar, params/headers/cookies tables, body, auth, options.
 
-It edits a :class:`~runtime.workbench_draft.Draft` and nothing else: it sends
+It edits a :class:`~asgideck.runtime.workbench.Draft` and nothing else: it sends
 nothing and knows no server. :meth:`Composer.draft` reads the widgets back into
 a draft; :meth:`Composer.set_draft` fills them (from a route, a curl command, a
 history entry).

@@ -1,7 +1,7 @@
 """Quick load test of the composer's request: concurrency and duration -> req/s, percentiles.
 
 Runs on the panel's task scope, bounded (≤ 256 connections, ≤ 60 s) and on loopback
-only (``runtime.loadtest`` refuses anything else). Says which generator made
+only (``asgideck.runtime.client``'s load test refuses anything else). Says which generator made
 the numbers: wrk or hey when installed, else the built-in one. Only the
 built-in generator can be stopped early.
 """

@@ -1,6 +1,6 @@
 """The response viewer: status chip, timings, size, pretty/raw body, headers, image preview.
 
-It shows a :class:`~gui.views.try_body.BodyView` prepared off the GUI thread,
+It shows a :class:`~asgideck.gui.tabs.workbench.body.BodyView` prepared off the GUI thread,
 so a 100 MB answer costs the viewer at most 256 KB of text. The newest large
 body stays on disk (for Save body…); the one before it is deleted.
 """
@@ -96,7 +96,7 @@ class ResponseViewer(QWidget):
         self.body.setObjectName("ResponseBody")
         self.body.setReadOnly(True)
         self.body.setFont(theme.mono_font())
-        # Word wrap lays a 256 KB line out for ~2 s; without it, ~50 ms (try_body.py).
+        # Word wrap lays a 256 KB line out for ~2 s; without it, ~50 ms (body.py).
         self.body.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.body.setUndoRedoEnabled(False)
         self.highlighter = JsonHighlighter(None)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from PySide6.QtCore import QObject
 
-from asgideck.gui.core.tasks import TaskRunner, set_presenter
+from asgideck.gui.core.tasks import TaskRunner, present_uncaught, set_presenter, traceback_text
 
 TIMEOUT_MS = 5000
 
@@ -217,3 +217,23 @@ def test_busy_changed_toggles_once_for_overlapping_jobs(qtbot, runner: TaskRunne
     settle(qtbot, runner)
     assert changes == [True, False, True, False]
     assert landed == ["first", "second"]
+
+
+def test_an_exception_escaping_a_slot_reaches_the_presenter(presented: list[Exception]) -> None:
+    try:
+        raise LookupError("from a slot")
+    except LookupError as exc:
+        present_uncaught(type(exc), exc, exc.__traceback__)
+    (shown,) = presented
+    assert isinstance(shown, LookupError)
+    assert "raise LookupError" in traceback_text(shown)  # the traceback travels with it
+
+
+def test_keyboard_interrupt_keeps_pythons_own_handling(
+    presented: list[Exception], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[BaseException] = []
+    monkeypatch.setattr("sys.__excepthook__", lambda _kind, exc, _tb: seen.append(exc))
+    interrupt = KeyboardInterrupt()
+    present_uncaught(KeyboardInterrupt, interrupt, None)
+    assert seen == [interrupt] and presented == []

@@ -260,3 +260,29 @@ def test_non_ascii_header_values_are_sent_as_utf8() -> None:
     with Sender(transport=httpx.MockTransport(handler)) as sender:
         assert sender.send(spec).status == 204
     assert seen == ["Zoë ✓".encode()]
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://[::1/items", "Invalid IPv6 URL"),
+        ("http://127.0.0.1:99999/items", "Port out of range"),
+        ("http://127.0.0.1:port/items", "Port could not be cast"),
+    ],
+)
+def test_a_url_that_cannot_be_parsed_is_an_invalid_request(url: str, why: str) -> None:
+    with pytest.raises(InvalidRequest, match=why) as caught:
+        prepare(RequestSpec("GET", url))
+    assert url.split("/items")[0] in str(caught.value)  # the message names the URL
+
+
+def test_an_unparseable_url_is_recorded_masked_in_history(tmp_path: Path) -> None:
+    from asgideck.runtime.client import History
+
+    history = History(tmp_path / "history.db")
+    spec = RequestSpec("GET", "http://bob:hunter2@[::1/items")
+    history.add("proj", spec, None, "invalid URL")
+    (entry,) = history.list("proj")
+    assert "[::1/items" in entry.url
+    assert "hunter2" not in entry.url
+    assert "hunter2" not in json.dumps(dict(entry.spec))

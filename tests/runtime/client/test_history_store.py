@@ -15,6 +15,7 @@ from asgideck.runtime.client import (
     RequestSpec,
     ResponseRecord,
 )
+from asgideck.runtime.errors import NotFound
 
 BASE = "http://127.0.0.1:8000"
 
@@ -142,7 +143,7 @@ def test_entry_cap_prunes_the_oldest(tmp_path: Path) -> None:
             for i in range(8)
         ]
         assert [e.id for e in history.list("p")] == ids[::-1][:5]
-        with pytest.raises(KeyError, match=f"history entry {ids[0]} does not exist"):
+        with pytest.raises(NotFound, match=f"history entry {ids[0]} does not exist"):
             history.get(ids[0])
 
 

@@ -11,12 +11,12 @@ from asgideck.runtime.inspect import (
     RULES,
     Finding,
     SecretFact,
-    ServerFacts,
     SettingsReport,
-    is_placeholder,
     readiness_findings,
 )
 from asgideck.runtime.profiles import Profile, load_profile
+from asgideck.runtime.secrets import is_placeholder
+from asgideck.runtime.servers import ServerFacts
 
 STRONG = "Vq3xY8pL2mN7rT4wZ9aB6cD1eF5gH0jK-s_Q"  # 36 characters, random-looking
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from asgideck.runtime.errors import NotFound, ServerError
 from asgideck.runtime.project import open_project
 from asgideck.runtime.servers import LaunchConfig, ServerManager, free_port
 from support.servers import assert_tree_gone
@@ -77,3 +78,27 @@ def test_close_stops_running_servers_in_parallel(tmp_path: Path) -> None:
     # a duration, so a slow machine cannot make this flaky).
     (a_start, a_end), (b_start, b_end) = spans["one"], spans["two"]
     assert a_start < b_end and b_start < a_end, spans
+
+
+def test_a_closed_project_starts_nothing(tmp_path: Path) -> None:
+    """A Start still in flight when the window closes must not spawn after close."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "stubborn.py").write_text(STUBBORN_APP)
+    (root / ".env").write_text("APP_NAME=stubborn\n")
+    project = open_project(root, python=sys.executable, app="stubborn:app", factory=False)
+    manager = ServerManager(project, ["default"])
+    manager.servers.clear()
+    server = manager.add(LaunchConfig("late", "default", port=free_port(start=23000)))
+    manager.close()
+    with pytest.raises(ServerError, match="late: not started, the project is closing"):
+        server.start()
+    assert server.supervisor is None and not server.running
+
+
+def test_an_unknown_server_name_is_not_found(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("APP_NAME=x\n")
+    (tmp_path / "main.py").write_text("app = None\n")
+    manager = ServerManager(open_project(tmp_path, python=sys.executable, app="main:app"), [])
+    with pytest.raises(NotFound, match="no server named 'nope'"):
+        manager.server("nope")
