@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import sysconfig
@@ -25,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from support import REPO
+from support.files import png_size
 
 pytestmark = pytest.mark.integration
 
@@ -115,13 +115,6 @@ def installed() -> Iterator[Installed]:
         yield Installed(wheel, venv / "bin", site_packages, root / "home", work, tuple(files))
 
 
-def _png_size(path: Path) -> tuple[int, int]:
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
-    width, height = struct.unpack(">II", data[16:24])
-    return width, height
-
-
 def _tree(folder: Path) -> list[str]:
     return sorted(
         p.relative_to(folder).as_posix()
@@ -176,7 +169,7 @@ def test_screenshot_opens_a_copy_of_the_sample_not_site_packages(installed: Inst
     sample = installed.site_packages / "asgideck" / "sample_app"
     before = _tree(sample)
     installed.run("asgideck", "--screenshot", str(shot), QT_QPA_PLATFORM="offscreen")
-    width, height = _png_size(shot)
+    width, height = png_size(shot)
     assert width >= 600 and height >= 600, (width, height)
     assert _tree(installed.home / "sample_app") == before  # the user's own copy ...
     assert _tree(sample) == before  # ... and nothing written into site-packages

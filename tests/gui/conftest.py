@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from support import SAMPLE_APP
+from support.files import copy_sample_app
 
 
 @pytest.fixture
 def project_copy(tmp_path: Path) -> Path:
     """sample_app copied to tmp, so edits never touch the repository's files."""
-    target = tmp_path / "sample_app"
-    shutil.copytree(
-        SAMPLE_APP, target, ignore=shutil.ignore_patterns("data", "__pycache__", ".venv")
-    )
-    return target
+    return copy_sample_app(tmp_path / "sample_app")
 
 
 @pytest.fixture

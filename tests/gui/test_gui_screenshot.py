@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import os
-import struct
 import subprocess
 import sys
 from pathlib import Path
 
 from support import REPO, SAMPLE_APP
-
-
-def _png_size(path: Path) -> tuple[int, int]:
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", data[16:24])
-    return width, height
+from support.files import png_size
 
 
 def test_screenshot_of_the_sample_app(tmp_path: Path) -> None:
@@ -31,7 +24,7 @@ def test_screenshot_of_the_sample_app(tmp_path: Path) -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert _png_size(target) == (1100, 720)
+    assert png_size(target) == (1100, 720)
     assert not (home / "config" / "window.ini").exists()  # the user's layout is left alone
 
 

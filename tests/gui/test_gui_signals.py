@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,14 +21,14 @@ from asgideck.runtime.servers import (
     port_accepts,
     save_configs,
 )
-from support import REPO, SAMPLE_APP
+from support import REPO
+from support.files import copy_sample_app
 
 pytestmark = pytest.mark.integration
 
 
 def test_sigterm_closes_the_window_and_stops_its_servers(tmp_path: Path) -> None:
-    project = tmp_path / "proj"
-    shutil.copytree(SAMPLE_APP, project, ignore=shutil.ignore_patterns("data", "__pycache__"))
+    project = copy_sample_app(tmp_path / "proj")
     port = free_port()
     save_configs(project.resolve(), [LaunchConfig("dev", "development", port=port)])
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}

@@ -2,7 +2,8 @@
 
 Used by the request-client tests (client, curl, history, load, WebSocket). The
 child's output goes to a file, so a failed start shows why; on exit the child
-is terminated, then killed, so no test leaves it behind.
+is terminated, then killed, so no test leaves it behind. ``sample_env`` is sample_app's
+profile as a server gets it; ``serve_handler`` answers from a thread, with no child.
 """
 
 from __future__ import annotations
@@ -11,23 +12,19 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from dotenv import dotenv_values
 
+from asgideck.runtime.servers import free_port
 from support import APPS, SAMPLE_APP
 
 DEMO_USER = ("alice", "wonderland-demo")  # sample_app's seeded demo user
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _wait_open(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
@@ -82,10 +79,10 @@ def serve_echo(log_dir: Path) -> Iterator[str]:
         yield base_url
 
 
-def sample_env(database: Path) -> dict[str, str]:
-    """sample_app's development profile (.env + .env.development), its database in ``database``."""
+def sample_env(database: Path, profile: str = "development") -> dict[str, str]:
+    """sample_app's ``profile`` (.env + .env.<profile>), its database in ``database``."""
     env: dict[str, str] = {}
-    for name in (".env", ".env.development"):
+    for name in (".env", f".env.{profile}"):
         values = dotenv_values(SAMPLE_APP / name)
         env.update({key: value for key, value in values.items() if value is not None})
     env["DATABASE_URL"] = f"sqlite:///{database}"
@@ -104,3 +101,17 @@ def serve_sample(tmp: Path, *, port: int | None = None) -> Iterator[str]:
         log=tmp / "sample-server.log",
     ) as base_url:
         yield base_url
+
+
+@contextmanager
+def serve_handler(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """``handler``'s canned answers from a thread in this process, on a free loopback port."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

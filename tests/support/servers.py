@@ -1,4 +1,4 @@
-"""Shared by the supervisor/registry tests: tiny ASGI apps, specs, and survivor checks."""
+"""Shared by the supervisor/registry tests: tiny ASGI apps, specs, survivor checks, polling."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from dotenv import dotenv_values
 
 from asgideck.runtime.servers import ServerSpec, free_port, is_port_free
 from support import REPO
@@ -86,13 +85,12 @@ def make_spec(root: Path, app: str = "tiny:app", **changes: Any) -> ServerSpec:
     return ServerSpec(**values)
 
 
-def sample_env(sample_app: Path, tmp_path: Path, profile: str = "development") -> dict[str, str]:
-    """The profile's variables (.env + .env.<profile>), with the database moved to tmp_path."""
-    env: dict[str, str] = {}
-    for name in (".env", f".env.{profile}"):
-        env.update({k: v for k, v in dotenv_values(sample_app / name).items() if v is not None})
-    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'sample.db'}"
-    return env
+def bare_spec(root: Path, /, **changes: Any) -> ServerSpec:
+    """A spec with only the required fields set (``changes`` may override any, ``root`` too);
+    everything else is ServerSpec's default."""
+    values: dict[str, Any] = {"kind": "uvicorn", "app": "app.main:app", "root": root, "python": PY}
+    values.update(changes)
+    return ServerSpec(**values)
 
 
 def live(pids: Iterable[int]) -> list[int]:
@@ -108,6 +106,7 @@ def live(pids: Iterable[int]) -> list[int]:
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    """Poll ``condition`` until it holds (True) or ``timeout`` seconds pass (False)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():

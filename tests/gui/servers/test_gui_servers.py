@@ -11,15 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from asgideck.gui.tabs.logs.model import LogModel
 from asgideck.runtime.servers import free_port, is_port_free
+from support.gui import log_texts
 
 pytestmark = pytest.mark.integration
 START_TIMEOUT_MS = 30_000
-
-
-def texts(model: LogModel) -> list[str]:
-    return [model.data(model.index(r)) for r in range(model.rowCount())]
 
 
 def prepared(window, name: str = "development"):  # type: ignore[no-untyped-def]
@@ -46,15 +42,15 @@ def test_start_logs_filter_stop(make_window, project_copy: Path, qtbot) -> None:
     httpx.get(f"http://127.0.0.1:{port}/missing", timeout=5)
     window.show_tab("logs")
     logs = window.logs_for("development")
-    qtbot.waitUntil(lambda: any("/missing" in t for t in texts(logs.model)), timeout=10_000)
-    assert any("Application startup complete" in t for t in texts(logs.model))
+    qtbot.waitUntil(lambda: any("/missing" in t for t in log_texts(logs.model)), timeout=10_000)
+    assert any("Application startup complete" in t for t in log_texts(logs.model))
 
     logs.status.setCurrentIndex(logs.status.findData("errors"))
-    shown = texts(logs.model)
+    shown = log_texts(logs.model)
     assert shown and all("/missing" in t for t in shown)
     logs.status.setCurrentIndex(0)
     logs.search.setText("startup complete")
-    assert len(texts(logs.model)) == 1
+    assert len(log_texts(logs.model)) == 1
 
     panel.stop_selected()
     qtbot.waitUntil(lambda: panel.state_of("development") == "stopped", timeout=START_TIMEOUT_MS)

@@ -3,24 +3,15 @@ message log, filter and close code; the quick load test reports req/s and percen
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import websockets  # noqa: F401  (a hard dependency: a broken install fails here, never skips)
 
 from asgideck.gui.tabs.workbench.view import LOAD_PAGE, WS_PAGE
 from asgideck.runtime.client import LoadResult
-from asgideck.runtime.openapi import Document
-from support.try_view import Views, fetch_document, operation, serve_sample
+from support.try_view import Views, operation
 
 pytestmark = pytest.mark.integration
 TIMEOUT_MS = 20_000
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Document]]:
-    with serve_sample(tmp_path_factory.mktemp("sample")) as url:
-        yield url, fetch_document(url)
 
 
 def texts(panel) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import pytest
 import websockets  # noqa: F401  (a hard dependency: a broken install fails here, never skips)
 
 from asgideck.runtime.client import WsClient, WsClosed
-from asgideck.runtime.openapi import Document
-from support.try_view import Views, fetch_document, serve_sample
+from support.try_view import Views
 
 TIMEOUT_MS = 20_000
 WAIT_S = 10.0
@@ -122,12 +121,6 @@ def test_detach_without_a_connection_is_quick_and_leaves_nothing(views: Views) -
     panel.detach()  # twice is harmless
     assert time.monotonic() - started < QUICK_S
     wait_for_threads_to_end(baseline)
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Document]]:
-    with serve_sample(tmp_path_factory.mktemp("sample")) as url:
-        yield url, fetch_document(url)
 
 
 @pytest.mark.integration

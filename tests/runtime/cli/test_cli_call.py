@@ -2,31 +2,24 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from asgideck.runtime.cli import ItemError, main, parse_items
+from asgideck.runtime.cli import ItemError, parse_items
 from asgideck.runtime.servers import free_port, port_accepts
 from asgideck.runtime.userstate import state_dir
-from support import REPO, SAMPLE_APP
+from support import REPO
+from support.cli import run_cli
+from support.servers import wait_until
 
 PASSWORD = "wonderland-demo"
-
-
-def call(*args: str) -> tuple[int, str]:
-    out = io.StringIO()
-    return main(["call", *args], out=out), out.getvalue()
 
 
 def test_items_are_parsed_like_httpie() -> None:
@@ -42,15 +35,13 @@ def test_items_are_parsed_like_httpie() -> None:
 
 def test_no_running_server_is_explained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "main.py").write_text("from fastapi import FastAPI\napp = FastAPI()\n")
-    code, _ = call(str(tmp_path), "GET", "/")
+    code, _ = run_cli("call", str(tmp_path), "GET", "/")
     assert code == 2
     assert "no running server" in capsys.readouterr().err
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Path]:
-    project = tmp_path / "proj"
-    shutil.copytree(SAMPLE_APP, project, ignore=shutil.ignore_patterns("data", "__pycache__"))
+def server(project: Path) -> Iterator[Path]:
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "asgideck", "run", str(project), "--profile", "development",
@@ -58,10 +49,8 @@ def server(tmp_path: Path) -> Iterator[Path]:
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy(),
     )  # fmt: skip
     try:
-        deadline, tick = time.monotonic() + 30, threading.Event()
-        while not port_accepts("127.0.0.1", port):
-            assert time.monotonic() < deadline and proc.poll() is None, "server did not start"
-            tick.wait(0.05)
+        up = wait_until(lambda: port_accepts("127.0.0.1", port) or proc.poll() is not None, 30)
+        assert up and proc.poll() is None, "server did not start"
         yield project
     finally:
         proc.send_signal(signal.SIGINT)
@@ -70,12 +59,15 @@ def server(tmp_path: Path) -> Iterator[Path]:
 
 @pytest.mark.integration
 def test_call_with_and_without_auth(server: Path) -> None:
-    code, text = call(str(server), "GET", "/api/v1/users/me")
+    code, text = run_cli("call", str(server), "GET", "/api/v1/users/me")
     assert code == 4 and " 401 " in text.splitlines()[0]
-    code, text = call(str(server), "GET", "/api/v1/users/me", "--auth", f"alice:{PASSWORD}")
+    code, text = run_cli(
+        "call", str(server), "GET", "/api/v1/users/me", "--auth", f"alice:{PASSWORD}"
+    )
     assert code == 0, text
     assert json.loads(text.split("\n\n", 1)[1])["username"] == "alice"
-    code, text = call(
+    code, text = run_cli(
+        "call",
         str(server),
         "POST",
         "/api/v1/items",
@@ -85,7 +77,7 @@ def test_call_with_and_without_auth(server: Path) -> None:
         f"alice:{PASSWORD}",
     )
     assert code == 0 and " 201 " in text.splitlines()[0]
-    code, text = call(str(server), "GET", "/api/v1/items", "limit==1")
+    code, text = run_cli("call", str(server), "GET", "/api/v1/items", "limit==1")
     assert code == 0 and len(json.loads(text.split("\n\n", 1)[1])) == 1
     history = (state_dir() / "history.sqlite3").read_bytes()
     assert b"/api/v1/items" in history

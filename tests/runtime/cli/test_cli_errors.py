@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
 
-from asgideck.runtime.cli import EXIT_FAILED, EXIT_USAGE, main
+from asgideck.runtime.cli import EXIT_FAILED, EXIT_USAGE
 from asgideck.runtime.servers import free_port
 from asgideck.runtime.userstate import state_dir
-
-
-def run_cli(*args: str) -> tuple[int, str]:
-    out = io.StringIO()
-    return main(list(args), out=out), out.getvalue()
+from support.cli import run_cli
 
 
 def test_inspect_openapi_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

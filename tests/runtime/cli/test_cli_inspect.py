@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
-from asgideck.runtime.cli import main
 from support import SAMPLE_APP
-
-
-def run_cli(*args: str) -> tuple[int, str]:
-    out = io.StringIO()
-    return main(list(args), out=out), out.getvalue()
+from support.cli import run_cli
 
 
 def test_inspect_sample_app_json_lists_routes_websocket_and_true_middleware_order() -> None:

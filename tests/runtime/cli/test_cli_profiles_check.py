@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from asgideck.runtime.cli import EXIT_ERRORS, EXIT_OK, EXIT_WARNINGS, main
+from asgideck.runtime.cli import EXIT_ERRORS, EXIT_OK, EXIT_WARNINGS
 from support import REPO, SAMPLE_APP
-
-
-def run_cli(*args: str) -> tuple[int, str]:
-    out = io.StringIO()
-    code = main(list(args), out=out)
-    return code, out.getvalue()
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    target = tmp_path / "proj"
-    shutil.copytree(SAMPLE_APP, target, ignore=shutil.ignore_patterns("data", "__pycache__"))
-    return target
+from support.cli import run_cli
 
 
 def test_profiles_lists_names_and_layers() -> None:

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,17 +15,11 @@ import psutil
 import pytest
 
 from asgideck.runtime.servers import free_port, is_port_free, port_accepts
-from support import REPO, SAMPLE_APP
+from support import REPO
+from support.servers import wait_until
 
 pytestmark = pytest.mark.integration
 DEADLINE_S = 30.0
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    target = tmp_path / "proj"
-    shutil.copytree(SAMPLE_APP, target, ignore=shutil.ignore_patterns("data", "__pycache__"))
-    return target
 
 
 def asgideck(*args: str, **kwargs) -> subprocess.Popen[str]:  # type: ignore[no-untyped-def]
@@ -40,15 +31,6 @@ def asgideck(*args: str, **kwargs) -> subprocess.Popen[str]:  # type: ignore[no-
         text=True,
         **kwargs,
     )
-
-
-def wait_until(predicate, timeout: float = DEADLINE_S) -> None:  # type: ignore[no-untyped-def]
-    """Poll a condition until it holds or the deadline passes."""
-    deadline = time.monotonic() + timeout
-    tick = threading.Event()
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        tick.wait(0.05)
 
 
 def ps_json() -> list[dict[str, object]]:
@@ -64,7 +46,10 @@ def running(project: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
     port = free_port()
     proc = asgideck("run", str(project), "--profile", "development", "--port", str(port))
     try:
-        wait_until(lambda: port_accepts("127.0.0.1", port) or proc.poll() is not None)
+        up = wait_until(
+            lambda: port_accepts("127.0.0.1", port) or proc.poll() is not None, DEADLINE_S
+        )
+        assert up, "timed out"
         assert proc.poll() is None, proc.communicate()
         yield proc, port
     finally:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -20,15 +19,9 @@ from asgideck.runtime.client import (
     TokenStore,
     oauth2_password_token,
 )
-from support.loopback import DEMO_USER, serve_echo, serve_sample
+from support.loopback import DEMO_USER, serve_sample
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def echo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serve_echo(tmp_path_factory.mktemp("echo")) as base_url:
-        yield base_url
 
 
 def test_password_flow_token_opens_the_protected_route(echo_url: str) -> None:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from asgideck.runtime.client import RequestSpec, Sender, oauth2_password_token
 from asgideck.runtime.inspect import fetch_openapi
 from asgideck.runtime.servers import free_port
+from support.loopback import serve_handler
 
 DOCUMENT = {
     "openapi": "3.1.0",
@@ -44,15 +44,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def local_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serve_handler(_Handler) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

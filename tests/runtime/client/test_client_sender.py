@@ -19,6 +19,7 @@ from asgideck.runtime.client import (
     ResponseRecord,
     Sender,
 )
+from support.loopback import free_port
 
 PNG_HEAD = bytes.fromhex("89504e470d0a1a0a0000000d49484452")
 
@@ -225,15 +226,8 @@ def test_unexpected_transport_errors_become_one_line_messages() -> None:
 # --- real sockets on loopback, no server process needed -----------------------------------
 
 
-def _unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def test_connection_refused_asks_whether_the_server_is_running() -> None:
-    port = _unused_port()
+    port = free_port()
     with Sender() as sender, pytest.raises(RequestFailed) as info:
         sender.send(RequestSpec("GET", "/x", base_url=f"http://127.0.0.1:{port}"))
     assert (

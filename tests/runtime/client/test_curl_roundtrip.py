@@ -7,7 +7,6 @@ import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,17 +23,10 @@ from asgideck.runtime.client import (
     to_curl,
     to_httpx,
 )
-from support.loopback import serve_echo
 
 pytestmark = pytest.mark.integration
 
 NASTY = 'it\'s $HOME `id` "q" \\ ; & | é ✓'
-
-
-@pytest.fixture(scope="module")
-def echo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serve_echo(tmp_path_factory.mktemp("echo")) as base_url:
-        yield base_url
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from asgideck.runtime.client import (
     ApiKeyAuth,
@@ -20,7 +17,6 @@ from asgideck.runtime.client import (
     Sender,
     oauth2_password_token,
 )
-from support.loopback import serve_echo
 
 LOGIN_PASSWORD = "wonderland-pass"  # the echo app's demo user
 SECRETS = {
@@ -37,12 +33,6 @@ SECRETS = {
     "error_token": "et-error-2c3d4e5f",
     "raw_secret": "rs-raw-6a7b8c9d",
 }
-
-
-@pytest.fixture(scope="module")
-def echo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serve_echo(tmp_path_factory.mktemp("echo")) as base_url:
-        yield base_url
 
 
 def _all_bytes(db: Path) -> bytes:

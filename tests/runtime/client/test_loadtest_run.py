@@ -6,7 +6,6 @@ import os
 import stat
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from asgideck.runtime.client import (
     percentile,
     run_load,
 )
-from support.loopback import free_port, serve_echo, serve_sample
+from support.loopback import free_port, serve_sample
 
 
 @pytest.mark.parametrize(
@@ -80,12 +79,6 @@ def test_server_down_is_a_clear_error() -> None:
         LoadTestError, match=r"no request .* succeeded: ConnectError \(is the server"
     ):
         run_load(f"http://127.0.0.1:{free_port()}/", duration_s=0.5, concurrency=2, tool="builtin")
-
-
-@pytest.fixture(scope="module")
-def echo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serve_echo(tmp_path_factory.mktemp("echo")) as base_url:
-        yield base_url
 
 
 @pytest.mark.integration

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from dataclasses import replace
 from pathlib import Path
 
 from asgideck.runtime.inspect import app_info_json, inspect_project
 from asgideck.runtime.profiles import load_profile
 from asgideck.runtime.project import Interpreter, open_project
+from support.files import write_files
 from support.inspecting import APPS, inspect
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
 
 
 def test_missing_setting_is_an_import_error_with_its_field(tmp_path: Path) -> None:
@@ -36,7 +29,7 @@ def test_missing_setting_is_an_import_error_with_its_field(tmp_path: Path) -> No
 
 
 def test_syntax_error(tmp_path: Path) -> None:
-    write(tmp_path, {"main.py": "from fastapi import FastAPI\napp = FastAPI(\n"})
+    write_files(tmp_path, {"main.py": "from fastapi import FastAPI\napp = FastAPI(\n"})
     info = inspect(tmp_path, app="main:app")
     [error] = info.errors
     assert (error.type, error.stage) == ("SyntaxError", "import")
@@ -44,14 +37,14 @@ def test_syntax_error(tmp_path: Path) -> None:
 
 
 def test_missing_attribute(tmp_path: Path) -> None:
-    write(tmp_path, {"main.py": "from fastapi import FastAPI\napp = FastAPI()\n"})
+    write_files(tmp_path, {"main.py": "from fastapi import FastAPI\napp = FastAPI()\n"})
     [error] = inspect(tmp_path, app="main:application").errors
     assert (error.type, error.stage) == ("AttributeError", "lookup")
     assert "'application'" in error.message
 
 
 def test_not_an_app_names_the_type_and_hints_at_factory(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "main.py": """\
@@ -72,7 +65,7 @@ def test_not_an_app_names_the_type_and_hints_at_factory(tmp_path: Path) -> None:
 
 
 def test_a_failing_factory(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "main.py": """\
@@ -89,7 +82,7 @@ def test_a_failing_factory(tmp_path: Path) -> None:
 
 
 def test_exit_and_output_at_import_do_not_break_the_probe(tmp_path: Path) -> None:
-    write(tmp_path, {"main.py": "import sys\nprint('hello from the app')\nsys.exit(3)\n"})
+    write_files(tmp_path, {"main.py": "import sys\nprint('hello from the app')\nsys.exit(3)\n"})
     info = inspect(tmp_path, app="main:app")
     [error] = info.errors
     assert error.type == "SystemExit" and error.stage == "import"
@@ -103,7 +96,7 @@ def test_no_app_found(tmp_path: Path) -> None:
 
 
 def test_probe_failure_becomes_an_error(tmp_path: Path) -> None:
-    write(tmp_path, {"main.py": "import time\ntime.sleep(60)\n"})
+    write_files(tmp_path, {"main.py": "import time\ntime.sleep(60)\n"})
     project = open_project(tmp_path, app="main:app")
     info = inspect_project(project, timeout=1)
     [error] = info.errors
@@ -111,7 +104,7 @@ def test_probe_failure_becomes_an_error(tmp_path: Path) -> None:
 
 
 def test_an_interpreter_that_cannot_run(tmp_path: Path) -> None:
-    write(tmp_path, {"main.py": "from fastapi import FastAPI\napp = FastAPI()\n"})
+    write_files(tmp_path, {"main.py": "from fastapi import FastAPI\napp = FastAPI()\n"})
     project = open_project(tmp_path, app="main:app")
     broken = replace(project, interpreter=Interpreter(tmp_path / "no-python", "test"))
     [error] = inspect_project(broken).errors

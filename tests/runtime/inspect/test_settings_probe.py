@@ -12,16 +12,9 @@ import psutil
 import pytest
 
 from asgideck.runtime.inspect import ProbeError, probe_environment, run_probe
+from support.files import write_files
 
 PYTHON = Path(sys.executable)
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
 
 
 def settings_task(*classes: tuple[str, str], **extra: Any) -> dict[str, Any]:
@@ -64,7 +57,7 @@ CONFIG = textwrap.dedent(
 
 
 def test_every_error_at_once_with_env_var_names(tmp_path: Path) -> None:
-    write(tmp_path, {"config.py": CONFIG})
+    write_files(tmp_path, {"config.py": CONFIG})
     env = {"SHOP_WORKERS": "many", "SHOP_DB_PASSWORD": "hunter2", "SHOP_DEBUG": "yes"}
     result = run_probe(PYTHON, tmp_path, env, [settings_task(("config", "Settings"))])
     entry = only_class(result)
@@ -82,7 +75,7 @@ def test_every_error_at_once_with_env_var_names(tmp_path: Path) -> None:
 
 
 def test_case_sensitive_and_alias_env_names(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "config.py": """\
@@ -106,7 +99,9 @@ def test_case_sensitive_and_alias_env_names(tmp_path: Path) -> None:
 
 
 def test_class_env_file_is_ignored(tmp_path: Path) -> None:
-    write(tmp_path, {"config.py": CONFIG, ".env": "SHOP_SECRET_KEY=from-the-class-env-file\n"})
+    write_files(
+        tmp_path, {"config.py": CONFIG, ".env": "SHOP_SECRET_KEY=from-the-class-env-file\n"}
+    )
     result = run_probe(PYTHON, tmp_path, {}, [settings_task(("config", "Settings"))])
     [error] = only_class(result)["errors"]
     assert (error["env_var"], error["type"]) == ("SHOP_SECRET_KEY", "missing")
@@ -117,7 +112,7 @@ def test_the_shell_environment_does_not_leak(
 ) -> None:
     monkeypatch.setenv("SHOP_SECRET_KEY", "from-the-shell")
     monkeypatch.setenv("SHOP_WORKERS", "7")
-    write(tmp_path, {"config.py": CONFIG})
+    write_files(tmp_path, {"config.py": CONFIG})
     env = {"SHOP_SECRET_KEY": "k" * 40}
     result = run_probe(
         PYTHON, tmp_path, env, [settings_task(("config", "Settings")), {"kind": "ping"}]
@@ -134,7 +129,7 @@ def test_the_shell_environment_does_not_leak(
 
 
 def test_values_are_masked_and_secrets_described(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "config.py": """\
@@ -170,7 +165,7 @@ def test_values_are_masked_and_secrets_described(tmp_path: Path) -> None:
 
 
 def test_unparsable_complex_value_and_other_errors_together(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "config.py": """\
@@ -195,7 +190,7 @@ def test_unparsable_complex_value_and_other_errors_together(tmp_path: Path) -> N
 
 
 def test_settings_instantiated_at_import_time_are_still_checked(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "app/__init__.py": "",
@@ -209,7 +204,7 @@ def test_settings_instantiated_at_import_time_are_still_checked(tmp_path: Path) 
 
 
 def test_import_error_is_structured_with_traceback(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "app/__init__.py": "",
@@ -234,7 +229,7 @@ def test_import_error_is_structured_with_traceback(tmp_path: Path) -> None:
 
 
 def test_syntax_error_and_sys_exit_at_import(tmp_path: Path) -> None:
-    write(tmp_path, {"broken.py": "def f(:\n", "quitter.py": "import sys\nsys.exit(3)\n"})
+    write_files(tmp_path, {"broken.py": "def f(:\n", "quitter.py": "import sys\nsys.exit(3)\n"})
     task = settings_task(("broken", "Settings"), ("quitter", "Settings"))
     [result] = run_probe(PYTHON, tmp_path, {}, [task])["results"]
     broken, quitter = result["classes"]
@@ -244,14 +239,14 @@ def test_syntax_error_and_sys_exit_at_import(tmp_path: Path) -> None:
 
 
 def test_missing_class_in_a_module(tmp_path: Path) -> None:
-    write(tmp_path, {"config.py": "X = 1\n"})
+    write_files(tmp_path, {"config.py": "X = 1\n"})
     entry = only_class(run_probe(PYTHON, tmp_path, {}, [settings_task(("config", "Nope"))]))
     assert entry["error"]["type"] == "AttributeError"
     assert "'Nope'" in entry["error"]["message"]
 
 
 def test_app_output_on_stdout_does_not_corrupt_the_result(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "config.py": """\
@@ -281,7 +276,7 @@ def test_unknown_task_kind(tmp_path: Path) -> None:
 
 def test_a_hanging_probe_times_out_and_leaves_nothing(tmp_path: Path) -> None:
     pid_file = tmp_path / "child.pid"
-    write(
+    write_files(
         tmp_path,
         {
             "config.py": f"""\
@@ -304,7 +299,7 @@ def test_a_hanging_probe_times_out_and_leaves_nothing(tmp_path: Path) -> None:
 def test_a_timeout_also_kills_a_child_that_left_the_process_group(tmp_path: Path) -> None:
     """A child in a session of its own escapes the group kill; it is still a descendant."""
     pid_file = tmp_path / "child.pid"
-    write(
+    write_files(
         tmp_path,
         {
             "config.py": f"""\
@@ -326,7 +321,7 @@ def test_a_timeout_also_kills_a_child_that_left_the_process_group(tmp_path: Path
 
 def test_a_child_holding_the_pipe_does_not_delay_the_result(tmp_path: Path) -> None:
     pid_file = tmp_path / "child.pid"
-    write(
+    write_files(
         tmp_path,
         {
             "config.py": f"""\
@@ -366,7 +361,7 @@ def test_interpreter_that_gives_no_result(tmp_path: Path) -> None:
 
 
 def test_src_layout_via_sys_path(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {"src/shop/__init__.py": "", "src/shop/config.py": CONFIG.replace("secret_key: str", "")},
     )

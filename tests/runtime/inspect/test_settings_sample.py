@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from asgideck.runtime.inspect import find_settings_classes, validate_settings
 from asgideck.runtime.profiles import load_profile
 from asgideck.runtime.project import open_project
-
-
-def copy_sample(sample_app: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "sample"
-    shutil.copytree(sample_app, target, ignore=shutil.ignore_patterns("data", "__pycache__"))
-    return target
+from support.files import copy_sample_app
 
 
 def test_sample_settings_class_is_found(sample_app: Path) -> None:
@@ -34,8 +28,8 @@ def test_every_sample_profile_satisfies_its_settings(sample_app: Path) -> None:
     assert facts.placeholder is True  # production's SECRET_KEY=change-me
 
 
-def test_production_without_secret_key_names_the_field(sample_app: Path, tmp_path: Path) -> None:
-    root = copy_sample(sample_app, tmp_path)
+def test_production_without_secret_key_names_the_field(tmp_path: Path) -> None:
+    root = copy_sample_app(tmp_path / "sample")
     env_file = root / ".env.production"
     lines = env_file.read_text(encoding="utf-8").splitlines(keepends=True)
     env_file.write_text("".join(x for x in lines if not x.startswith("SECRET_KEY=")))
@@ -51,8 +45,8 @@ def test_production_without_secret_key_names_the_field(sample_app: Path, tmp_pat
     assert issue.message == "Field required"
 
 
-def test_bad_values_in_a_sample_copy_are_all_reported(sample_app: Path, tmp_path: Path) -> None:
-    root = copy_sample(sample_app, tmp_path)
+def test_bad_values_in_a_sample_copy_are_all_reported(tmp_path: Path) -> None:
+    root = copy_sample_app(tmp_path / "sample")
     with (root / ".env.production").open("a", encoding="utf-8") as handle:
         handle.write("ACCESS_TOKEN_EXPIRE_MINUTES=-5\nDEBUG=perhaps\n")
     report = validate_settings(open_project(root), load_profile(root, "production"))

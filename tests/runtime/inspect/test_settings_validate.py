@@ -9,15 +9,7 @@ from pathlib import Path
 from asgideck.runtime.inspect import SettingsClass, find_settings_classes, validate_settings
 from asgideck.runtime.profiles import load_profile
 from asgideck.runtime.project import Interpreter, open_project
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
-
+from support.files import write_files
 
 BASE = "from pydantic_settings import BaseSettings\n"
 
@@ -27,7 +19,7 @@ def labels(classes: list[SettingsClass]) -> list[str]:
 
 
 def test_finds_direct_aliased_and_module_qualified_subclasses(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "app/__init__.py": "",
@@ -43,7 +35,7 @@ def test_finds_direct_aliased_and_module_qualified_subclasses(tmp_path: Path) ->
 
 
 def test_finds_subclasses_across_modules_and_reexports(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "core/__init__.py": "from .config import Base\n",
@@ -62,7 +54,7 @@ def test_finds_subclasses_across_modules_and_reexports(tmp_path: Path) -> None:
 
 
 def test_pydantic_v1_settings_are_found(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "old.py": "from pydantic import BaseSettings\nclass Old(BaseSettings): pass\n",
@@ -74,7 +66,7 @@ def test_pydantic_v1_settings_are_found(tmp_path: Path) -> None:
 
 def test_skips_venvs_tests_hidden_and_broken_files(tmp_path: Path) -> None:
     settings = BASE + "class S(BaseSettings): pass\n"
-    write(
+    write_files(
         tmp_path,
         {
             ".venv/lib/site.py": settings,
@@ -92,7 +84,7 @@ def test_skips_venvs_tests_hidden_and_broken_files(tmp_path: Path) -> None:
 
 
 def test_src_layout_module_names(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "src/shop/__init__.py": "",
@@ -117,7 +109,7 @@ CONFIG = textwrap.dedent(
 
 
 def test_validate_reports_fields_and_env_vars(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "app/__init__.py": "",
@@ -143,7 +135,7 @@ def test_validate_reports_fields_and_env_vars(tmp_path: Path) -> None:
 
 
 def test_validate_ok_gives_masked_values_and_secret_facts(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "config.py": CONFIG,
@@ -158,13 +150,13 @@ def test_validate_ok_gives_masked_values_and_secret_facts(tmp_path: Path) -> Non
 
 
 def test_no_settings_classes_is_ok(tmp_path: Path) -> None:
-    write(tmp_path, {".env": "A=1\n", "main.py": "print(1)\n"})
+    write_files(tmp_path, {".env": "A=1\n", "main.py": "print(1)\n"})
     report = validate_settings(open_project(tmp_path), load_profile(tmp_path, "default"))
     assert report.ok and report.classes == () and report.values == {}
 
 
 def test_import_failure_becomes_an_issue_with_traceback(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             ".env": "SECRET_KEY=x\n",
@@ -179,7 +171,7 @@ def test_import_failure_becomes_an_issue_with_traceback(tmp_path: Path) -> None:
 
 
 def test_an_unrunnable_interpreter_is_a_report_error(tmp_path: Path) -> None:
-    write(tmp_path, {".env": "A=1\n", "config.py": CONFIG})
+    write_files(tmp_path, {".env": "A=1\n", "config.py": CONFIG})
     project = open_project(tmp_path)
     broken = tmp_path / "python"
     project = type(project)(**{**project.__dict__, "interpreter": Interpreter(broken, "test")})
@@ -189,7 +181,7 @@ def test_an_unrunnable_interpreter_is_a_report_error(tmp_path: Path) -> None:
 
 
 def test_pydantic_v1_class_is_validated(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             ".env": "PORT=x\n",
@@ -216,7 +208,7 @@ def test_pydantic_v1_class_is_validated(tmp_path: Path) -> None:
 
 
 def test_an_unparsable_settings_module_is_reported_not_ignored(tmp_path: Path) -> None:
-    write(tmp_path, {".env": "A=1\n", "app/config.py": CONFIG + "    oops = (\n"})
+    write_files(tmp_path, {".env": "A=1\n", "app/config.py": CONFIG + "    oops = (\n"})
     report = validate_settings(open_project(tmp_path), load_profile(tmp_path, "default"))
     [issue] = report.issues
     assert issue.kind == "syntax-error"

@@ -1,4 +1,4 @@
-"""runtime.openapi: broken documents fail with the JSON path of what is wrong."""
+"""asgideck.runtime.openapi: broken documents fail with the JSON path of what is wrong."""
 
 from __future__ import annotations
 

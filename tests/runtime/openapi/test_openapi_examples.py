@@ -1,4 +1,4 @@
-"""runtime.openapi.example_for: deterministic example values from schemas."""
+"""asgideck.runtime.openapi.example_for: deterministic example values from schemas."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""runtime.openapi on the document FastAPI generates for a small app built here."""
+"""asgideck.runtime.openapi on the document FastAPI generates for a small app built here."""
 
 from __future__ import annotations
 

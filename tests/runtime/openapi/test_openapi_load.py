@@ -1,17 +1,17 @@
-"""runtime.openapi.load_source / load: files and http(s) URLs, with clear errors."""
+"""asgideck.runtime.openapi.load_source / load: files and http(s) URLs, with clear errors."""
 
 from __future__ import annotations
 
 import json
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from asgideck.runtime.openapi import OpenAPIError, load, load_source
+from support.loopback import serve_handler
 
 DOC = {
     "openapi": "3.0.0",
@@ -42,15 +42,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    with serve_handler(_Handler) as url:
+        yield url
 
 
 def test_load_from_url(server: str) -> None:

@@ -1,4 +1,4 @@
-"""runtime.openapi: 3.0, 3.1 and Swagger 2.0 documents -> operations."""
+"""asgideck.runtime.openapi: 3.0, 3.1 and Swagger 2.0 documents -> operations."""
 
 from __future__ import annotations
 

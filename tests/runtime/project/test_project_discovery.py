@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from asgideck.runtime.project import AppNotFound, ProjectError, find_app, module_for, open_project
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
+from support.files import write_files
 
 
 def test_main_py_with_fastapi_instance(tmp_path: Path) -> None:
-    write(tmp_path, {"main.py": "from fastapi import FastAPI\n\napp = FastAPI(title='x')\n"})
+    write_files(tmp_path, {"main.py": "from fastapi import FastAPI\n\napp = FastAPI(title='x')\n"})
     target = find_app(tmp_path)
     assert (target.import_string, target.factory, target.line) == ("main:app", False, 3)
     assert target.file == tmp_path / "main.py"
@@ -27,7 +19,7 @@ def test_main_py_with_fastapi_instance(tmp_path: Path) -> None:
 
 
 def test_candidate_order_follows_fastapi_cli(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "api.py": "from fastapi import FastAPI\napp = FastAPI()\n",
@@ -38,7 +30,7 @@ def test_candidate_order_follows_fastapi_cli(tmp_path: Path) -> None:
 
 
 def test_a_candidate_without_an_app_is_skipped(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "main.py": "print('a cli script')\n",
@@ -52,7 +44,7 @@ def test_a_candidate_without_an_app_is_skipped(tmp_path: Path) -> None:
 
 
 def test_prefers_app_then_api_over_other_names(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "main.py": """\
@@ -63,7 +55,7 @@ def test_prefers_app_then_api_over_other_names(tmp_path: Path) -> None:
         },
     )
     assert find_app(tmp_path).attr == "api"
-    write(
+    write_files(
         tmp_path,
         {"main.py": "from fastapi import FastAPI as F\nadmin = F()\napi = F()\napp = F()\n"},
     )
@@ -71,7 +63,7 @@ def test_prefers_app_then_api_over_other_names(tmp_path: Path) -> None:
 
 
 def test_starlette_app_and_annotated_assignment(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "app.py": """\
@@ -84,7 +76,7 @@ def test_starlette_app_and_annotated_assignment(tmp_path: Path) -> None:
 
 
 def test_instance_built_by_a_local_factory(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "app/__init__.py": "",
@@ -104,7 +96,7 @@ def test_instance_built_by_a_local_factory(tmp_path: Path) -> None:
 
 
 def test_instance_built_by_an_imported_factory(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "app/__init__.py": "",
@@ -123,7 +115,7 @@ def test_instance_built_by_an_imported_factory(tmp_path: Path) -> None:
 
 
 def test_factory_without_instance(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "main.py": """\
@@ -143,7 +135,7 @@ def test_factory_without_instance(tmp_path: Path) -> None:
 
 
 def test_factory_returning_a_starlette_subclass(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "main.py": """\
@@ -162,14 +154,16 @@ def test_factory_returning_a_starlette_subclass(tmp_path: Path) -> None:
 
 
 def test_unverified_app_is_a_last_resort_and_says_so(tmp_path: Path) -> None:
-    write(tmp_path, {"main.py": "from somewhere import get_application\napp = get_application()\n"})
+    write_files(
+        tmp_path, {"main.py": "from somewhere import get_application\napp = get_application()\n"}
+    )
     target = find_app(tmp_path)
     assert target.import_string == "main:app"
     assert "not verified" in target.reason
 
 
 def test_app_inside_if_block_is_module_level(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {"main.py": "import fastapi\nif True:\n    app = fastapi.applications.FastAPI()\n"},
     )
@@ -177,7 +171,7 @@ def test_app_inside_if_block_is_module_level(tmp_path: Path) -> None:
 
 
 def test_pyproject_entrypoint_wins(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "pyproject.toml": '[tool.fastapi]\nentrypoint = "backend.server:make_app"\n',
@@ -194,7 +188,7 @@ def test_pyproject_entrypoint_wins(tmp_path: Path) -> None:
 
 
 def test_pyproject_entrypoint_in_src_layout(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "pyproject.toml": '[tool.fastapi]\nentrypoint = "shop.main:app"\n',
@@ -207,13 +201,13 @@ def test_pyproject_entrypoint_in_src_layout(tmp_path: Path) -> None:
 
 
 def test_bad_entrypoint_is_a_clear_error(tmp_path: Path) -> None:
-    write(tmp_path, {"pyproject.toml": '[tool.fastapi]\nentrypoint = "main.app"\n'})
+    write_files(tmp_path, {"pyproject.toml": '[tool.fastapi]\nentrypoint = "main.app"\n'})
     with pytest.raises(ProjectError, match=r"expected MODULE:ATTR .*'main\.app'"):
         find_app(tmp_path)
 
 
 def test_src_layout_package_discovery(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "src/inventory/__init__.py": "",
@@ -225,7 +219,7 @@ def test_src_layout_package_discovery(tmp_path: Path) -> None:
 
 
 def test_folder_without_init_importing_siblings_uses_app_dir(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "app/routers.py": "x = 1\n",
@@ -237,7 +231,7 @@ def test_folder_without_init_importing_siblings_uses_app_dir(tmp_path: Path) -> 
 
 
 def test_folder_without_init_importing_itself_as_package(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "app/routers.py": "x = 1\n",
@@ -249,15 +243,15 @@ def test_folder_without_init_importing_itself_as_package(tmp_path: Path) -> None
 
 
 def test_module_names(tmp_path: Path) -> None:
-    write(tmp_path, {"pkg/__init__.py": "", "pkg/sub/__init__.py": "", "pkg/sub/mod.py": ""})
+    write_files(tmp_path, {"pkg/__init__.py": "", "pkg/sub/__init__.py": "", "pkg/sub/mod.py": ""})
     assert module_for(tmp_path, tmp_path / "pkg/sub/mod.py") == ("pkg.sub.mod", "")
     assert module_for(tmp_path, tmp_path / "pkg/sub/__init__.py") == ("pkg.sub", "")
-    write(tmp_path, {"my-scripts/run.py": "from fastapi import FastAPI\n"})
+    write_files(tmp_path, {"my-scripts/run.py": "from fastapi import FastAPI\n"})
     assert module_for(tmp_path, tmp_path / "my-scripts/run.py") is None
 
 
 def test_nothing_found_lists_every_place_looked_at(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "pyproject.toml": "[project]\nname = 'x'\n",
@@ -279,7 +273,7 @@ def test_nothing_found_lists_every_place_looked_at(tmp_path: Path) -> None:
 
 def test_discovery_never_imports_the_code(tmp_path: Path) -> None:
     marker = tmp_path / "imported"
-    write(
+    write_files(
         tmp_path,
         {
             "main.py": f"""\
@@ -301,7 +295,7 @@ def test_open_project_reports_missing_app_without_raising(tmp_path: Path) -> Non
 
 
 def test_explicit_app_overrides_discovery(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "main.py": "from fastapi import FastAPI\napp = FastAPI()\n",

@@ -11,21 +11,10 @@ import pytest
 from gunicorn.app.wsgiapp import WSGIApplication
 from gunicorn.config import Config
 
-from asgideck.runtime.servers import Features, ServerSpec, argv, interpreter_features
+from asgideck.runtime.servers import Features, argv, interpreter_features
+from support.servers import PY, bare_spec
 
-PY = Path(sys.executable)
 UVICORN_MAIN = importlib.import_module("uvicorn.main")  # `uvicorn.main` is also the command
-
-
-def spec(tmp_path: Path, **changes: Any) -> ServerSpec:
-    values: dict[str, Any] = {
-        "kind": "uvicorn",
-        "app": "app.main:app",
-        "root": tmp_path,
-        "python": PY,
-    }
-    values.update(changes)
-    return ServerSpec(**values)
 
 
 def uvicorn_kwargs(args: list[str], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
@@ -55,7 +44,7 @@ def gunicorn_cfg(args: list[str]) -> tuple[Config, list[str]]:
 def test_uvicorn_defaults_parse_to_the_spec(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    s = spec(tmp_path, port=8123)
+    s = bare_spec(tmp_path, port=8123)
     args = argv(s, Features.all())
     assert args[:3] == [str(PY), "-m", "uvicorn"]
     got = uvicorn_kwargs(args, monkeypatch)
@@ -75,7 +64,7 @@ def test_uvicorn_every_option_reaches_uvicorn(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     key, cert = tmp_path / "k.pem", tmp_path / "c.pem"
-    s = spec(
+    s = bare_spec(
         tmp_path,
         app="app.main:create_app",
         host="0.0.0.0",
@@ -112,7 +101,7 @@ def test_uvicorn_reload_never_watches_a_virtualenv(
     for name in ("app", "tests", ".venv", "node_modules", ".git"):
         (tmp_path / name).mkdir()
     (tmp_path / ".venv" / "pyvenv.cfg").write_text("home = /usr\n")
-    s = spec(tmp_path, reload=True)
+    s = bare_spec(tmp_path, reload=True)
 
     # Without watchfiles uvicorn's StatReload ignores excludes: watch the other folders.
     got = uvicorn_kwargs(argv(s, Features()), monkeypatch)
@@ -130,7 +119,7 @@ def test_uvicorn_reload_watches_root_without_a_virtualenv(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "app").mkdir()
-    got = uvicorn_kwargs(argv(spec(tmp_path, reload=True), Features()), monkeypatch)
+    got = uvicorn_kwargs(argv(bare_spec(tmp_path, reload=True), Features()), monkeypatch)
     assert list(got["reload_dirs"]) == [str(tmp_path)]
 
 
@@ -140,7 +129,7 @@ def test_explicit_reload_dirs_drop_virtualenvs(
     (tmp_path / "src").mkdir()
     (tmp_path / "venv").mkdir()
     dirs = (Path("src"), tmp_path / "venv", Path("missing"))
-    s = spec(tmp_path, reload=True, reload_dirs=dirs)
+    s = bare_spec(tmp_path, reload=True, reload_dirs=dirs)
     got = uvicorn_kwargs(argv(s, Features()), monkeypatch)
     assert list(got["reload_dirs"]) == [str(tmp_path / "src")]
 
@@ -148,12 +137,12 @@ def test_explicit_reload_dirs_drop_virtualenvs(
 def test_uvicorn_single_worker_pinned_when_profile_sets_web_concurrency(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    s = spec(tmp_path, env={"WEB_CONCURRENCY": "4"})
+    s = bare_spec(tmp_path, env={"WEB_CONCURRENCY": "4"})
     assert uvicorn_kwargs(argv(s, Features.all()), monkeypatch)["workers"] == 1
 
 
 def test_gunicorn_defaults_parse_to_the_spec(tmp_path: Path) -> None:
-    s = spec(tmp_path, kind="gunicorn", port=8124)
+    s = bare_spec(tmp_path, kind="gunicorn", port=8124)
     args = argv(s, Features.all())
     assert args[:3] == [str(PY), "-m", "gunicorn"]
     cfg, positional = gunicorn_cfg(args)
@@ -172,7 +161,7 @@ def test_gunicorn_defaults_parse_to_the_spec(tmp_path: Path) -> None:
 
 def test_gunicorn_every_option_reaches_gunicorn(tmp_path: Path) -> None:
     key, cert = tmp_path / "k.pem", tmp_path / "c.pem"
-    s = spec(
+    s = bare_spec(
         tmp_path,
         kind="gunicorn",
         app="app.main:create_app",
@@ -209,12 +198,12 @@ def test_gunicorn_every_option_reaches_gunicorn(tmp_path: Path) -> None:
 
 def test_gunicorn_asgi_worker_always_gets_a_graceful_timeout(tmp_path: Path) -> None:
     (tmp_path / "gunicorn.conf.py").write_text("graceful_timeout = 99\n")
-    args = argv(spec(tmp_path, kind="gunicorn", worker_class="asgi"), Features.all())
+    args = argv(bare_spec(tmp_path, kind="gunicorn", worker_class="asgi"), Features.all())
     assert args[args.index("--graceful-timeout") + 1] == "10"
 
 
 def test_gunicorn_flags_follow_the_installed_version(tmp_path: Path) -> None:
-    s = spec(tmp_path, kind="gunicorn", root_path="/api")
+    s = bare_spec(tmp_path, kind="gunicorn", root_path="/api")
     old = argv(s, Features())
     assert "--no-control-socket" not in old and "--root-path" not in old
     new = argv(s, Features.all())
@@ -227,7 +216,7 @@ def test_gunicorn_config_file_supplies_what_the_user_did_not_change(
     (tmp_path / "gunicorn.conf.py").write_text(
         "workers = 3\ntimeout = 120\nkeepalive = 9\nloglevel = 'warning'\nbind = '0.0.0.0:80'\n"
     )
-    s = spec(tmp_path, kind="gunicorn", port=8125, graceful_timeout=4)
+    s = bare_spec(tmp_path, kind="gunicorn", port=8125, graceful_timeout=4)
     args = argv(s, Features.all())
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "argv", ["gunicorn", *args[3:]])
@@ -241,7 +230,7 @@ def test_gunicorn_config_file_supplies_what_the_user_did_not_change(
 
 
 def test_explicit_config_file_is_resolved_against_the_root(tmp_path: Path) -> None:
-    args = argv(spec(tmp_path, kind="gunicorn", config_file=Path("conf/g.py")), Features.all())
+    args = argv(bare_spec(tmp_path, kind="gunicorn", config_file=Path("conf/g.py")), Features.all())
     assert args[args.index("--config") + 1] == str(tmp_path / "conf" / "g.py")
 
 

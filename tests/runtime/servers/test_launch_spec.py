@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from asgideck.runtime.servers import ServerSpec, child_env, connect_host, url
-
-PY = Path(sys.executable)
-
-
-def spec(tmp_path: Path, **changes: Any) -> ServerSpec:
-    values: dict[str, Any] = {
-        "kind": "uvicorn",
-        "app": "app.main:app",
-        "root": tmp_path,
-        "python": PY,
-    }
-    values.update(changes)
-    return ServerSpec(**values)
+from asgideck.runtime.servers import child_env, connect_host, url
+from support.servers import PY, bare_spec
 
 
 @pytest.mark.parametrize(
@@ -45,19 +32,21 @@ def spec(tmp_path: Path, **changes: Any) -> ServerSpec:
 )
 def test_invalid_specs_name_the_field(tmp_path: Path, changes: dict[str, Any], field: str) -> None:
     with pytest.raises(ValueError, match=rf"^{field}: "):
-        spec(tmp_path, **changes)
+        bare_spec(tmp_path, **changes)
 
 
 def test_spec_normalises_paths_and_freezes_env(tmp_path: Path) -> None:
     env = {"A": "1"}
-    s = spec(tmp_path, root=str(tmp_path), python=str(PY), reload_dirs=[str(tmp_path)], env=env)
+    s = bare_spec(
+        tmp_path, root=str(tmp_path), python=str(PY), reload_dirs=[str(tmp_path)], env=env
+    )
     assert isinstance(s.root, Path) and isinstance(s.python, Path)
     assert s.reload_dirs == (tmp_path,)
     env["A"] = "changed"
     assert s.env["A"] == "1"
     with pytest.raises(TypeError):
         s.env["B"] = "2"  # type: ignore[index]
-    assert hash(s) == hash(spec(tmp_path))
+    assert hash(s) == hash(bare_spec(tmp_path))
 
 
 def test_child_env_is_parent_minimum_plus_profile(tmp_path: Path) -> None:
@@ -71,7 +60,7 @@ def test_child_env_is_parent_minimum_plus_profile(tmp_path: Path) -> None:
         "QT_QPA_PLATFORM": "offscreen",
         "WEB_CONCURRENCY": "8",
     }
-    s = spec(tmp_path, python=tmp_path / "python", env={"SECRET_KEY": "s3", "HOME": "/app"})
+    s = bare_spec(tmp_path, python=tmp_path / "python", env={"SECRET_KEY": "s3", "HOME": "/app"})
     env = child_env(s, parent)
     assert env == {
         "PATH": "/usr/bin",
@@ -84,7 +73,7 @@ def test_child_env_is_parent_minimum_plus_profile(tmp_path: Path) -> None:
 
 
 def test_child_env_forces_unbuffered_output(tmp_path: Path) -> None:
-    env = child_env(spec(tmp_path, env={"PYTHONUNBUFFERED": "0"}), {})
+    env = child_env(bare_spec(tmp_path, env={"PYTHONUNBUFFERED": "0"}), {})
     assert env["PYTHONUNBUFFERED"] == "1"
 
 
@@ -92,7 +81,7 @@ def test_child_env_activates_the_projects_virtualenv(tmp_path: Path) -> None:
     venv = tmp_path / ".venv"
     (venv / "bin").mkdir(parents=True)
     (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
-    env = child_env(spec(tmp_path, python=venv / "bin" / "python"), {"PATH": "/usr/bin"})
+    env = child_env(bare_spec(tmp_path, python=venv / "bin" / "python"), {"PATH": "/usr/bin"})
     assert env["VIRTUAL_ENV"] == str(venv)
     assert env["PATH"].split(":")[0] == str(venv / "bin")
 
@@ -111,6 +100,6 @@ def test_url_and_connect_host(
     tmp_path: Path, host: str, ssl: bool, expected_url: str, expected_connect: str
 ) -> None:
     extra: dict[str, Any] = {"ssl_keyfile": tmp_path / "k", "ssl_certfile": tmp_path / "c"}
-    s = spec(tmp_path, host=host, **(extra if ssl else {}))
+    s = bare_spec(tmp_path, host=host, **(extra if ssl else {}))
     assert url(s) == expected_url
     assert connect_host(s) == expected_connect

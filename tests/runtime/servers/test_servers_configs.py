@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,14 +17,12 @@ from asgideck.runtime.servers import (
     default_configs,
     load_configs,
 )
-from support import SAMPLE_APP
+from support.files import copy_sample_app
 
 
 @pytest.fixture
 def project_root(tmp_path: Path) -> Path:
-    target = tmp_path / "proj"
-    shutil.copytree(SAMPLE_APP, target, ignore=shutil.ignore_patterns("data", "__pycache__"))
-    return target
+    return copy_sample_app(tmp_path / "proj")
 
 
 def test_defaults_reload_for_development_and_workers_for_production() -> None:

@@ -10,13 +10,13 @@ import pytest
 
 from asgideck.runtime.servers import ServerEvent, StateChanged, Supervisor
 from asgideck.runtime.servers import _registry as registry
+from support.loopback import sample_env
 from support.servers import (
     MODES,
     assert_tree_gone,
     make_spec,
     orphan_reaper,
     run_and_kill_asgideck,
-    sample_env,
     wait_until,
 )
 
@@ -30,7 +30,7 @@ def test_every_mode_and_every_way_to_stop(
 ) -> None:
     """Issue #3's matrix: launch modes x {stop, asgideck closed, asgideck SIGKILLed + orphan}."""
     spec = make_spec(
-        sample_app, "app.main:app", env=sample_env(sample_app, tmp_path), **MODES[mode]
+        sample_app, "app.main:app", env=sample_env(tmp_path / "sample.db"), **MODES[mode]
     )
     if way == "orphan":
         with orphan_reaper() as reaper:
@@ -56,7 +56,7 @@ def test_every_mode_and_every_way_to_stop(
 
 
 def test_uvicorn_serves_sample_app_and_stops_clean(sample_app: Path, tmp_path: Path) -> None:
-    spec = make_spec(sample_app, "app.main:app", env=sample_env(sample_app, tmp_path))
+    spec = make_spec(sample_app, "app.main:app", env=sample_env(tmp_path / "sample.db"))
     sup = Supervisor(spec, name="dev")
     sup.start()
     try:
@@ -75,7 +75,7 @@ def test_uvicorn_serves_sample_app_and_stops_clean(sample_app: Path, tmp_path: P
 
 
 def test_gunicorn_uses_the_projects_config_file(sample_app: Path, tmp_path: Path) -> None:
-    env = sample_env(sample_app, tmp_path, "production") | {"WEB_CONCURRENCY": "2"}
+    env = sample_env(tmp_path / "sample.db", "production") | {"WEB_CONCURRENCY": "2"}
     env["SECRET_KEY"] = "x" * 40
     spec = make_spec(sample_app, "app.main:app", kind="gunicorn", env=env)
     sup = Supervisor(spec, name="prod")
@@ -96,7 +96,7 @@ def test_gunicorn_uses_the_projects_config_file(sample_app: Path, tmp_path: Path
 
 
 def test_debug_crash_route_is_detected_within_1s(sample_app: Path, tmp_path: Path) -> None:
-    spec = make_spec(sample_app, "app.main:app", env=sample_env(sample_app, tmp_path))
+    spec = make_spec(sample_app, "app.main:app", env=sample_env(tmp_path / "sample.db"))
     crashed: list[float] = []
 
     def on_event(event: ServerEvent) -> None:
@@ -124,7 +124,7 @@ def test_debug_crash_route_is_detected_within_1s(sample_app: Path, tmp_path: Pat
 def test_profile_missing_secret_key_shows_the_validation_error(
     sample_app: Path, tmp_path: Path
 ) -> None:
-    env = sample_env(sample_app, tmp_path)
+    env = sample_env(tmp_path / "sample.db")
     del env["SECRET_KEY"]
     sup = Supervisor(make_spec(sample_app, "app.main:app", env=env))
     started = time.monotonic()

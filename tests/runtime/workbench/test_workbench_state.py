@@ -21,7 +21,6 @@ from asgideck.runtime.client import (
     prepare,
 )
 from asgideck.runtime.workbench import SESSION_TOKENS, Draft, Field, Target, Workbench
-from support.loopback import serve_echo
 
 
 @pytest.fixture
@@ -29,12 +28,6 @@ def bench(tmp_path: Path) -> Iterator[Workbench]:
     workbench = Workbench("proj", tmp_path / "history.sqlite3", tokens=TokenStore())
     yield workbench
     workbench.close()
-
-
-@pytest.fixture(scope="module")
-def echo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serve_echo(tmp_path_factory.mktemp("echo")) as url:
-        yield url
 
 
 def test_target_events_fire_once_per_change(bench: Workbench) -> None:

@@ -1,6 +1,6 @@
 """A tiny FastAPI app the request-client tests talk to over real loopback sockets.
 
-Run by ``client_loopback.serve`` as ``uvicorn client_echo_app:app`` in a child
+Run by ``support.loopback.serve`` as ``uvicorn client_echo_app:app`` in a child
 process. It echoes what it received (so curl, httpx snippets and the Sender can
 be compared), streams large and slow bodies, and has an OAuth2 password login.
 """

@@ -1,6 +1,6 @@
 """A tiny loopback app for the Try tab's large-response tests: streams N bytes in chunks.
 
-Run by ``try_support.serve_stream`` as ``uvicorn try_stream_app:app`` in a child process.
+Run by ``support.try_view.serve_stream`` as ``uvicorn try_stream_app:app`` in a child process.
 """
 
 from __future__ import annotations
