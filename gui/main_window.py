@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -35,10 +36,21 @@ from asgideck.gui.core.status_strip import StatusStrip
 from asgideck.gui.core.tasks import TaskRunner, set_presenter, traceback_text
 from asgideck.gui.core.widgets import Banner, muted
 from asgideck.gui.project_page import TABS, ProjectPage
+from asgideck.gui.tabs import app_picker
+from asgideck.gui.tabs.app_picker import AppPicker
+from asgideck.gui.tabs.install_dialog import InstallDialog
+from asgideck.gui.tabs.interpreter_picker import InterpreterPicker
 from asgideck.runtime import userstate
 from asgideck.runtime.errors import AsgideckError
 from asgideck.runtime.inspect import ProjectSession
-from asgideck.runtime.project import ProjectError
+from asgideck.runtime.project import (
+    InstallPlan,
+    Interpreter,
+    ProjectError,
+    forget_interpreter,
+    remember_interpreter,
+    remembered_interpreter,
+)
 
 __all__ = ["TABS", "MainWindow"]
 
@@ -76,6 +88,9 @@ class MainWindow(QMainWindow):
         self.server_runner = TaskRunner(self)
         set_presenter(self.present_error)
         self.page: ProjectPage | None = None
+        self.install_dialog: InstallDialog | None = None
+        self.interpreter_picker: InterpreterPicker | None = None
+        self.app_picker: AppPicker | None = None
         self.settings = QSettings(
             str(userstate.config_dir() / "window.ini"), QSettings.Format.IniFormat
         )
@@ -163,6 +178,13 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._action(file_menu, "Re&load", QKeySequence.StandardKey.Refresh, self.reload, "refresh")
+        self.interpreter_action = self._action(
+            file_menu, "Choose &Interpreter…", "Ctrl+I", self.choose_interpreter
+        )
+        self.app_action = self._action(
+            file_menu, "Choose &App…", app_picker.SHORTCUT, self.choose_app
+        )
+        self.app_action.setEnabled(False)  # only a project with several apps has a choice
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
 
@@ -230,14 +252,40 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- projects
     def open_path(self, path: Path | str, *, profile: str | None = None) -> bool:
-        """Open ``path``; a path that is not a project folder is shown, not raised."""
+        """Open ``path``; a path that is not a project folder is shown, not raised.
+
+        The interpreter: ``--python`` given to asgideck, else the one chosen in the
+        window for this project (remembered per project root), else discovery.
+        """
         try:
             session = ProjectSession.open(path, python=self.python, profile=profile)
         except ProjectError as exc:
             self.show_open_error(str(exc))
             return False
+        remembered = None if self.python else remembered_interpreter(session.root)
+        if remembered is not None:
+            try:
+                chosen = ProjectSession.open(path, python=remembered, profile=profile)
+            except ProjectError as exc:  # it was removed: back to discovery, and say so
+                forget_interpreter(session.root)
+                self.statusBar().showMessage(f"The chosen interpreter is gone ({exc})", 10000)
+            else:
+                interpreter = replace(
+                    chosen.project.interpreter,
+                    reason=f"chosen in asgideck for this project (remembered): {remembered}",
+                    label=f"{Path(remembered).name} (chosen)",
+                )
+                chosen.project = replace(chosen.project, interpreter=interpreter)
+                session = chosen
         self.set_session(session)
         return True
+
+    def reopen(self) -> None:
+        """Open the current project again (new interpreter, installed packages): every
+        view re-reads it, validation and inspection run again."""
+        if self.session is not None:
+            profile = self.session.profile.name if self.session.profile else None
+            self.open_path(self.session.root, profile=profile)
 
     def show_open_error(self, message: str) -> None:
         if self.session is None:
@@ -255,16 +303,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{project.name} — asgideck")
         self.name_label.setText(project.name)
         self.path_label.setText(str(project.root))
-        if project.app is not None:
-            self.app_chip.setText(
-                project.app.import_string + (" (factory)" if project.app.factory else "")
-            )
-            self.app_chip.setToolTip(project.app.reason)
-        else:
-            self.app_chip.setText("no app found")
-            self.app_chip.setToolTip(project.app_error or "")
-        self.python_chip.setText(project.interpreter.path.name)
-        self.python_chip.setToolTip(f"{project.interpreter.path}\n{project.interpreter.reason}")
+        self._show_app()
+        self._show_interpreter(project.interpreter)
 
         current = str(self.settings.value("tab", "overview"))
         self.page = ProjectPage(
@@ -277,6 +317,10 @@ class MainWindow(QMainWindow):
         self.page.validated.connect(self.loaded)
         self.page.message.connect(self.statusBar().showMessage)
         self.page.profile_view.reveal_button.toggled.connect(self.reveal_action.setChecked)
+        self.page.overview.watch(self.page.inspection)
+        self.page.overview.install_requested.connect(self.install)
+        self.page.overview.choose_interpreter_requested.connect(self.choose_interpreter)
+        self.page.overview.choose_app_requested.connect(self.choose_app)
         self.request_menu.clear()
         for action in self.page.try_view.menu_actions():
             self.request_menu.addAction(action)
@@ -287,6 +331,95 @@ class MainWindow(QMainWindow):
         self._fill_profiles(session)
         session.profile_changed.connect(self._on_session_profile_changed)
         self.page.start()
+
+    # ----------------------------------------------------------------- app
+    def _show_app(self) -> None:
+        """The header chip: the app, and where it was found when it was one of several."""
+        assert self.session is not None
+        project = self.session.project
+        several = app_picker.chooses_app(project)
+        self.app_action.setEnabled(several)
+        change = f"\nFile → Choose App… ({app_picker.SHORTCUT})" if several else ""
+        app = project.app
+        if app is None:
+            count = len(project.candidates)
+            self.app_chip.setText(f"choose an app ({count} found)" if several else "no app found")
+            self.app_chip.setToolTip((project.app_error or "") + change)
+            return
+        text = app.import_string + (" (factory)" if app.factory else "")
+        self.app_chip.setText(f"{text} · {app_picker.app_place(app)}" if several else text)
+        self.app_chip.setToolTip("\n".join((app.reason, *app.found)) + change)
+
+    def choose_app(self) -> None:
+        """List the app candidates with where each was found; re-open with the choice."""
+        if self.session is None or not app_picker.chooses_app(self.session.project):
+            return
+        picker = AppPicker(self.session.project, self.runner, self)
+        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        picker.chosen.connect(self._app_chosen)
+        self.app_picker = picker
+        picker.open()
+
+    def _app_chosen(self, _import_string: str) -> None:
+        """Re-open from the folder the user opened: the choice may run in another member."""
+        self.app_picker = None
+        if self.session is not None:
+            project = self.session.project
+            profile = self.session.profile.name if self.session.profile else None
+            self.open_path(project.opened or project.root, profile=profile)
+
+    # ----------------------------------------------------------------- interpreter
+    def _show_interpreter(self, interp: Interpreter) -> None:
+        """The header chip: which interpreter and why; a warning when it is asgideck's own."""
+        text = interp.label or interp.path.name
+        self.python_chip.setText(f"⚠ {text}" if interp.fallback else text)
+        self.python_chip.setToolTip(
+            f"{interp.path}\n{interp.reason}\nFile → Choose Interpreter… (Ctrl+I)"
+        )
+        self.python_chip.setProperty("severity", "warning" if interp.fallback else "")
+        self.python_chip.setStyleSheet(
+            "color: #b45309; border-color: #d97706; background: rgba(217, 119, 6, 0.12);"
+            if interp.fallback
+            else ""
+        )
+
+    def choose_interpreter(self) -> None:
+        """Offer the interpreters discovery found and a file picker; re-open with the choice."""
+        if self.session is None:
+            return
+        current = self.session.project.interpreter
+        picker = InterpreterPicker(current, current.alternatives, self)
+        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        picker.accepted.connect(lambda: self._interpreter_chosen(picker))
+        self.interpreter_picker = picker
+        picker.open()
+
+    def _interpreter_chosen(self, picker: InterpreterPicker) -> None:
+        self.interpreter_picker = None
+        if self.session is None:
+            return
+        root = self.session.root
+        if picker.choice is None:
+            forget_interpreter(root)
+        else:
+            remember_interpreter(root, picker.choice)
+        self.reopen()
+
+    def install(self, plan: InstallPlan) -> None:
+        """Run ``plan`` in a dialog with live output; re-check the project when it worked."""
+        if self.install_dialog is not None and self.install_dialog.running:
+            self.install_dialog.raise_()
+            return
+        dialog = InstallDialog(plan, self.runner, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished_install.connect(self._on_installed)
+        self.install_dialog = dialog
+        dialog.start()
+
+    def _on_installed(self, code: int) -> None:
+        if code == 0:
+            self.statusBar().showMessage("Installed: checking the project again…", 8000)
+            self.reopen()
 
     def _fill_profiles(self, session: ProjectSession) -> None:
         self.profile_combo.blockSignals(True)
@@ -447,6 +580,8 @@ class MainWindow(QMainWindow):
         if self.page is not None:
             self.page.save_state(self.settings)
         self.settings.sync()
+        if self.install_dialog is not None and self.install_dialog.running:
+            self.install_dialog.cancel()  # the command must not outlive asgideck
         self._close_page()  # stops the servers; late results are dropped by the page's scope
         set_presenter(None)
         super().closeEvent(event)

@@ -2,8 +2,11 @@
 
 Items after the route, httpie-style: ``name==value`` query, ``Name:value`` header,
 ``name=value`` JSON string field, ``name:=json`` raw JSON field. ``--auth USER:PASS``
-logs in through the app's OAuth2 password flow (its ``tokenUrl``), or sends HTTP
-basic auth when the app declares no such flow. The request lands in the history,
+logs in through the app's OAuth2 password flow (its ``tokenUrl``, read from the
+OpenAPI document the server really serves: ``/openapi.json``, else the document its
+``/docs`` or ``/redoc`` page loads, else common prefixed locations such as
+``/api/v1/openapi.json``), and says where it found it; when the app declares no
+such flow it says so and sends HTTP basic auth. The request lands in the history,
 redacted, like one sent from the window.
 """
 
@@ -11,9 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any, TextIO
+
+import httpx
 
 from asgideck.runtime.client import (
     BasicAuth,
@@ -94,17 +100,51 @@ def running_base_url(root: Path, profile: str | None) -> str | None:
     return f"http://{host}:{entry.port}"
 
 
-def token_url(base_url: str, timeout: float) -> str | None:
-    try:
-        doc = fetch_openapi(base_url, timeout=timeout)
-    except OpenAPIError:
-        return None
-    for scheme in doc.security_schemes.values():
-        flows = scheme.get("flows", {}) if isinstance(scheme, dict) else {}
-        password = flows.get("password") if isinstance(flows, dict) else None
-        if isinstance(password, dict) and isinstance(password.get("tokenUrl"), str):
-            return str(password["tokenUrl"])
-    return None
+#: Where apps commonly serve their document when it is not at /openapi.json.
+COMMON_OPENAPI_URLS = (
+    "/api/openapi.json",
+    "/api/v1/openapi.json",
+    "/api/v2/openapi.json",
+    "/v1/openapi.json",
+    "/docs/openapi.json",
+)
+DOCS_PAGES = ("/docs", "/redoc", "/api/docs", "/api/v1/docs")
+# FastAPI's Swagger UI page: ``url: '/api/v1/openapi.json'``; ReDoc: ``spec-url="..."``
+_DOC_URL = re.compile(r"""(?:\burl\s*:\s*|spec-url=)['"]([^'"]+\.json)['"]""")
+
+
+def openapi_locations(base_url: str, timeout: float) -> list[str]:
+    """Where the server may serve its document: /openapi.json, what its docs pages
+    load (they name the app's real ``openapi_url``, root path included), common spots."""
+    found = ["/openapi.json"]
+    with httpx.Client(timeout=timeout, trust_env=False, follow_redirects=True) as client:
+        for page in DOCS_PAGES:
+            try:
+                response = client.get(base_url.rstrip("/") + page)
+            except httpx.HTTPError:
+                continue
+            if response.status_code == 200:
+                found += [m for m in _DOC_URL.findall(response.text) if m.startswith("/")]
+    found += COMMON_OPENAPI_URLS
+    return list(dict.fromkeys(found))
+
+
+def token_url(base_url: str, timeout: float) -> tuple[str | None, str]:
+    """(the OAuth2 password flow's tokenUrl or None, where it was looked for)."""
+    tried: list[str] = []
+    for location in openapi_locations(base_url, timeout):
+        try:
+            doc = fetch_openapi(base_url, location, timeout=timeout)
+        except OpenAPIError:
+            tried.append(location)
+            continue
+        for scheme in doc.security_schemes.values():
+            flows = scheme.get("flows", {}) if isinstance(scheme, dict) else {}
+            password = flows.get("password") if isinstance(flows, dict) else None
+            if isinstance(password, dict) and isinstance(password.get("tokenUrl"), str):
+                return str(password["tokenUrl"]), location
+        return None, f"{location} declares no OAuth2 password flow"
+    return None, f"no OpenAPI document at {', '.join(tried)}"
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
@@ -148,9 +188,11 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 
 def _login(credentials: str, base: str, timeout: float) -> BearerAuth | BasicAuth:
     user, _, password = credentials.partition(":")
-    url = token_url(base, timeout)
+    url, where = token_url(base, timeout)
     if url is None:
+        print(f"asgideck: {where}; sending HTTP basic auth instead", file=sys.stderr)
         return BasicAuth(user, password)
+    print(f"asgideck: logging in at {url} (the tokenUrl in {where})", file=sys.stderr)
     return BearerAuth(oauth2_password_token(base, url, user, password, timeout=timeout))
 
 

@@ -4,6 +4,7 @@ for production? The exit code says: 0 ok, 1 errors, 2 warnings only."""
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
@@ -18,7 +19,7 @@ from asgideck.runtime.cli._shared import (
 )
 from asgideck.runtime.inspect import readiness_findings, validate_settings
 from asgideck.runtime.profiles import load_profile
-from asgideck.runtime.project import open_project
+from asgideck.runtime.project import interpreter_notes, open_project
 
 __all__ = ["add_parser", "run"]
 
@@ -40,6 +41,9 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     errors = bool(report.issues or report.error) or any(f.severity == "error" for f in findings)
     warnings = any(f.severity == "warning" for f in findings) or bool(profile.problems)
     status = EXIT_ERRORS if errors else EXIT_WARNINGS if warnings else EXIT_OK
+    failures = [report.error or ""] + [f"{i.message}\n{i.detail}" for i in report.issues]
+    for note in interpreter_notes(proj, "\n".join(failures)):
+        print(f"asgideck: {note}", file=sys.stderr)
     if args.json:
         dump_json(
             {
@@ -48,6 +52,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
                 "interpreter": str(proj.interpreter.path),
                 "settings": {
                     "classes": [f"{c.module}:{c.qualname}" for c in report.classes],
+                    "config_modules": [asdict(m) for m in report.config_modules],
                     "issues": [asdict(i) for i in report.issues],
                     "error": report.error,
                 },
@@ -59,7 +64,9 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         )
         return status
     print(f"{proj.name} · profile {profile.name} · {proj.interpreter.path}", file=out)
-    classes = ", ".join(f"{c.module}:{c.qualname}" for c in report.classes) or "none found"
+    checked = [f"{c.module}:{c.qualname}" for c in report.classes]
+    checked += [f"{m.module} ({m.loader})" for m in report.config_modules]
+    classes = ", ".join(checked) or "none found"
     print(f"\nSettings ({classes})", file=out)
     if report.error:
         print(f"  ERROR   {report.error}", file=out)
@@ -68,8 +75,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             f"  ERROR   {issue.env_var} ({issue.settings_class}.{issue.field}): {issue.message}",
             file=out,
         )
-    if report.ok:
-        print("  ok: the profile satisfies every settings class", file=out)
+    if report.ok and checked:
+        print("  ok: the settings construct as they will at start", file=out)
     print("\nReadiness", file=out)
     for finding in findings:
         print(f"  {finding.severity.upper():<8}{finding.key}: {finding.message}", file=out)

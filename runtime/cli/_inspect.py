@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TextIO
 
 from asgideck.runtime.cli._shared import EXIT_ERRORS, EXIT_OK, dump_json
 from asgideck.runtime.inspect import AppInfo, app_info_json, inspect_project
 from asgideck.runtime.openapi import document_json, load
-from asgideck.runtime.project import ProjectError, open_project
+from asgideck.runtime.project import ProjectError, interpreter_notes, open_project
 
 __all__ = ["add_parser", "run"]
 
@@ -48,6 +49,9 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         dump_json(app_info_json(info), out)
     else:
         _print(info, out)
+    errors = "\n".join(f"{e.type}: {e.message}\n{e.traceback}" for e in info.errors)
+    for note in interpreter_notes(project, errors):
+        print(f"asgideck: {note}", file=sys.stderr)
     return EXIT_ERRORS if info.errors else EXIT_OK
 
 

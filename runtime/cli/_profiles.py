@@ -1,8 +1,13 @@
-"""``asgideck profiles``: list a project's ``.env`` profiles, show one, or diff two."""
+"""``asgideck profiles``: list a project's ``.env`` profiles, show one, or diff two.
+
+The listing says which loader the project reads its env files with, and for each
+profile which files are layered in which order and why.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -11,11 +16,12 @@ from asgideck.runtime.profiles import (
     Profile,
     Variable,
     diff_profiles,
+    env_sources,
     list_profiles,
     load_profile,
-    profile_files,
+    profile_layers,
 )
-from asgideck.runtime.project import ProjectError
+from asgideck.runtime.project import ProjectError, discover, find_workspace
 
 __all__ = ["add_parser", "problems", "run"]
 
@@ -38,17 +44,38 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     if args.diff:
         return _diff(root, args.diff, args, out)
     names = list_profiles(root)
-    listing = []
+    sources = env_sources(root)
+    listing: list[dict[str, Any]] = []
     for name in names:
-        files = profile_files(root, name)
-        listing.append({"name": name, "files": [relative(f, root) for f in files]})
+        layers = profile_layers(root, name)
+        listing.append(
+            {
+                "name": name,
+                "files": [_rel(layer.path, root) for layer in layers],
+                "layers": [
+                    {"file": _rel(layer.path, root), "reason": layer.reason} for layer in layers
+                ],
+            }
+        )
+    loader = {
+        "loader": sources.loader,
+        "dialect": sources.dialect,
+        "where": sources.where,
+        "notes": list(sources.notes),
+    }
     if args.json:
-        dump_json({"root": str(root), "profiles": listing}, out)
-    elif not listing:
-        print(f"no profiles: {root} has no .env or .env.NAME files", file=out)
-    else:
-        for item in listing:
-            print(f"{item['name']:<16} {' + '.join(item['files'])}", file=out)
+        dump_json({"root": str(root), "env": loader, "profiles": listing}, out)
+        return EXIT_OK
+    print(f"{root}: env files read by {sources.summary}", file=out)
+    for note in sources.notes:
+        print(f"note: {note}", file=out)
+    if not listing:
+        wanted = " + ".join(_rel(layer.path, root) for layer in sources.layers)
+        print(f"no profiles: none of {wanted} (nor a .env.NAME beside it) exists", file=out)
+    for item in listing:
+        print(f"{item['name']}: {' + '.join(item['files'])}", file=out)
+        for number, layer in enumerate(item["layers"], 1):
+            print(f"  {number}. {layer['file']:<24} {layer['reason']}", file=out)
     return EXIT_OK
 
 
@@ -95,11 +122,21 @@ def _diff(root: Path, names: list[str], args: argparse.Namespace, out: TextIO) -
     return EXIT_OK
 
 
+def _rel(path: Path, root: Path) -> str:
+    """``path`` as seen from ``root`` (``../.env`` for a file one folder up)."""
+    return Path(os.path.relpath(path, root)).as_posix()
+
+
 def _project_root(path: Path) -> Path:
-    root = path.expanduser().resolve()
-    if not root.is_dir():
+    """The folder the app runs in, whichever folder of the project was given."""
+    if not path.expanduser().is_dir():
         raise ProjectError(f"{path}: not a folder")
-    return root
+    found = discover(path.expanduser().resolve())
+    if len(found.candidates) >= 1 and found.candidates[0].workdir is not None:
+        workdirs = {c.workdir for c in found.candidates}
+        if len(workdirs) == 1:
+            return found.candidates[0].workdir
+    return find_workspace(path.expanduser()).focus
 
 
 def _variable_row(var: Variable, *, reveal: bool, root: Path) -> dict[str, Any]:

@@ -1,4 +1,22 @@
-"""What every subcommand shares: the exit codes, JSON output, the project options."""
+"""What every subcommand shares: the exit codes, JSON output, the project options.
+
+asgideck's own exit codes never reuse a server's: ``run`` never passes a server's exit
+code through (uvicorn's 3 means "startup failed", which was also asgideck's "could not
+start"); it prints the server's code and exits with one of these:
+
+==  ===================================================================
+0   ok (``run``: stopped with Ctrl-C, the tree is gone)
+1   ``check``: errors found; ``ps``/``stop``: a server could not be stopped
+2   ``check``: warnings only
+64  usage: a bad option, folder, profile or app (one ``asgideck:`` line)
+69  ``run``: could not start (port in use, interpreter or server missing)
+70  ``run``: the server failed (exited on its own, or failed at startup)
+71  ``run``: stopped, but processes or the port survived
+75  ``run``: the server was not ready in time; asgideck stopped it
+==  ===================================================================
+
+``call`` has its own: 2 no running server, 3 the request failed, 4/5 the HTTP status class.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +26,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 __all__ = [
+    "EXIT_CANNOT_START",
     "EXIT_ERRORS",
+    "EXIT_NOT_CLEAN",
+    "EXIT_NOT_READY",
     "EXIT_OK",
+    "EXIT_SERVER_FAILED",
     "EXIT_USAGE",
     "EXIT_WARNINGS",
     "add_project_options",
@@ -18,6 +40,8 @@ __all__ = [
 ]
 
 EXIT_OK, EXIT_ERRORS, EXIT_WARNINGS, EXIT_USAGE = 0, 1, 2, 64
+#: ``run`` (sysexits.h values: EX_UNAVAILABLE, EX_SOFTWARE, EX_OSERR, EX_TEMPFAIL)
+EXIT_CANNOT_START, EXIT_SERVER_FAILED, EXIT_NOT_CLEAN, EXIT_NOT_READY = 69, 70, 71, 75
 
 
 def add_project_options(parser: argparse.ArgumentParser) -> None:

@@ -15,6 +15,7 @@ from asgideck.runtime.inspect._app import (
 )
 from asgideck.runtime.inspect._checks import RULES, Finding, readiness_findings
 from asgideck.runtime.inspect._inspection import Inspection, Snapshot, compute
+from asgideck.runtime.inspect._install import CANCELLED, InstallError, InstallRun
 from asgideck.runtime.inspect._live_openapi import best_openapi, fetch_openapi
 from asgideck.runtime.inspect._routes import (
     GroupBy,
@@ -23,23 +24,38 @@ from asgideck.runtime.inspect._routes import (
     filter_entries,
     group_entries,
 )
-from asgideck.runtime.inspect._runner import ProbeError, probe_environment, run_probe
+from asgideck.runtime.inspect._runner import (
+    PROBE_OWN,
+    ProbeError,
+    launch_sys_path,
+    probe_environment,
+    run_probe,
+    working_dir,
+)
 from asgideck.runtime.inspect._session import ProjectSession, Validation
 from asgideck.runtime.inspect._settings import (
+    ConfigModule,
     SecretFact,
     SettingsClass,
+    SettingsIssue,
     SettingsReport,
+    find_config_modules,
     find_settings_classes,
     validate_settings,
 )
 
 __all__ = [
+    "CANCELLED",
+    "PROBE_OWN",
     "RULES",
     "AppInfo",
+    "ConfigModule",
     "Dependency",
     "Finding",
     "GroupBy",
     "Inspection",
+    "InstallError",
+    "InstallRun",
     "MiddlewareLayer",
     "ProbeError",
     "ProjectSession",
@@ -47,6 +63,7 @@ __all__ = [
     "RouteInfo",
     "SecretFact",
     "SettingsClass",
+    "SettingsIssue",
     "SettingsReport",
     "Snapshot",
     "Validation",
@@ -56,11 +73,14 @@ __all__ = [
     "compute",
     "fetch_openapi",
     "filter_entries",
+    "find_config_modules",
     "find_settings_classes",
     "group_entries",
     "inspect_project",
+    "launch_sys_path",
     "probe_environment",
     "readiness_findings",
     "run_probe",
     "validate_settings",
+    "working_dir",
 ]

@@ -1,7 +1,10 @@
 """The parent side of the probe: run ``probe/_main.py`` under the project's interpreter.
 
-The child gets exactly the profile's environment plus the few variables a
-process needs to start (never the user's shell environment), runs in its own
+The child gets the environment a server started by ``run`` gets for the same
+profile (:func:`probe_environment` calls the launch's own ``child_env``: the
+profile's variables, the same small passthrough of asgideck's environment, never
+the rest of the user's shell) plus :data:`PROBE_OWN`, runs where the server runs
+(:func:`working_dir`), with its ``sys.path`` (:func:`launch_sys_path`), in its own
 session (``servers.spawn``) so a timeout can kill everything it started
 (``ProcessTree.end`` with no grace), and answers with one JSON document behind
 :data:`asgideck.runtime.probe.SENTINEL`. Every way this can go wrong
@@ -14,22 +17,32 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from asgideck.runtime import secrets
 from asgideck.runtime.errors import AsgideckError
 from asgideck.runtime.probe import PROBE_SCRIPT, SENTINEL
-from asgideck.runtime.servers import ProcessTree, spawn
+from asgideck.runtime.project import Project
+from asgideck.runtime.servers import ProcessTree, ServerSpec, child_env, spawn
 
-__all__ = ["ProbeError", "probe_environment", "run_probe"]
+__all__ = [
+    "PROBE_OWN",
+    "ProbeError",
+    "launch_sys_path",
+    "probe_environment",
+    "run_probe",
+    "working_dir",
+]
 
 SECRETS_MODULE = Path(secrets.__file__).resolve()
 TAIL = 3000
 POLL = 0.2  # how often a running probe is checked for having exited
-# Variables a child needs to start at all; copied from asgideck's own environment if set.
-PASSTHROUGH = ("PATH", "SYSTEMROOT", "LANG", "LC_ALL", "LC_CTYPE")
+#: What the probe sets for itself on top of the launch environment (and nothing else).
+PROBE_OWN = {"PYTHONDONTWRITEBYTECODE": "1"}
 
 
 class ProbeError(AsgideckError):
@@ -43,15 +56,40 @@ class ProbeError(AsgideckError):
         self.stderr = stderr
 
 
-def probe_environment(env: dict[str, str]) -> dict[str, str]:
-    """``env`` plus the minimum to run a Python process; nothing else of asgideck's shell."""
-    final = dict(env)
-    for key in PASSTHROUGH:
-        if key not in final and key in os.environ:
-            final[key] = os.environ[key]
-    final["PYTHONUNBUFFERED"] = "1"
-    final["PYTHONDONTWRITEBYTECODE"] = "1"
-    return final
+def working_dir(project: Project) -> Path:
+    """Where the server runs, so where the probe runs and settings resolve ``env_file``.
+
+    The one place to switch when the project gains its own working-directory setting.
+    """
+    return project.root
+
+
+def launch_sys_path(project: Project) -> tuple[str, ...]:
+    """Folders (relative to :func:`working_dir`) the server puts before it on ``sys.path``:
+    the app's ``--app-dir``."""
+    target = project.app
+    return (target.app_dir,) if target is not None and target.app_dir else ()
+
+
+def probe_environment(
+    env: Mapping[str, str],
+    python: Path | None = None,
+    parent: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """What a server for a profile with ``env`` run by ``python`` gets, plus :data:`PROBE_OWN`.
+
+    It is the launch's own function (``servers.child_env``) on a spec that differs from
+    a real one only in what does not reach the environment (app, port), so the probe,
+    settings validation and ``run`` can never drift apart.
+    """
+    spec = ServerSpec(
+        kind="uvicorn",
+        app="asgideck:probe",
+        root=Path("."),  # where the server runs is cwd=, not the environment
+        python=Path(os.path.abspath(python if python is not None else sys.executable)),
+        env=dict(env),
+    )
+    return {**child_env(spec, parent), **PROBE_OWN}
 
 
 def run_probe(
@@ -65,7 +103,8 @@ def run_probe(
 ) -> dict[str, Any]:
     """Run ``tasks`` in the project's interpreter and return the probe's result document.
 
-    ``sys_path`` holds folders relative to ``root`` to import from as well (src/ layouts).
+    ``root`` is the working directory (:func:`working_dir`); ``sys_path`` holds folders
+    relative to it that come first on ``sys.path`` (``--app-dir``, src/ layouts).
     The result gains ``output`` (what the app printed on stdout) and ``stderr`` tails.
     """
     request = {
@@ -79,7 +118,7 @@ def run_probe(
             # absolute (cwd changes) but not resolved: a venv's python is a symlink
             [os.path.abspath(interpreter), str(PROBE_SCRIPT)],
             cwd=root,
-            env=probe_environment(env),
+            env=probe_environment(env, interpreter),
             stdin=subprocess.PIPE,
         )
     except OSError as exc:

@@ -1,31 +1,43 @@
-"""Would the project's own pydantic-settings classes accept this profile?
+"""Would the project's settings accept this profile? Asked the way starting the app asks.
 
-The classes are found by reading the source (AST), then instantiated by the
-probe inside the project's interpreter with exactly the profile's environment:
-not the user's shell, and not the class's own ``env_file`` (the profile already
-layers the env files the way asgideck runs the app). Every error comes back at
-once, each with its field and the env var that feeds it.
+Settings classes (pydantic-settings, pydantic v1) and config modules without one
+(starlette ``Config``, python-decouple, environs, ``os.getenv`` in a config module)
+are found by reading the source (AST). The probe then constructs them inside the
+project's interpreter exactly as the server will at start: the same working
+directory, ``sys.path`` and environment (:mod:`._runner` takes all three from the
+launch), and each class reads its own ``env_file`` (relative to that directory,
+later files winning, the environment over every file) because it is simply
+constructed, ``cls()``: nothing is pre-injected or left out. A config module is
+imported, which is its construction; its exception is the problem.
+
+Each distinct problem is reported once (a field that fails the same way in a base
+class and its three subclasses is one issue naming all four), with its field, the
+variable (with prefix and nested delimiter) and the file:line its value came from;
+never a secret's value.
 """
 
 from __future__ import annotations
 
 import ast
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from asgideck.runtime.inspect._runner import ProbeError, run_probe
-from asgideck.runtime.profiles import Profile
+from asgideck.runtime.inspect._runner import ProbeError, launch_sys_path, run_probe, working_dir
+from asgideck.runtime.profiles import EnvFileError, Profile, read_env_file
 from asgideck.runtime.project import Project, module_for
 from asgideck.runtime.secrets import PLACEHOLDER_PATTERNS
 
 __all__ = [
+    "ConfigModule",
     "SecretFact",
     "SettingsClass",
     "SettingsIssue",
     "SettingsReport",
+    "find_config_modules",
     "find_settings_classes",
     "validate_settings",
 ]
@@ -55,6 +67,19 @@ SKIP_DIRS = frozenset(
 )
 MAX_FILES = 5000
 MAX_FILE_BYTES = 1_000_000
+#: Calls that construct a settings loader other than a settings class, by loader.
+LOADER_CALLS = {
+    "starlette.config.Config": "starlette Config",
+    "decouple.config": "python-decouple",
+    "decouple.AutoConfig": "python-decouple",
+    "decouple.Config": "python-decouple",
+    "environs.Env": "environs",
+    "os.getenv": "os.getenv",
+    "os.environ.get": "os.getenv",
+    "os.environ.__getitem__": "os.getenv",
+}
+#: Module names whose plain ``os.getenv`` at import is configuration (not a script's).
+CONFIG_MODULE_NAMES = frozenset({"config", "settings", "conf", "configuration", "env", "core"})
 
 
 @dataclass(frozen=True)
@@ -71,18 +96,37 @@ class SettingsClass:
 
 
 @dataclass(frozen=True)
-class SettingsIssue:
-    """One thing a settings class rejects. ``kind`` is pydantic's error type (``missing``,
-    ``int_parsing``…), ``parsing`` for an unparsable complex value, or ``import-error`` /
-    ``init-error`` when the class could not be imported or instantiated at all."""
+class ConfigModule:
+    """A module that reads its configuration with another loader, at import time."""
 
-    settings_class: str
+    module: str
+    loader: str  # "starlette Config", "python-decouple", "environs", "os.getenv"
+    file: Path
+    line: int
+    app_dir: str = ""
+    env_files: tuple[str, ...] = ()  # what the loader call names (starlette ``Config(".env")``)
+
+    @property
+    def label(self) -> str:
+        return self.module
+
+
+@dataclass(frozen=True)
+class SettingsIssue:
+    """One distinct thing the settings reject. ``kind`` is pydantic's error type
+    (``missing``, ``int_parsing``…), ``parsing`` for an unparsable complex value, or
+    ``import-error`` / ``init-error`` when a class or config module could not be imported
+    or constructed at all. ``message`` already says where the value came from."""
+
+    settings_class: str  # the first of ``classes``
     field: str
     env_var: str
     message: str
     kind: str
     input: str | None = None  # the offending value, masked when the key is secret
     detail: str = ""  # a traceback for import/init errors
+    source: str = ""  # "file:line" of the value (relative to the working dir); "" = unset
+    classes: tuple[str, ...] = ()  # every class / config module with this same problem
 
 
 @dataclass(frozen=True)
@@ -103,6 +147,8 @@ class SettingsReport:
     env_vars: dict[str, dict[str, str]] = field(default_factory=dict)  # label -> field -> env
     secret_facts: dict[str, dict[str, SecretFact]] = field(default_factory=dict)
     python: str = ""
+    config_modules: tuple[ConfigModule, ...] = ()
+    working_dir: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -117,8 +163,16 @@ def find_settings_classes(root: Path) -> list[SettingsClass]:
     return _scan(root)[0]
 
 
-def _scan(root: Path) -> tuple[list[SettingsClass], list[SettingsIssue]]:
-    """The settings classes, and an issue for each unparsable file that mentions BaseSettings."""
+def find_config_modules(root: Path) -> list[ConfigModule]:
+    """Modules without a settings class that construct another loader at import time."""
+    return _scan(root)[2]
+
+
+def _scan(
+    root: Path,
+) -> tuple[list[SettingsClass], list[SettingsIssue], list[ConfigModule]]:
+    """The settings classes, an issue for each unparsable file that mentions BaseSettings,
+    and the config modules of other loaders."""
     modules: dict[str, _Module] = {}
     problems: list[SettingsIssue] = []
     for file in _python_files(root):
@@ -154,7 +208,14 @@ def _scan(root: Path) -> tuple[list[SettingsClass], list[SettingsIssue]]:
                         module.name, name, module.file, line, module.app_dir
                     )
                     changed = True
-    return sorted(found.values(), key=lambda c: (c.module, c.line)), problems
+    with_classes = {c.module for c in found.values()}
+    loaders = [
+        ConfigModule(m.name, m.loader[0], m.file, m.loader[1], m.app_dir, m.loader[2])
+        for m in modules.values()
+        if m.loader is not None and m.name not in with_classes
+    ]
+    classes = sorted(found.values(), key=lambda c: (c.module, c.line))
+    return classes, problems, sorted(loaders, key=lambda m: m.module)
 
 
 def _python_files(root: Path) -> Iterator[Path]:
@@ -193,8 +254,42 @@ class _Module:
         self.package = name if is_package else name.rpartition(".")[0]
         self.aliases: dict[str, str] = {}
         self.classes: dict[str, tuple[int, list[str]]] = {}
+        self.loader: tuple[str, int, tuple[str, ...]] | None = None  # (loader, line, files)
 
     def index(self, tree: ast.Module) -> None:
+        self._index_names(tree)
+        self.loader = self._find_loader(tree)
+
+    def _find_loader(self, tree: ast.Module) -> tuple[str, int, tuple[str, ...]] | None:
+        """The first loader this module calls at import time (not inside a def or class)."""
+        words = set(self.name.lower().split("."))
+        getenv_counts = bool(words & CONFIG_MODULE_NAMES)
+        skip = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        for statement in tree.body:
+            if isinstance(statement, skip):
+                continue
+            for node in ast.walk(statement):
+                loader = None
+                if isinstance(node, ast.Call):
+                    loader = LOADER_CALLS.get(self._qualified(node.func) or "")
+                elif isinstance(node, ast.Subscript):
+                    base = self._qualified(node.value)
+                    loader = LOADER_CALLS.get(f"{base}.__getitem__") if base else None
+                if loader is None or (loader == "os.getenv" and not getenv_counts):
+                    continue
+                files: tuple[str, ...] = ()
+                if isinstance(node, ast.Call) and loader == "starlette Config":
+                    named = [k.value for k in node.keywords if k.arg == "env_file"]
+                    first = [*node.args[:1], *named]
+                    files = tuple(
+                        a.value
+                        for a in first
+                        if isinstance(a, ast.Constant) and isinstance(a.value, str)
+                    )
+                return loader, getattr(node, "lineno", statement.lineno), files
+        return None
+
+    def _index_names(self, tree: ast.Module) -> None:
         for node in tree.body:
             if isinstance(node, ast.Import):
                 for alias in node.names:
@@ -239,41 +334,49 @@ def _canonical(qualified: str, modules: dict[str, _Module]) -> str:
 
 
 def validate_settings(project: Project, profile: Profile, timeout: float = 30.0) -> SettingsReport:
-    """Instantiate every settings class of ``project`` with ``profile``'s environment."""
-    found, problems = _scan(project.root)
+    """Construct ``project``'s settings as its server would at start under ``profile``."""
+    found, problems, loaders = _scan(project.root)
     classes = tuple(found)
-    if not classes:
-        return SettingsReport(profile.name, (), tuple(problems), {}, None)
+    cwd = working_dir(project)
+    if not classes and not loaders:
+        return SettingsReport(profile.name, (), tuple(problems), {}, None, working_dir=cwd)
     task = {
         "kind": "settings",
         "classes": [{"module": c.module, "qualname": c.qualname} for c in classes],
+        "modules": [{"module": m.module, "env_files": list(m.env_files)} for m in loaders],
         "placeholders": list(PLACEHOLDER_PATTERNS),
     }
-    sys_path = tuple(sorted({c.app_dir for c in classes if c.app_dir}))
+    launch = launch_sys_path(project)
+    dirs = {c.app_dir for c in classes} | {m.app_dir for m in loaders}
+    extra = sorted(d for d in dirs if d and d not in launch)
+    report = SettingsReport(
+        profile.name, classes, (), {}, None, config_modules=tuple(loaders), working_dir=cwd
+    )
     try:
         result = run_probe(
             project.interpreter.path,
-            project.root,
+            cwd,
             profile.environ(),
             [task],
             timeout,
-            sys_path=sys_path,
+            sys_path=(*launch, *extra),
         )
     except ProbeError as exc:
-        return SettingsReport(profile.name, classes, (), {}, str(exc))
+        return replace(report, error=str(exc))
     answer = result["results"][0]
-    python = str(result.get("python", ""))
+    report = replace(report, python=str(result.get("python", "")))
     if not answer.get("ok"):
         error = answer.get("error") or {}
         message = f"the settings check failed: {error.get('type')}: {error.get('message')}"
-        return SettingsReport(profile.name, classes, (), {}, message, python=python)
+        return replace(report, error=message)
+    origins = _Origins(cwd, profile)
     issues: list[SettingsIssue] = list(problems)
     values: dict[str, dict[str, Any]] = {}
     env_vars: dict[str, dict[str, str]] = {}
     facts: dict[str, dict[str, SecretFact]] = {}
     for entry in answer.get("classes", []):
         label = f"{entry['module']}.{entry['qualname']}"
-        issues.extend(_issues(label, entry))
+        issues.extend(_issues(label, entry, origins))
         if entry.get("values") is not None:
             values[label] = entry["values"]
         env_vars[label] = dict(entry.get("fields") or {})
@@ -281,22 +384,109 @@ def validate_settings(project: Project, profile: Profile, timeout: float = 30.0)
             name: SecretFact(int(fact["length"]), bool(fact["placeholder"]))
             for name, fact in (entry.get("secrets") or {}).items()
         }
-    return SettingsReport(
-        profile.name, classes, tuple(issues), values, None, env_vars, facts, python
+    by_module = {m.module: m for m in loaders}
+    for entry in answer.get("modules", []):
+        loader = by_module.get(str(entry.get("module")))
+        if loader is not None and entry.get("error"):
+            issues.append(_module_issue(loader, entry["error"], origins))
+    return replace(
+        report,
+        issues=tuple(_merge(issues)),
+        values=values,
+        env_vars=env_vars,
+        secret_facts=facts,
     )
 
 
-def _issues(label: str, entry: dict[str, Any]) -> Iterator[SettingsIssue]:
+class _Origins:
+    """Where a variable's value comes from at start: the environment the server gets (the
+    profile's files) wins over every env file a loader reads; among those, the last."""
+
+    def __init__(self, cwd: Path, profile: Profile) -> None:
+        self.cwd, self.profile = cwd, profile
+        self.files: dict[Path, list[tuple[str, str | None, int]]] = {}
+
+    def find(self, names: Iterable[str], files: Iterable[str], case_sensitive: bool) -> str:
+        """``file:line`` of the first of ``names`` that has a value, or ""."""
+
+        def same(a: str, b: str) -> bool:
+            return a == b if case_sensitive else a.upper() == b.upper()
+
+        loader_files = list(files)
+        for name in names:
+            for variable in self.profile.variables.values():
+                if variable.value is not None and same(variable.key, name):
+                    return self._where(variable.origin.file, variable.origin.line)
+            for file in reversed(loader_files):
+                path = self.cwd / file
+                for key, value, line in reversed(self._entries(path)):
+                    if value is not None and same(key, name):
+                        return self._where(path, line)
+        return ""
+
+    def looked_in(self, files: Iterable[str]) -> str:
+        """The files a missing variable could have come from, as the user knows them."""
+        shown = [self._show(path) for path in self.profile.files]
+        for file in files:
+            name = self._show(self.cwd / file)
+            if name not in shown:
+                shown.append(name)
+        return ", ".join(shown) if shown else "no env file"
+
+    def _entries(self, path: Path) -> list[tuple[str, str | None, int]]:
+        if path not in self.files:
+            try:
+                entries = read_env_file(path).entries
+            except EnvFileError:
+                entries = ()
+            self.files[path] = [(e.key, e.value, e.line) for e in entries]
+        return self.files[path]
+
+    def _where(self, path: Path, line: int) -> str:
+        return f"{self._show(path)}:{line}"
+
+    def _show(self, path: Path) -> str:
+        try:
+            return os.path.relpath(path, self.cwd)
+        except ValueError:  # another drive
+            return str(path)
+
+
+#: pydantic's error type for an input the class forbids (2, then 1).
+_EXTRA = ("extra_forbidden", "value_error.extra")
+
+
+def _issues(label: str, entry: dict[str, Any], origins: _Origins) -> Iterator[SettingsIssue]:
     errors = entry.get("errors") or []
+    files = [str(f) for f in entry.get("env_files") or ()]
+    config = entry.get("config") or {}
+    sensitive = bool(config.get("case_sensitive", False))
+    fields = entry.get("fields") or {}
     for error in errors:
         shown = error.get("input")
+        env_var = str(error.get("env_var", ""))
+        name = str(error.get("field", ""))
+        kind = str(error.get("type", ""))
+        if kind in _EXTRA and not env_var and "." not in name:
+            # an env file key the class does not know (extra="forbid"): the loc is the key
+            env_var = name if sensitive else name.upper()
+        base = fields.get(name.split(".", 1)[0], "")
+        names = [n for n in dict.fromkeys((env_var, base)) if n]
+        source = origins.find(names, files, sensitive) if names else ""
+        message = str(error.get("message", ""))
+        if source:
+            message += f" ({env_var or name} from {source})"
+        elif kind in ("missing", "value_error.missing"):
+            message += f" ({env_var or name} is set in none of: {origins.looked_in(files)})"
         yield SettingsIssue(
             label,
-            str(error.get("field", "")),
-            str(error.get("env_var", "")),
-            str(error.get("message", "")),
-            str(error.get("type", "")),
+            name,
+            env_var,
+            message,
+            kind,
             None if shown is None else str(shown),
+            source=source,
+            classes=(label,),
         )
     failure = entry.get("error")
     if failure:
@@ -315,4 +505,43 @@ def _failure_issue(label: str, failure: dict[str, Any]) -> SettingsIssue:
     where = f" ({failure['where']})" if failure.get("where") else ""
     verb = "importing" if kind == "import-error" else "instantiating"
     message = f"{verb} failed{where}: {failure.get('type')}: {failure.get('message')}"
-    return SettingsIssue(label, "", "", message, kind, None, str(failure.get("traceback", "")))
+    return SettingsIssue(
+        label, "", "", message, kind, None, str(failure.get("traceback", "")), classes=(label,)
+    )
+
+
+#: How loaders name the variable in their errors (starlette, decouple, environs, os.environ).
+_VARIABLE_IN_MESSAGE = (
+    re.compile(r"Config '([^']+)' (?:has value|is missing)"),
+    re.compile(r"^([A-Za-z_][A-Za-z0-9_]*) not found\. Declare it"),
+    re.compile(r'Environment variable "([^"]+)"'),
+    re.compile(r"^'([A-Za-z_][A-Za-z0-9_]*)'$"),  # KeyError from os.environ[...]
+)
+
+
+def _module_issue(
+    module: ConfigModule, failure: dict[str, Any], origins: _Origins
+) -> SettingsIssue:
+    """A config module's import failed: that exception is what starting would say."""
+    issue = _failure_issue(module.label, failure)
+    text = str(failure.get("message", ""))
+    env_var = next((m.group(1) for p in _VARIABLE_IN_MESSAGE if (m := p.search(text))), "")
+    source = origins.find([env_var], module.env_files, True) if env_var else ""
+    message = f"{issue.message} [{module.loader}]"
+    if source:
+        message += f" ({env_var} from {source})"
+    return replace(issue, env_var=env_var, message=message, source=source)
+
+
+def _merge(issues: Iterable[SettingsIssue]) -> list[SettingsIssue]:
+    """Each distinct problem once, naming every class that has it (subclasses repeat their
+    base's fields, and a module constructing its settings fails once per class in it)."""
+    merged: dict[tuple[str, ...], SettingsIssue] = {}
+    for issue in issues:
+        key = (issue.field, issue.env_var, issue.kind, issue.message, str(issue.input))
+        earlier = merged.get(key)
+        if earlier is None:
+            merged[key] = issue
+        elif issue.settings_class not in earlier.classes:
+            merged[key] = replace(earlier, classes=(*earlier.classes, *issue.classes))
+    return list(merged.values())

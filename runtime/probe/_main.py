@@ -1,14 +1,16 @@
 """The probe: a script the *project's* interpreter runs to look inside the project.
 
 asgideck never imports a project's code into its own process: it runs
-``python _main.py`` with the project's interpreter, cwd = project root and the
-profile's environment, writes one JSON request to stdin and reads one result.
+``python _main.py`` with the project's interpreter, the working directory, ``sys.path``
+and environment the server gets (``root`` is that working directory), writes one JSON
+request to stdin and reads one result.
 
 Request (stdin)::
 
     {"root": "/abs/project", "sys_path": ["src"], "secrets_module": "/…/runtime/secrets.py",
      "tasks": [{"kind": "settings", "classes": [{"module": "app.core.config",
-                                                 "qualname": "Settings"}]}]}
+                                                 "qualname": "Settings"}],
+                "modules": [{"module": "app.config", "env_files": [".env"]}]}]}
 
 Result (stdout): app code may print anything, so the result is the last line that
 starts with :data:`SENTINEL`, followed by JSON::
@@ -210,7 +212,7 @@ def load_sibling(name: str) -> Any:
 
 
 def task_settings(task: dict[str, Any], ctx: Context) -> dict[str, Any]:
-    """Check each named settings class against the process environment (see _settings.py)."""
+    """Construct each settings class / import each config module as the app does (_settings.py)."""
     result: dict[str, Any] = load_sibling("_settings").run(task, ctx, error_info, load_module)
     return result
 
@@ -267,9 +269,10 @@ def run_task(task: dict[str, Any], ctx: Context) -> dict[str, Any]:
 
 
 def _setup_path(root: str, extra: list[str]) -> None:
-    """sys.path[0] is this file's folder when run as a script: the project's root replaces it."""
+    """sys.path as the server has it: ``python -m uvicorn`` puts the working directory
+    first (where this file's folder is when run as a script) and ``--app-dir`` before it."""
     sys.path[0] = root
-    for offset, entry in enumerate(extra, start=1):
+    for offset, entry in enumerate(extra):
         sys.path.insert(offset, os.path.join(root, entry))
 
 

@@ -1,10 +1,15 @@
-"""The probe's ``settings`` task: instantiate settings classes, report every error at once.
+"""The probe's ``settings`` task: construct the settings as the app does, every error at once.
 
 ``_main.py`` loads this file (through ``_main.load_sibling``, by path) and calls
 :func:`run`. Like the probe it runs inside the *project's* interpreter, so it is
-stdlib-only and parses as Python 3.8. Each class is instantiated with exactly the
-process environment (the profile's), never a ``.env`` file of its own; values and
-error inputs come back masked by the context's rules.
+stdlib-only and parses as Python 3.8. The probe runs where the server runs (same
+working directory, ``sys.path`` and environment), and each class is constructed
+the way the app constructs it: ``cls()``, so it reads the environment *and* its own
+``env_file`` relative to the working directory, exactly as pydantic-settings does at
+start. Config modules without a settings class (starlette ``Config``, decouple,
+environs, ``os.getenv``) are imported, which is their construction; their exception
+is the problem. Values, error inputs and messages come back masked by the context's
+rules, and a secret's value is cut out of any message that would echo it.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import json
 import os
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 MAX_SETTINGS_ERRORS = 50  # pydantic-settings parse failures are reported one per retry
@@ -85,8 +91,86 @@ def _environ_keys(env_var: str, delimiter: str) -> list[str]:
     ]
 
 
+def _env_files(cls: Any) -> list[str]:
+    """The env files ``cls`` loads, as pydantic-settings resolves them: relative to the
+    working directory (then up to ``env_file_depth`` parents), later files winning."""
+    if hasattr(cls, "model_fields"):
+        config = getattr(cls, "model_config", {}) or {}
+        files, depth = config.get("env_file"), int(config.get("env_file_depth") or 0)
+    else:
+        files, depth = getattr(getattr(cls, "__config__", None), "env_file", None), 0
+    if files is None:
+        return []
+    if isinstance(files, (str, os.PathLike)):
+        files = [files]
+    found = []
+    for entry in files:
+        path = Path(entry).expanduser()
+        candidates = [path]
+        if depth > 0 and not path.is_absolute():
+            candidates += [parent / path for parent in list(Path.cwd().parents)[:depth]]
+        for candidate in candidates:
+            if candidate.is_file() or candidate.is_fifo():
+                found.append(str(candidate.absolute()))
+                break
+    return found
+
+
+def _config_of(cls: Any) -> dict[str, Any]:
+    """The naming rules the class reads variables with (for the parent to find origins)."""
+    if hasattr(cls, "model_fields"):
+        config = getattr(cls, "model_config", {}) or {}
+        get = config.get
+    else:
+        legacy = getattr(cls, "__config__", None)
+
+        def get(key: str) -> Any:
+            return getattr(legacy, key, None)
+
+    return {
+        "env_prefix": str(get("env_prefix") or ""),
+        "env_nested_delimiter": str(get("env_nested_delimiter") or ""),
+        "case_sensitive": bool(get("case_sensitive") or False),
+    }
+
+
+_DOTENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.\-]*)\s*=\s*(.*?)\s*$")
+
+
+def secret_values(ctx: Any, files: Any = ()) -> list[str]:
+    """Values of secret keys in the environment and in ``files`` (raw lines, so a loader that
+    keeps inline comments is covered too): never to appear in a message we send back."""
+    found = {value for key, value in os.environ.items() if ctx.is_secret_key(key)}
+    for name in files:
+        try:
+            with open(name, encoding="utf-8", errors="replace") as handle:
+                lines = handle.read().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            match = _DOTENV_LINE.match(line)
+            if match and ctx.is_secret_key(match.group(1)):
+                raw = match.group(2)
+                found.update({raw, raw.strip("\"'"), raw.split(" #", 1)[0].strip().strip("\"'")})
+    return sorted((v for v in found if len(v) >= 3), key=len, reverse=True)
+
+
+def scrub(info: Any, values: list[str], mask: str) -> Any:
+    """``info`` (an error_info dict) with every secret value replaced by ``mask``."""
+    if not isinstance(info, dict) or not values:
+        return info
+    clean = dict(info)
+    for key in ("message", "traceback"):
+        text = clean.get(key)
+        if isinstance(text, str):
+            for value in values:
+                text = text.replace(value, mask)
+            clean[key] = text
+    return clean
+
+
 class _SettingsCheck:
-    """Instantiate one settings class with exactly the process environment."""
+    """Construct one settings class as the app does: ``cls()`` in the app's cwd and env."""
 
     def __init__(
         self, cls: Any, ctx: Any, task: dict[str, Any], error_info: Callable[..., dict[str, Any]]
@@ -102,7 +186,7 @@ class _SettingsCheck:
         try:
             for _ in range(MAX_SETTINGS_ERRORS):
                 try:
-                    instance = self.cls(_env_file=None)
+                    instance = self.cls()
                 except BaseException as exc:
                     if type(exc).__name__ == "ValidationError" and hasattr(exc, "errors"):
                         self._validation_errors(exc, removed)
@@ -110,9 +194,11 @@ class _SettingsCheck:
                     field = _parse_failure_field(exc)
                     field = self.by_loc.get(field or "", field)
                     if field is None or field in removed or field not in self.env:
-                        return self._result(None, self.error_info(exc, "init", self.ctx.root))
+                        info = self.error_info(exc, "init", self.ctx.root)
+                        return self._result(None, scrub(info, self._secrets(), self.ctx.masked))
                     removed.add(field)
-                    self._parse_failure(exc, field)
+                    if not self._parse_failure(exc, field):
+                        return self._result(None, None)  # from an env file: cannot retry
                     continue
                 return self._result(instance, None)
             return self._result(None, None)
@@ -120,7 +206,11 @@ class _SettingsCheck:
             os.environ.clear()
             os.environ.update(saved)
 
-    def _parse_failure(self, exc: BaseException, field: str) -> None:
+    def _secrets(self) -> list[str]:
+        return secret_values(self.ctx, _env_files(self.cls))
+
+    def _parse_failure(self, exc: BaseException, field: str) -> bool:
+        """Record it; True when its variable could be taken away to look for more errors."""
         env_var = self.env[field]
         keys = _environ_keys(env_var, self.delimiter)
         cause = f": {exc.__cause__}" if exc.__cause__ is not None else ""
@@ -135,6 +225,7 @@ class _SettingsCheck:
         self.errors.append(entry)
         for key in keys:
             del os.environ[key]
+        return bool(keys)
 
     def _validation_errors(self, exc: Any, removed: set[str]) -> None:
         try:
@@ -168,6 +259,8 @@ class _SettingsCheck:
         values, facts = self._values(instance) if instance is not None else (None, {})
         return {
             "ok": instance is not None and not self.errors and error is None,
+            "env_files": _env_files(self.cls),
+            "config": _config_of(self.cls),
             "fields": self.env,
             "errors": self.errors,
             "error": error,
@@ -221,7 +314,7 @@ def run(
     error_info: Callable[..., dict[str, Any]],
     load_module: Callable[[str, str], Any],
 ) -> dict[str, Any]:
-    """Check each named settings class against the process environment, all errors at once."""
+    """Construct each named settings class and import each config module, as the app does."""
     results = []
     for spec in task.get("classes") or ():
         module, qualname = str(spec.get("module", "")), str(spec.get("qualname", ""))
@@ -236,5 +329,17 @@ def run(
             entry.update(ok=False, fields={}, errors=[], error=missing, values=None, secrets={})
         else:
             entry.update(_SettingsCheck(cls, ctx, task, error_info).run())
+        if isinstance(entry.get("import_error"), dict):
+            entry["import_error"] = scrub(
+                entry["import_error"], secret_values(ctx, _env_files(cls)), ctx.masked
+            )
         results.append(entry)
-    return {"classes": results}
+    modules = []
+    for spec in task.get("modules") or ():
+        module = str(spec.get("module", ""))
+        _namespace, import_error = load_module(module, ctx.root)
+        files = [str(f) for f in spec.get("env_files") or ()]
+        modules.append(
+            {"module": module, "error": scrub(import_error, secret_values(ctx, files), ctx.masked)}
+        )
+    return {"classes": results, "modules": modules}

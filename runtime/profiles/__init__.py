@@ -1,5 +1,6 @@
-"""A project's ``.env`` profiles: read exactly as python-dotenv does, layered, diffed,
-and edited in place without losing a byte.
+"""A project's ``.env`` profiles: the files its own loader reads (pydantic-settings,
+starlette ``Config``, python-decouple, environs, python-dotenv), read exactly as that
+loader reads them, layered, diffed, and edited in place without losing a byte.
 """
 
 from __future__ import annotations
@@ -17,30 +18,39 @@ from asgideck.runtime.profiles._profile import (
     load_profile,
     missing_from_example,
     profile_files,
+    profile_layers,
 )
 from asgideck.runtime.profiles._read import (
     MAX_FILE_BYTES,
     EnvFileError,
     ParseProblem,
     read_env_file,
+    read_plain_env_file,
 )
+from asgideck.runtime.profiles._sources import EnvLayer, EnvSources, SettingsConfig, env_sources
 
 __all__ = [
     "MAX_FILE_BYTES",
     "EnvFileError",
+    "EnvLayer",
+    "EnvSources",
     "ParseProblem",
     "Profile",
     "ProfileDiff",
+    "SettingsConfig",
     "Variable",
     "diff_profiles",
     "edit_target",
+    "env_sources",
     "example_file",
     "example_keys",
     "list_profiles",
     "load_profile",
     "missing_from_example",
     "profile_files",
+    "profile_layers",
     "read_env_file",
+    "read_plain_env_file",
     "remove_key",
     "set_value",
 ]

@@ -1,6 +1,10 @@
 """A project's ``.env`` profiles: read, layer, diff and edit them without losing a byte.
 
-The rule: profile ``NAME`` is ``.env`` with ``.env.NAME`` layered on top; a
+Which files, in which order and parsed how, follows the project's own loader (see
+``_sources``): a file a settings class loads is a layer even when it is called
+``.env.template``; the last of the loader's files (``.env`` by default) is the one
+profiles vary. The rule: profile ``NAME`` is the loader's files with ``.env.NAME``
+(or ``NAME.env``, beside that last file) layered on top; a
 later binding wins (a later file over an earlier one, a later line over an
 earlier line), exactly as if the files were concatenated. A project without
 any ``.env.NAME`` but with a ``.env`` has one profile, ``default`` (``.env``
@@ -35,7 +39,9 @@ from asgideck.runtime.profiles._read import (
     EnvFileError,
     ParseProblem,
     read_env_file,
+    read_plain_env_file,
 )
+from asgideck.runtime.profiles._sources import DOTENV, EnvLayer, EnvSources, env_sources
 from asgideck.runtime.secrets import is_secret_key, mask_value
 
 __all__ = [
@@ -51,6 +57,7 @@ __all__ = [
     "load_profile",
     "missing_from_example",
     "profile_files",
+    "profile_layers",
 ]
 
 TEMPLATE_NAMES = ("example", "sample", "template", "dist")
@@ -84,16 +91,17 @@ class Variable:
 
 @dataclass(frozen=True)
 class Profile:
+    """A profile's layers (lowest first, each with why it is read), its variables as the
+    project's loader gives them, and the file where new keys go (``own_file``)."""
+
     name: str
     root: Path
     files: tuple[Path, ...]
     variables: dict[str, Variable]
     problems: tuple[ParseProblem, ...]
-
-    @property
-    def own_file(self) -> Path:
-        """The file that belongs to this profile alone (where new keys go)."""
-        return _profile_path(self.root, self.name)
+    own_file: Path
+    layers: tuple[EnvLayer, ...] = ()
+    sources: EnvSources | None = None
 
     def environ(self) -> dict[str, str]:
         """The environment this profile gives a process (keys without a value left out)."""
@@ -113,10 +121,6 @@ class ProfileDiff:
 # --- profiles --------------------------------------------------------------------------
 
 
-def _profile_path(root: Path, name: str) -> Path:
-    return root / ".env" if name == DEFAULT_PROFILE else root / f".env.{name}"
-
-
 def _is_profile_name(name: str) -> bool:
     if not name or name.endswith("~"):
         return False
@@ -129,28 +133,64 @@ def _profile_order(name: str) -> tuple[int, str]:
     return rank, name
 
 
-def list_profiles(root: Path) -> list[str]:
-    """Profile names from ``.env.NAME`` files; ``["default"]`` when there is only ``.env``."""
+def _variants(sources: EnvSources) -> dict[str, Path]:
+    """Profile name -> its own file: ``.env.NAME`` and ``NAME.env`` beside the loader's
+    last file (``.env.NAME`` wins when both exist)."""
+    if not sources.variants:
+        return {}
+    primary = sources.primary
     try:
-        children = list(root.iterdir())
+        children = sorted(primary.parent.iterdir())
     except OSError:
-        return []
-    names = [
-        child.name[len(".env.") :]
-        for child in children
-        if child.name.startswith(".env.")
-        and _is_profile_name(child.name[len(".env.") :])
-        and _present(child)
-    ]
-    if not names and _present(root / ".env"):
+        return {}
+    layered = {layer.path for layer in sources.layers}
+    found: dict[str, Path] = {}
+    for child in children:
+        if child in layered or not _present(child):
+            continue
+        name = child.name
+        if name.startswith(".env."):
+            profile = name[len(".env.") :]
+        elif name.endswith(".env") and len(name) > len(".env") and not name.startswith("."):
+            profile = name[: -len(".env")]
+            if profile in found or "." in profile:
+                continue
+        else:
+            continue
+        if _is_profile_name(profile):
+            found[profile] = child
+    return found
+
+
+def list_profiles(root: Path) -> list[str]:
+    """Profile names from ``.env.NAME``/``NAME.env`` files; ``["default"]`` when there are
+    none but a file the project loads (``.env`` by default) is there."""
+    sources = env_sources(root)
+    names = list(_variants(sources))
+    if not names and any(_present(layer.path) for layer in sources.layers):
         return [DEFAULT_PROFILE]
     return sorted(names, key=_profile_order)
 
 
+def profile_layers(root: Path, name: str) -> list[EnvLayer]:
+    """The layers of profile ``name`` that exist, lowest first, each with why it is read."""
+    sources = env_sources(root)
+    layers = [layer for layer in sources.layers if _present(layer.path)]
+    if name != DEFAULT_PROFILE:
+        own = _variants(sources).get(name)
+        if own is not None:
+            base = _shown(sources.primary, root)
+            layers.append(EnvLayer(own, f"profile {name!r}: layered over {base}"))
+    return layers
+
+
 def profile_files(root: Path, name: str) -> list[Path]:
     """The layers of profile ``name`` that exist, lowest first."""
-    layers = [root / ".env"] if name == DEFAULT_PROFILE else [root / ".env", root / f".env.{name}"]
-    return [path for path in layers if _present(path)]
+    return [layer.path for layer in profile_layers(root, name)]
+
+
+def _shown(path: Path, root: Path) -> str:
+    return os.path.relpath(path, root.resolve())
 
 
 def _present(path: Path) -> bool:
@@ -159,13 +199,13 @@ def _present(path: Path) -> bool:
     return not path.is_dir() and (path.exists() or path.is_symlink())
 
 
-def _layer(files: Iterable[EnvFile]) -> dict[str, Variable]:
+def _layer(files: Iterable[EnvFile], *, interpolate: bool = True) -> dict[str, Variable]:
     resolved: dict[str, str | None] = {}
     variables: dict[str, Variable] = {}
     for env_file in files:
         for entry in env_file.entries:
             value = entry.value
-            if value is not None:
+            if value is not None and interpolate:
                 # Resolve before binding the key: `A=${A}` refers to the earlier A.
                 value = "".join(atom.resolve(resolved) for atom in parse_variables(value))
             resolved[entry.key] = value
@@ -176,21 +216,30 @@ def _layer(files: Iterable[EnvFile]) -> dict[str, Variable]:
 
 
 def load_profile(root: Path, name: str) -> Profile:
-    """Read and layer profile ``name`` of the project at ``root``."""
-    own = _profile_path(root, name)
-    if not _is_profile_name(name) or "/" in name or os.sep in name or not _present(own):
-        known = list_profiles(root)
+    """Read and layer profile ``name`` of the project whose app runs in ``root``."""
+    sources = env_sources(root)
+    variants = _variants(sources)
+    own = sources.primary if name == DEFAULT_PROFILE else variants.get(name)
+    known = list_profiles(root)
+    present = any(_present(layer.path) for layer in sources.layers)
+    if own is None or "/" in name or os.sep in name or (name == DEFAULT_PROFILE and not present):
         listed = ", ".join(known) if known else "none: no .env or .env.NAME files"
+        shown = own if own is not None else sources.primary.parent / f".env.{name}"
         if name in TEMPLATE_NAMES:
-            raise EnvFileError(own, f"is a template, not a profile (known profiles: {listed})")
-        raise EnvFileError(own, f"no profile {name!r} here (known profiles: {listed})")
-    files = [read_env_file(path) for path in profile_files(root, name)]
+            raise EnvFileError(shown, f"is a template, not a profile (known profiles: {listed})")
+        raise EnvFileError(shown, f"no profile {name!r} here (known profiles: {listed})")
+    layers = profile_layers(root, name)
+    reader = read_env_file if sources.dialect == DOTENV else read_plain_env_file
+    files = [reader(layer.path) for layer in layers]
     return Profile(
         name=name,
         root=root,
         files=tuple(f.path for f in files),
-        variables=_layer(files),
+        variables=_layer(files, interpolate=sources.dialect == DOTENV),
         problems=tuple(p for f in files for p in f.problems),
+        own_file=own,
+        layers=tuple(layers),
+        sources=sources,
     )
 
 
@@ -205,11 +254,15 @@ def diff_profiles(a: Profile, b: Profile) -> ProfileDiff:
 
 
 def example_file(root: Path) -> Path | None:
-    """The project's template (``.env.example``, ``.env.sample``, …), if it has one."""
-    for name in TEMPLATE_NAMES:
-        path = root / f".env.{name}"
-        if path.is_file():
-            return path
+    """The project's template (``.env.example``, ``.env.sample``, …) beside the file
+    profiles vary, if it has one that the project does not load as a layer."""
+    sources = env_sources(root)
+    layered = {layer.path for layer in sources.layers}
+    for folder in dict.fromkeys((sources.primary.parent, root)):
+        for name in TEMPLATE_NAMES:
+            path = folder / f".env.{name}"
+            if path.is_file() and path not in layered:
+                return path
     return None
 
 

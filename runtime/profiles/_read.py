@@ -26,6 +26,7 @@ __all__ = [
     "ParseProblem",
     "parse_bindings",
     "read_env_file",
+    "read_plain_env_file",
     "read_text",
     "translate_newlines",
 ]
@@ -146,4 +147,27 @@ def read_env_file(path: Path) -> EnvFile:
             problems.append(ParseProblem(path, line, _excerpt(binding.original.string)))
         elif binding.key is not None:
             entries.append(EnvEntry(binding.key, binding.value, path, line))
+    return EnvFile(path, tuple(entries), tuple(problems), had_bom)
+
+
+def read_plain_env_file(path: Path) -> EnvFile:
+    """Read ``path`` as starlette's ``Config`` and python-decouple do: each line stripped;
+    blank lines, ``#`` lines and lines without ``=`` skipped (a line without ``=`` is kept as
+    a :class:`ParseProblem`); ``KEY=value`` split at the first ``=``, both sides stripped,
+    one pair of matching quotes removed; inline ``# comments`` stay in the value."""
+    raw, had_bom = read_text(path)
+    entries: list[EnvEntry] = []
+    problems: list[ParseProblem] = []
+    for number, line in enumerate(translate_newlines(raw).split("\n"), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if "=" not in line:
+            problems.append(ParseProblem(path, number, _excerpt(line)))
+            continue
+        key, value = line.split("=", 1)
+        key, value = key.strip(), value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        entries.append(EnvEntry(key, value, path, number))
     return EnvFile(path, tuple(entries), tuple(problems), had_bom)

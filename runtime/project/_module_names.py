@@ -8,17 +8,27 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-__all__ = ["module_file", "module_for", "parse_source"]
+__all__ = ["module_file", "module_for", "package_base", "parse_source"]
 
 
 def module_for(root: Path, file: Path) -> tuple[str, str] | None:
     """``(module, app_dir)`` to import ``file`` with, or None when it is not importable.
 
-    Modules are named from the project root (``app/main.py`` -> ``app.main``), or
-    from ``src/`` in a src layout. A file in a folder without ``__init__.py`` that
-    imports its siblings as top-level modules (``from routers import x``) is
-    imported from its own folder, as fastapi-cli would.
+    ``app_dir`` is relative to ``root`` (posix, "" = the root). A module inside a
+    package is named the way fastapi-cli names it: walk up the ``__init__.py`` chain
+    and import by the dotted name from the first folder above it
+    (``bigger_applications/app/main.py`` with ``app/__init__.py`` -> ``app.main`` from
+    ``bigger_applications``), so its relative imports work. A module outside any
+    package is named from the project root (``app/main.py`` -> ``app.main``), or
+    from ``src/`` in a src layout; one in a folder without ``__init__.py`` that
+    imports its siblings as top-level modules (``from routers import x``) is imported
+    from its own folder, as fastapi-cli would.
     """
+    if not file.is_relative_to(root):
+        return None
+    packaged = package_base(root, file)
+    if packaged is not None:
+        return packaged
     base, app_dir = root, ""
     rel = file.relative_to(root)
     if rel.parts[0] == "src" and len(rel.parts) > 1 and not (root / "src/__init__.py").exists():
@@ -34,6 +44,30 @@ def module_for(root: Path, file: Path) -> tuple[str, str] | None:
     if not parts or not all(part.isidentifier() for part in parts):
         return None
     return ".".join(parts), app_dir
+
+
+def package_base(root: Path, file: Path) -> tuple[str, str] | None:
+    """fastapi-cli's name for a ``file`` inside a package: ``(dotted module, app_dir)``.
+
+    None when ``file``'s folder has no ``__init__.py`` (or it is ``root`` itself).
+    The chain stops at ``root``: a project is never imported from above its folder.
+    """
+    folder = file.parent
+    if folder == root or not (folder / "__init__.py").is_file():
+        return None
+    while folder.parent != root and (folder.parent / "__init__.py").is_file():
+        if not folder.parent.is_relative_to(root):
+            break
+        folder = folder.parent
+    base = folder.parent
+    rel = file.relative_to(base).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    if not parts or not all(part.isidentifier() for part in parts):
+        return None
+    app_dir = base.relative_to(root).as_posix()
+    return ".".join(parts), "" if app_dir == "." else app_dir
 
 
 def _imports_siblings(file: Path) -> bool:

@@ -34,6 +34,8 @@ class Status:
     restarts: int = 0
     reload_waiting: bool = False  # --reload: the app died, the reloader waits for a change
     next_restart_in: float | None = None
+    #: why it is not up yet (or did not come up): services that are down, the startup's stack
+    diagnosis: str | None = None
     version: int = 0
 
 

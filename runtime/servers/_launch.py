@@ -1,23 +1,30 @@
-"""What to run: ``ServerSpec`` -> argv + environment for uvicorn or gunicorn.
+"""What to run: ``ServerSpec`` -> argv + environment for uvicorn, gunicorn, Hypercorn,
+Granian or Daphne.
 
 Field names follow the servers' own option names (uvicorn's ``Config`` and
 gunicorn's settings), so a spec reads like the command line it becomes. Turning
-a spec into argv is pure; the only I/O is a cached, file-system-only look at
-the project's interpreter (which gunicorn options it knows, whether watchfiles
-is there) and whether the project has a ``gunicorn.conf.py``.
+a spec into argv is pure given ``Features`` (what the project's interpreter has);
+``interpreter_features`` finds those out, cached per interpreter and the mtime of
+its site-packages: a file-system look plus one bounded run of that interpreter
+(``importlib.util.find_spec`` of the server modules, never an import of the app).
 
 Which fields apply where:
 
-- both: host, port, workers, log_level, access_log, root_path, forwarded_allow_ips,
-  ssl_keyfile/ssl_certfile, timeout_keep_alive (gunicorn ``--keep-alive``), reload
-- uvicorn only: reload_dirs, factory (gunicorn gets ``module:attr()``),
-  proxy_headers, limit_max_requests
-- gunicorn only: worker_class, timeout, graceful_timeout, max_requests(+_jitter),
-  config_file
+- all: host, port, log_level, access_log, root_path (not Granian's), app_dir,
+  ssl_keyfile/ssl_certfile (not Daphne)
+- uvicorn, gunicorn, Hypercorn, Granian: workers, reload (not gunicorn: use uvicorn)
+- uvicorn, gunicorn, Hypercorn: timeout_keep_alive
+- uvicorn only: reload_dirs, proxy_headers, limit_max_requests
+- gunicorn only: worker_class, timeout, graceful_timeout (Hypercorn too),
+  max_requests(+_jitter), config_file
+- factory: uvicorn ``--factory``, Granian ``--factory``, gunicorn/Hypercorn ``module:attr()``;
+  Daphne cannot call one.
+- app_dir: uvicorn ``--app-dir``, gunicorn ``--pythonpath``, the others ``PYTHONPATH``.
 """
 
 from __future__ import annotations
 
+import ast
 import functools
 import os
 import subprocess
@@ -31,8 +38,12 @@ from typing import Literal, NoReturn, get_args
 from asgideck.runtime.servers._errors import ConfigError
 
 __all__ = [
+    "AUTO_WORKER",
     "DEFAULT_SPEC_VALUES",
+    "OLD_UVICORN_WORKER",
     "PARENT_ENV_KEYS",
+    "SERVER_MODULES",
+    "UVICORN_WORKER",
     "VENV_DIR_NAMES",
     "Features",
     "LogLevel",
@@ -41,16 +52,31 @@ __all__ = [
     "WorkerClass",
     "argv",
     "child_env",
+    "config_worker_class",
     "connect_host",
     "gunicorn_config",
     "interpreter_features",
     "reload_watch_dirs",
+    "resolve_worker_class",
     "url",
 ]
 
-ServerKind = Literal["uvicorn", "gunicorn"]
+ServerKind = Literal["uvicorn", "gunicorn", "hypercorn", "granian", "daphne"]
 LogLevel = Literal["critical", "error", "warning", "info", "debug", "trace"]
-WorkerClass = Literal["uvicorn_worker.UvicornWorker", "asgi"]
+#: gunicorn's worker class: "auto" (what the project has, see ``resolve_worker_class``),
+#: "asgi" (gunicorn's own), or a dotted class path such as ``uvicorn_worker.UvicornWorker``.
+WorkerClass = str
+AUTO_WORKER = "auto"
+UVICORN_WORKER = "uvicorn_worker.UvicornWorker"
+OLD_UVICORN_WORKER = "uvicorn.workers.UvicornWorker"
+#: gunicorn's WSGI workers: they cannot serve an ASGI app.
+_WSGI_WORKERS = frozenset({"sync", "gthread", "eventlet", "gevent", "tornado"})
+
+#: The module each server kind runs as ``python -m``; what ``Features.modules`` looks for.
+SERVER_MODULES: Mapping[str, str] = MappingProxyType(
+    {kind: kind for kind in ("uvicorn", "gunicorn", "hypercorn", "granian", "daphne")}
+)
+_PROBED_MODULES = (*SERVER_MODULES.values(), "uvicorn_worker", "uvicorn.workers")
 
 #: Directories never watched by ``--reload`` (virtualenvs and tool caches).
 VENV_DIR_NAMES = (".venv", "venv", "env", ".env")
@@ -101,6 +127,7 @@ class ServerSpec:
     log_level: LogLevel = "info"
     access_log: bool = True
     factory: bool = False
+    app_dir: Path | None = None  # the folder on sys.path for ``app`` (relative to root)
     root_path: str = ""
     proxy_headers: bool = False
     forwarded_allow_ips: str | None = None
@@ -108,7 +135,7 @@ class ServerSpec:
     ssl_certfile: Path | None = None
     timeout_keep_alive: int = 5
     limit_max_requests: int | None = None
-    worker_class: WorkerClass = "uvicorn_worker.UvicornWorker"
+    worker_class: WorkerClass = AUTO_WORKER
     timeout: int = 30
     graceful_timeout: int = 10
     max_requests: int | None = None
@@ -120,7 +147,7 @@ class ServerSpec:
         setattr_(self, "root", Path(self.root))
         setattr_(self, "python", Path(self.python))
         setattr_(self, "reload_dirs", tuple(Path(p) for p in self.reload_dirs))
-        for name in ("ssl_keyfile", "ssl_certfile", "config_file"):
+        for name in ("ssl_keyfile", "ssl_certfile", "config_file", "app_dir"):
             value = getattr(self, name)
             if value is not None:
                 setattr_(self, name, Path(value))
@@ -139,13 +166,23 @@ def _validate(spec: ServerSpec) -> None:
     def fail(name: str, why: str) -> NoReturn:
         raise ConfigError(f"{name}: {why}")
 
-    for name, choices in (
-        ("kind", get_args(ServerKind)),
-        ("log_level", get_args(LogLevel)),
-        ("worker_class", get_args(WorkerClass)),
-    ):
+    for name, choices in (("kind", get_args(ServerKind)), ("log_level", get_args(LogLevel))):
         if getattr(spec, name) not in choices:
             fail(name, f"{getattr(spec, name)!r} is not one of {', '.join(choices)}")
+    worker = spec.worker_class
+    if worker in _WSGI_WORKERS:
+        fail("worker_class", f"{worker!r} is a WSGI worker; an ASGI app needs {UVICORN_WORKER}")
+    if worker not in (AUTO_WORKER, "asgi") and not all(
+        part.isidentifier() for part in worker.split(".")
+    ):
+        fail("worker_class", f"{worker!r} is not 'auto', 'asgi' or a dotted class path")
+    if spec.kind == "daphne":
+        if spec.reload or (spec.workers or 1) > 1:
+            fail("workers", "Daphne runs one process without reload (use uvicorn or Hypercorn)")
+        if spec.factory:
+            fail("factory", "Daphne cannot call an app factory (use uvicorn or Granian)")
+        if spec.ssl_certfile is not None:
+            fail("ssl_certfile", "asgideck starts Daphne without TLS (use uvicorn or Hypercorn)")
     module, sep, attr = spec.app.partition(":")
     if not sep or not module.strip() or not attr.strip():
         fail("app", f"{spec.app!r} must look like 'module:attribute' (e.g. app.main:app)")
@@ -181,25 +218,45 @@ DEFAULT_SPEC_VALUES: Mapping[str, object] = MappingProxyType(
 
 @dataclass(frozen=True)
 class Features:
-    """What the project's interpreter has installed, as far as argv cares."""
+    """What the project's interpreter has installed, as far as argv cares.
+
+    ``modules`` holds the server modules it can import (see ``SERVER_MODULES``, plus
+    ``uvicorn_worker`` and ``uvicorn.workers``); None when that is unknown (not asked,
+    or the interpreter did not answer): argv then assumes the usual ones.
+    """
 
     gunicorn_flags: frozenset[str] = frozenset()
     has_watchfiles: bool = False
+    modules: frozenset[str] | None = None
 
     @classmethod
     def all(cls) -> Features:
         """Everything current servers support (for tests and previews)."""
-        return cls(frozenset({"--no-control-socket", "--root-path"}), has_watchfiles=True)
+        return cls(
+            frozenset({"--no-control-socket", "--root-path"}),
+            has_watchfiles=True,
+            modules=frozenset(_PROBED_MODULES),
+        )
+
+    def lacks(self, module: str) -> bool:
+        """Known not to be importable (False when unknown)."""
+        return self.modules is not None and module not in self.modules
 
 
 _GUNICORN_FLAGS = ("--no-control-socket", "--root-path")
 
 
 def interpreter_features(python: Path) -> Features:
-    """Look at the interpreter's site-packages on disk (cached per interpreter and mtime)."""
+    """What ``python`` has, cached per interpreter and the mtime of its site-packages.
+
+    The first call for an interpreter runs it once (a few hundred ms, 15 s at most):
+    call it off the GUI thread.
+    """
     dirs = _site_dirs(Path(python))
     stamp = tuple(_mtime(d) for d in dirs)
-    return _features_for(tuple(dirs), stamp)
+    found = _features_for(tuple(dirs), stamp)
+    modules = _modules_of(str(python), stamp)
+    return Features(found.gunicorn_flags, found.has_watchfiles, modules)
 
 
 @functools.lru_cache(maxsize=32)
@@ -216,6 +273,42 @@ def _features_for(dirs: tuple[Path, ...], _stamp: tuple[float, ...]) -> Features
             flags.update(flag for flag in _GUNICORN_FLAGS if f'"{flag}"' in text)
         watchfiles = watchfiles or (site / "watchfiles").is_dir()
     return Features(frozenset(flags), watchfiles)
+
+
+_FIND_SPECS = """\
+import importlib.util, sys
+for name in sys.argv[1:]:
+    try:
+        found = importlib.util.find_spec(name) is not None
+    except Exception:
+        found = False
+    if found:
+        print(name)
+"""
+
+
+@functools.lru_cache(maxsize=32)
+def _modules_of(python: str, _stamp: tuple[float, ...]) -> frozenset[str] | None:
+    """Which of the server modules ``python`` can import (None: it did not answer).
+
+    ``find_spec`` locates a module without running it (for ``uvicorn.workers`` it
+    imports the ``uvicorn`` package, as gunicorn would). ``-I`` is not used: the
+    project's interpreter must see what it sees at start (its ``.pth`` files).
+    """
+    try:
+        done = subprocess.run(
+            [python, "-c", _FIND_SPECS, *_PROBED_MODULES],
+            capture_output=True,
+            text=True,
+            timeout=15,
+            check=False,
+            env={k: v for k, v in os.environ.items() if k in PARENT_ENV_KEYS},
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    return frozenset(line.strip() for line in done.stdout.splitlines() if line.strip())
 
 
 def _mtime(path: Path) -> float:
@@ -277,6 +370,55 @@ def gunicorn_config(spec: ServerSpec) -> Path | None:
     return auto if auto.is_file() else None
 
 
+def config_worker_class(config: Path) -> str | None:
+    """``worker_class = "..."`` in a gunicorn config file, read with ``ast`` (never run).
+
+    None when the file sets none, or sets it to something that is not a string literal.
+    """
+    try:
+        tree = ast.parse(config.read_text(encoding="utf-8", errors="replace"), str(config))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    found = None
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            continue
+        names = {t.id for t in targets if isinstance(t, ast.Name)}
+        if names & {"worker_class", "k"} and isinstance(value, ast.Constant):
+            found = value.value if isinstance(value.value, str) else None
+    return found
+
+
+def resolve_worker_class(spec: ServerSpec, features: Features) -> tuple[str | None, str]:
+    """(gunicorn ``--worker-class``, why): what the spec says, else what the project has.
+
+    "auto" means: the project's gunicorn config ``worker_class`` (None: the file
+    supplies it), else ``uvicorn_worker.UvicornWorker`` when the interpreter has the
+    ``uvicorn-worker`` package, else ``uvicorn.workers.UvicornWorker`` when its uvicorn
+    still ships that module. Raises ``ConfigError`` offering the install when it has neither.
+    """
+    if spec.worker_class != AUTO_WORKER:
+        return spec.worker_class, "chosen in the launch config"
+    config = gunicorn_config(spec)
+    if config is not None:
+        named = config_worker_class(config)
+        if named is not None:
+            return None, f"worker_class = {named!r} in {config}"
+    if not features.lacks("uvicorn_worker"):
+        return UVICORN_WORKER, "the uvicorn-worker package is installed"
+    if not features.lacks("uvicorn.workers"):
+        return OLD_UVICORN_WORKER, "uvicorn-worker is not installed; uvicorn still has it"
+    raise ConfigError(
+        f"worker_class: {spec.python} has neither the uvicorn-worker package nor "
+        f"uvicorn.workers; install it: {spec.python} -m pip install uvicorn-worker "
+        "(or choose gunicorn's own 'asgi' worker)"
+    )
+
+
 def reload_watch_dirs(spec: ServerSpec, features: Features) -> list[Path]:
     """Directories for ``--reload-dir``; never a virtualenv.
 
@@ -310,11 +452,32 @@ def _is_venv(path: Path) -> bool:
 
 
 def argv(spec: ServerSpec, features: Features | None = None) -> list[str]:
-    """The full command line: ``[python, "-m", "uvicorn"|"gunicorn", ...]``."""
+    """The full command line: ``[python, "-m", <server module>, ...]``.
+
+    Raises ``ConfigError`` when the interpreter is known to lack the server (naming
+    the install command) or gunicorn has no ASGI worker class to use.
+    """
     feats = features if features is not None else interpreter_features(spec.python)
-    if spec.kind == "uvicorn":
-        return [str(spec.python), "-m", "uvicorn", *_uvicorn_args(spec, feats)]
-    return [str(spec.python), "-m", "gunicorn", *_gunicorn_args(spec, feats)]
+    module = SERVER_MODULES[spec.kind]
+    if feats.lacks(module):
+        raise ConfigError(
+            f"kind: {spec.kind} is not installed in the project's interpreter {spec.python}; "
+            f"install it: {spec.python} -m pip install {spec.kind}"
+        )
+    build = {
+        "uvicorn": _uvicorn_args,
+        "gunicorn": _gunicorn_args,
+        "hypercorn": _hypercorn_args,
+        "granian": _granian_args,
+        "daphne": _daphne_args,
+    }[spec.kind]
+    return [str(spec.python), "-m", module, *build(spec, feats)]
+
+
+def _app_dir(spec: ServerSpec) -> Path | None:
+    if spec.app_dir is None or str(spec.app_dir) in ("", "."):
+        return None
+    return spec.app_dir if spec.app_dir.is_absolute() else spec.root / spec.app_dir
 
 
 def _uvicorn_args(spec: ServerSpec, feats: Features) -> list[str]:
@@ -332,6 +495,9 @@ def _uvicorn_args(spec: ServerSpec, feats: Features) -> list[str]:
     args.append("--access-log" if spec.access_log else "--no-access-log")
     if spec.factory:
         args.append("--factory")
+    app_dir = _app_dir(spec)
+    if app_dir is not None:
+        args += ["--app-dir", str(app_dir)]
     if spec.root_path:
         args += ["--root-path", spec.root_path]
     args.append("--proxy-headers" if spec.proxy_headers else "--no-proxy-headers")
@@ -353,9 +519,15 @@ def _gunicorn_args(spec: ServerSpec, feats: Features) -> list[str]:
         return config is None or getattr(spec, name) != DEFAULT_SPEC_VALUES[name]
 
     target = f"{spec.app}()" if spec.factory else spec.app
-    args = [target, "--bind", _bind(spec), "--worker-class", spec.worker_class]
+    worker, _why = resolve_worker_class(spec, feats)
+    args = [target, "--bind", _bind(spec)]
+    if worker is not None:
+        args += ["--worker-class", worker]
     if config is not None:
         args += ["--config", str(config)]
+    app_dir = _app_dir(spec)
+    if app_dir is not None:
+        args += ["--pythonpath", str(app_dir)]
     if spec.workers is not None and changed("workers"):
         args += ["--workers", str(spec.workers)]
     if spec.reload:
@@ -366,7 +538,7 @@ def _gunicorn_args(spec: ServerSpec, feats: Features) -> list[str]:
         args += ["--access-logfile", "-"]
     if changed("timeout"):
         args += ["--timeout", str(spec.timeout)]
-    if changed("graceful_timeout") or spec.worker_class == "asgi":
+    if changed("graceful_timeout") or worker == "asgi":
         # gunicorn's native asgi worker can hang 30 s on SIGTERM during boot without it.
         args += ["--graceful-timeout", str(spec.graceful_timeout)]
     if changed("timeout_keep_alive"):
@@ -384,6 +556,66 @@ def _gunicorn_args(spec: ServerSpec, feats: Features) -> list[str]:
     if "--no-control-socket" in feats.gunicorn_flags:
         # gunicorn 27 shares ~/.gunicorn/gunicorn.ctl between every instance by default.
         args.append("--no-control-socket")
+    return args
+
+
+def _hypercorn_args(spec: ServerSpec, feats: Features) -> list[str]:
+    """Hypercorn (HTTP/1.1 and HTTP/2): errors on stderr, access lines on stdout."""
+    target = f"{spec.app}()" if spec.factory else spec.app
+    args = [target, "--bind", _bind(spec), "--error-logfile", "-"]
+    if spec.workers is not None and spec.workers > 1:
+        args += ["--workers", str(spec.workers)]
+    if spec.reload:
+        args.append("--reload")
+    args += ["--log-level", "debug" if spec.log_level == "trace" else spec.log_level]
+    if spec.access_log:
+        args += ["--access-logfile", "-"]
+    if spec.root_path:
+        args += ["--root-path", spec.root_path]
+    if spec.ssl_keyfile is not None and spec.ssl_certfile is not None:
+        args += ["--keyfile", str(spec.ssl_keyfile), "--certfile", str(spec.ssl_certfile)]
+    args += ["--keep-alive", str(spec.timeout_keep_alive)]
+    args += ["--graceful-timeout", str(spec.graceful_timeout)]
+    return args
+
+
+def _granian_args(spec: ServerSpec, feats: Features) -> list[str]:
+    """Granian (Rust): ``--interface asgi``; workers are processes; reload needs watchfiles."""
+    args = ["--interface", "asgi", "--host", spec.host.strip("[]"), "--port", str(spec.port)]
+    if spec.workers is not None and spec.workers > 1:
+        args += ["--workers", str(spec.workers)]
+    if spec.reload:
+        args.append("--reload")
+        for d in reload_watch_dirs(spec, feats):
+            args += ["--reload-paths", str(d)]
+        for name in sorted(_NEVER_WATCH):
+            args += ["--reload-ignore-dirs", name]
+    level = {"trace": "debug"}.get(spec.log_level, spec.log_level)
+    args += ["--log-level", level]
+    args.append("--access-log" if spec.access_log else "--no-access-log")
+    if spec.factory:
+        args.append("--factory")
+    if spec.root_path:
+        args += ["--url-path-prefix", spec.root_path]
+    if spec.ssl_keyfile is not None and spec.ssl_certfile is not None:
+        args += ["--ssl-keyfile", str(spec.ssl_keyfile)]
+        args += ["--ssl-certificate", str(spec.ssl_certfile)]
+    args.append(spec.app)
+    return args
+
+
+def _daphne_args(spec: ServerSpec, feats: Features) -> list[str]:
+    """Daphne (Twisted): one process; logs to stderr, ``--access-log -`` to stdout."""
+    verbosity = {"critical": 0, "error": 0, "warning": 0, "info": 1, "debug": 2, "trace": 3}
+    args = ["--bind", spec.host.strip("[]"), "--port", str(spec.port)]
+    args += ["-v", str(verbosity[spec.log_level])]
+    if spec.access_log:
+        args += ["--access-log", "-"]
+    if spec.root_path:
+        args += ["--root-path", spec.root_path]
+    if spec.proxy_headers:
+        args.append("--proxy-headers")
+    args.append(spec.app)
     return args
 
 
@@ -408,6 +640,10 @@ def child_env(spec: ServerSpec, parent: Mapping[str, str] | None = None) -> dict
         env["VIRTUAL_ENV"] = str(venv)
         env["PATH"] = os.pathsep.join(p for p in (str(spec.python.parent), env.get("PATH")) if p)
     env.update(spec.env)
+    app_dir = _app_dir(spec)
+    if app_dir is not None and spec.kind in ("hypercorn", "granian", "daphne"):
+        # these servers have no --app-dir: the folder goes first on the import path
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(app_dir), env.get("PYTHONPATH")) if p)
     env["PYTHONUNBUFFERED"] = "1"
     return env
 

@@ -1,9 +1,13 @@
-"""Watching a spawned server: readiness, an app that dies under ``--reload``, stats.
+"""Watching a spawned server: readiness, a slow startup, an app that dies under
+``--reload``, stats.
 
 The monitor thread (``asgideck-<id>-monitor``) waits for readiness (the port
 accepts a connection, plus the startup-complete line where the server prints one
 before it can serve), samples stats once a second, and in ``--reload`` mode
-notices when the app process dies while the reloader lives on.
+notices when the app process dies while the reloader lives on. A startup still
+not ready after ``stall_after`` seconds gets its stack and the services it may
+wait on reported (``Diagnosis``, on a thread of its own so readiness is still
+seen meanwhile); one not ready after ``ready_timeout`` is stopped with that report.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import time
 import psutil
 
 from asgideck.runtime.logs import error_excerpt
+from asgideck.runtime.servers._diagnose import Diagnosis
 from asgideck.runtime.servers._events import Stats, StatsUpdated
 from asgideck.runtime.servers._launch import connect_host, url
 from asgideck.runtime.servers._ports import port_accepts
@@ -25,17 +30,34 @@ __all__ = ["Monitor"]
 class Monitor:
     """Watches each run of one supervisor; ``watch`` is the run's monitor thread."""
 
-    def __init__(self, state: SupervisorState, *, ready_timeout: float, marker_grace: float):
+    def __init__(
+        self,
+        state: SupervisorState,
+        diagnosis: Diagnosis,
+        *,
+        ready_timeout: float,
+        marker_grace: float,
+        stall_after: float,
+    ):
         self.state = state
+        self.diagnosis = diagnosis
         self.ready_timeout = ready_timeout
         self.marker_grace = marker_grace
+        self.stall_after = stall_after
 
     def watch(self, run: Run) -> None:
         spec = run.spec
         host = connect_host(spec)
-        direct = spec.kind == "uvicorn" and not spec.reload and (spec.workers or 1) == 1
+        single = not spec.reload and (spec.workers or 1) == 1
+        # The port accepting is enough where it opens only once the app has started:
+        # uvicorn in one process, Hypercorn in one, Granian and Daphne (measured).
+        direct = (spec.kind in ("uvicorn", "hypercorn") and single) or spec.kind in (
+            "granian",
+            "daphne",
+        )
         # real time for deadlines and cadence; ``state.clock`` is for backoff and uptime
         deadline = time.monotonic() + self.ready_timeout
+        stall_at = time.monotonic() + self.stall_after
         port_since: float | None = None
         marks_at_wait = errors_at_wait = 0
         missing = 0
@@ -52,6 +74,9 @@ class Monitor:
                 if now >= deadline and run.phase == "starting":
                     self._not_ready(run)
                     return
+                if now >= stall_at and run.phase == "starting":
+                    stall_at = deadline + 1.0  # once
+                    self.state.thread("stall", self._stalled, run)
             if spec.reload:
                 alive = self._app_child_alive(run)
                 missing = 0 if alive else missing + 1
@@ -88,11 +113,17 @@ class Monitor:
             )
         self.state.event_line(f"running on {url(run.spec)}")
 
+    def _stalled(self, run: Run) -> None:
+        if run.phase == "starting" and not run.stopping and not run.done.is_set():
+            self.diagnosis.report(run, final=False)
+
     def _not_ready(self, run: Run) -> None:
-        text = (
-            f"not ready within {self.ready_timeout:g} s (port {run.spec.port} never became ready)"
-        )
-        self.state.event_line(text + "; stopping it", "error")
+        """Give up: report what the startup waits on (with its stack), then stop the tree.
+
+        The exit code of a tree asgideck ended is not the app's: the status says
+        "not ready" and carries no exit code.
+        """
+        head = self.diagnosis.report(run, final=True)
         if not self.state.take_op_lock(run):
             return
         try:
@@ -100,10 +131,16 @@ class Monitor:
                 return
             run.stopping = True
             run.tree.end(2.0)
-            code = run.proc.poll()
             self.state.finish(run, unregister_entry=True)
             with self.state.lock:
-                self.state.set("crashed", error=text, exit_code=code, message="not ready", pid=None)
+                self.state.set(
+                    "crashed",
+                    error=run.diagnosis or head,
+                    exit_code=None,
+                    message="not ready",
+                    pid=None,
+                    diagnosis=run.diagnosis,
+                )
         finally:
             self.state.op_lock.release()
 

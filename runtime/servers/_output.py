@@ -19,6 +19,9 @@ READY_MARKERS = (
     "Application startup complete.",
     "ASGI 'lifespan' protocol appears unsupported.",
     "ASGI server listening on",  # gunicorn's native asgi worker
+    "] Running on http",  # Hypercorn, per worker once its startup is done
+    "] Started worker-",  # Granian, per worker once its startup is done
+    "Listening on TCP address",  # Daphne (no lifespan: listening is ready)
 )
 RELOAD_MARKERS = ("Reloading...", "detected changes in", "Detected changes in")
 APP_ERROR_MARKERS = (

@@ -25,7 +25,13 @@ from asgideck.runtime.profiles import load_profile
 from asgideck.runtime.project import Project, ProjectError
 from asgideck.runtime.servers._errors import ConfigError
 from asgideck.runtime.servers._events import ServerEvent
-from asgideck.runtime.servers._launch import LogLevel, ServerKind, ServerSpec, WorkerClass
+from asgideck.runtime.servers._launch import (
+    AUTO_WORKER,
+    LogLevel,
+    ServerKind,
+    ServerSpec,
+    WorkerClass,
+)
 from asgideck.runtime.servers._process_tree import EndResult
 from asgideck.runtime.servers._registry import Entry
 from asgideck.runtime.servers._registry import orphans as orphan_entries
@@ -66,7 +72,7 @@ class LaunchConfig:
     port: int = BASE_PORT
     reload: bool = False
     workers: int = 1
-    worker_class: WorkerClass = "uvicorn_worker.UvicornWorker"
+    worker_class: WorkerClass = AUTO_WORKER  # "auto": gunicorn.conf.py, else what is installed
     log_level: LogLevel = "info"
     access_log: bool = True
     root_path: str = ""
@@ -85,8 +91,10 @@ class LaunchConfig:
             raise ConfigError(f"workers: {self.workers} must be at least 1")
         if self.reload and self.workers > 1:
             raise ConfigError("reload: cannot be combined with more than one worker")
-        if self.reload and self.kind == "gunicorn":
-            raise ConfigError("reload: use uvicorn for auto-reload")
+        if self.reload and self.kind in ("gunicorn", "daphne"):
+            raise ConfigError(f"reload: {self.kind} does not reload here; use uvicorn")
+        if self.kind == "daphne" and self.workers > 1:
+            raise ConfigError("workers: Daphne runs a single process")
 
     @property
     def facts(self) -> ServerFacts:
@@ -165,6 +173,7 @@ def build_spec(project: Project, config: LaunchConfig) -> ServerSpec:
         log_level=config.log_level,
         access_log=config.access_log,
         factory=project.app.factory,
+        app_dir=Path(project.app.app_dir) if project.app.app_dir else None,
         root_path=config.root_path,
         worker_class=config.worker_class,
     )

@@ -16,6 +16,7 @@ from asgideck.runtime.logs import RunLog
 from asgideck.runtime.servers._launch import ServerSpec
 from asgideck.runtime.servers._process_tree import ProcessTree, spawn
 from asgideck.runtime.servers._registry import Entry
+from asgideck.runtime.servers._services import ServiceCheck
 
 __all__ = ["Run", "spawn_server"]
 
@@ -44,6 +45,10 @@ class Run:
         self.requests = 0
         self.readers: list[threading.Thread] = []
         self.helpers: list[threading.Thread] = []  # watcher and monitor
+        #: the pre-start check of the profile's services (filled by its thread)
+        self.services: list[ServiceCheck] = []
+        self.services_done = threading.Event()
+        self.diagnosis: str | None = None  # set once the startup was seen waiting
 
 
 def spawn_server(args: list[str], spec: ServerSpec, env: dict[str, str]) -> subprocess.Popen[bytes]:

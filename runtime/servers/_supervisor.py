@@ -27,6 +27,7 @@ event; ``wait_for`` blocks for it). ``stop`` blocks until the tree is gone
 from __future__ import annotations
 
 import contextlib
+import os
 import shlex
 import signal
 import threading
@@ -44,7 +45,8 @@ from asgideck.runtime.logs import (
     error_excerpt,
     pump,
 )
-from asgideck.runtime.servers._errors import AlreadyRunning, LaunchFailed, PortInUse
+from asgideck.runtime.servers._diagnose import Diagnosis
+from asgideck.runtime.servers._errors import AlreadyRunning, ConfigError, LaunchFailed, PortInUse
 from asgideck.runtime.servers._events import (
     ReloadDetected,
     ServerEvent,
@@ -73,12 +75,17 @@ from asgideck.runtime.servers._ports import is_port_free, next_free_port, port_h
 from asgideck.runtime.servers._process_tree import EndResult, ProcessTree, create_time_of
 from asgideck.runtime.servers._registry import Entry, entry_holding, register
 from asgideck.runtime.servers._restart_policy import RestartPolicy
+from asgideck.runtime.servers._services import describe_down
 from asgideck.runtime.servers._spawn import Run, spawn_server
+from asgideck.runtime.servers._stall import site_dir
 from asgideck.runtime.servers._supervisor_state import SupervisorState
 
 __all__ = ["Supervisor"]
 
 _CLEAN_EXIT = {0, -signal.SIGTERM, -signal.SIGINT}
+#: uvicorn's exit code for any startup failure (import error, bad app, lifespan failure),
+#: and gunicorn's when a worker failed to boot: restarting cannot help, a fix can.
+STARTUP_FAILED = 3
 
 
 def _event_wait(event: threading.Event, seconds: float) -> bool:
@@ -107,11 +114,19 @@ class Supervisor:
         log_to_file: bool = True,
         restart_waiter: Callable[[threading.Event, float], bool] = _event_wait,
         features: Features | None = None,
+        stall_after: float = 4.0,
     ) -> None:
         self._state = SupervisorState(
             spec, name=name, buffer=buffer, clock=clock, on_event=on_event
         )
-        self._monitor = Monitor(self._state, ready_timeout=ready_timeout, marker_grace=marker_grace)
+        self._diagnosis = Diagnosis(self._state)
+        self._monitor = Monitor(
+            self._state,
+            self._diagnosis,
+            ready_timeout=ready_timeout,
+            marker_grace=marker_grace,
+            stall_after=stall_after,
+        )
         self.auto_restart = auto_restart
         self.log_to_file = log_to_file
         self.policy = RestartPolicy(clock)
@@ -287,8 +302,11 @@ class Supervisor:
             self._fail_launch(f"interpreter not found: {spec.python}")
         if not is_port_free(spec.port, spec.host):
             raise self._port_in_use(spec)
-        args = argv(spec, self._features)
-        env = child_env(spec)
+        try:
+            args = argv(spec, self._features)
+        except ConfigError as exc:
+            self._fail_launch(str(exc))
+        env = _with_stack_site(child_env(spec))
         with state.lock:
             state.set(
                 "starting",
@@ -301,8 +319,11 @@ class Supervisor:
                 restarts=restarts,
                 reload_waiting=False,
                 next_restart_in=None,
+                diagnosis=None,
             )
-        first_seq = state.event_line(f"starting: {shlex.join(args)}  (in {spec.root})")
+        first_seq = state.buffer.total + 1
+        services, services_done = self._diagnosis.start_service_check(spec)
+        state.event_line(f"starting: {shlex.join(args)}  (in {spec.root})")
         try:
             proc = spawn_server(args, spec, env)
         except OSError as exc:
@@ -311,6 +332,7 @@ class Supervisor:
         tree = ProcessTree.started(proc, ctime)
         run = Run(spec, proc, tree)
         run.first_seq = first_seq
+        run.services, run.services_done = services, services_done
         run.started = state.clock()
         with state.lock:  # from here on stop() can end it, whatever happens next
             state.run = run
@@ -351,6 +373,7 @@ class Supervisor:
         ]
 
     def _fail_launch(self, message: str) -> NoReturn:
+        """The start cannot even spawn: say so in the log and raise ``LaunchFailed``."""
         with self._state.lock:
             self._state.set("crashed", error=message, message="could not start", pid=None)
         self._state.event_line(message, "error")
@@ -446,9 +469,13 @@ class Supervisor:
         delay = None
         new_state: ServerState = "stopped" if clean else "crashed"
         message = f"{'exited' if clean else 'crashed'} with exit code {code}"
+        # before readiness: uvicorn's startup failure; once it served, an app's own exit(3)
+        startup_failed = code == STARTUP_FAILED and run.phase == "starting"
+        if startup_failed:
+            message = f"failed at startup (exit code {code}); not restarted: fix it, start again"
         with state.lock:
             stopping = self._stops_pending > 0  # the user asked for a stop: no restart
-        if not clean and self.auto_restart and not stopping:
+        if not clean and self.auto_restart and not stopping and not startup_failed:
             delay = self.policy.record_crash(ran_for)
             if delay is None:
                 new_state = "crash-loop"
@@ -460,6 +487,13 @@ class Supervisor:
         restarts = state.status.restarts + 1
         if delay is not None:
             state.event_line(f"restarting in {delay:g} s (restart #{restarts})")
+        diagnosis = run.diagnosis
+        if not clean and run.services_done.is_set():
+            down = describe_down(run.services)
+            if down:
+                note = f"not accepting connections when it started: {down}"
+                state.event_line(note, "warning")
+                diagnosis = "\n".join(filter(None, [note, diagnosis]))
         with state.lock:
             state.set(
                 new_state,
@@ -469,6 +503,7 @@ class Supervisor:
                 pid=None,
                 reload_waiting=False,
                 next_restart_in=delay,
+                diagnosis=diagnosis,
             )
         if delay is not None:
             cancel = threading.Event()
@@ -503,3 +538,13 @@ class Supervisor:
                     state.set("crashed", error=str(exc), message="restart failed")
             except LaunchFailed:
                 pass
+
+
+def _with_stack_site(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with asgideck's stack-dump ``sitecustomize`` first on ``PYTHONPATH``
+    (see ``_stall``); unchanged where that folder cannot be had."""
+    folder = site_dir()
+    if folder is None:
+        return env
+    paths = [str(folder), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**env, "PYTHONPATH": os.pathsep.join(paths)}

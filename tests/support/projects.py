@@ -40,23 +40,48 @@ def venv_python(venv: Path) -> Path:
     return venv / "bin" / "python"
 
 
-def make_venv(venv: Path, *, only_here: Sequence[str] = (), with_pip: bool = False) -> Path:
+def make_venv(
+    venv: Path,
+    *,
+    only_here: Sequence[str] = (),
+    with_pip: bool = False,
+    without: Sequence[str] = (),
+) -> Path:
     """Create a venv at ``venv`` (see the module docstring); returns its python.
 
     ``only_here`` names modules written into this venv alone (``import NAME`` works
     only with this interpreter). ``with_pip`` keeps pip in it, for tests that install.
+    ``without`` names suite packages this venv must really lack (see :func:`_lend`).
     """
     argv = [sys.executable, "-m", "venv", str(venv)]
     if not with_pip:
         argv.insert(3, "--without-pip")
     subprocess.run(argv, check=True, timeout=180, capture_output=True)
     site = _site_packages(venv)
-    (site / "_asgideck_suite_deps.pth").write_text(f"{SUITE_SITE_PACKAGES}\n", encoding="utf-8")
+    lent = _lend(venv, without) if without else SUITE_SITE_PACKAGES
+    (site / "_asgideck_suite_deps.pth").write_text(f"{lent}\n", encoding="utf-8")
     for module in only_here:
         (site / f"{module}.py").write_text(
             f'"""A dependency that only {venv} has."""\n\nVENV = {str(venv)!r}\n', encoding="utf-8"
         )
     return venv_python(venv)
+
+
+def _lend(venv: Path, without: Sequence[str]) -> Path:
+    """A folder of symlinks to every entry of the suite's site-packages except the
+    packages ``without`` names (module, package and ``*.dist-info``), inside ``venv``.
+
+    A shadow module that raises would still be *found* (``find_spec`` succeeds), which
+    is not the same as "not installed": lending everything but the package is. The
+    folder lives in the venv, so scans that skip venvs skip it too.
+    """
+    hidden = tuple(name.lower().replace("-", "_") for name in without)
+    lent = venv / "suite-site-packages"
+    lent.mkdir()
+    for entry in SUITE_SITE_PACKAGES.iterdir():
+        if not entry.name.lower().replace("-", "_").startswith(hidden):
+            (lent / entry.name).symlink_to(entry)
+    return lent
 
 
 def _site_packages(venv: Path) -> Path:

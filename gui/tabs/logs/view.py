@@ -182,20 +182,32 @@ class LogsView(QWidget):
         self.count_label.setText(f"Exported {count:,} lines to {path}")
 
     def show_status(self, status: Status) -> None:
-        """The crash banner: exit code and the error that killed the server."""
-        if status.state == "crashed":
+        """The crash banner (exit code and the error that killed the server), or while
+        it starts slowly, what it waits on and its stack (``Status.diagnosis``)."""
+        if status.state == "crashed" and status.message == "not ready":
+            self.banner.show_message(
+                f"{self.server.name} did not come up.\n\n{status.error or status.diagnosis}",
+                "error",
+            )
+        elif status.state == "crashed":
             code = f" with exit code {status.exit_code}" if status.exit_code is not None else ""
             text = f"{self.server.name} crashed{code}."
             if status.next_restart_in is not None:
                 text += f" Restarting in {status.next_restart_in:.0f} s."
             if status.error:
                 text += "\n\n" + status.error
+            if status.diagnosis:
+                text += "\n\n" + status.diagnosis
             self.banner.show_message(text, "error")
         elif status.state == "crash-loop":
             self.banner.show_message(
                 f"{self.server.name} crashed repeatedly; asgideck stopped restarting it."
                 + (f"\n\n{status.error}" if status.error else ""),
                 "error",
+            )
+        elif status.state == "starting" and status.diagnosis:
+            self.banner.show_message(
+                f"{self.server.name} is slow to start: {status.diagnosis}", "warning"
             )
         elif status.state in ("starting", "running"):
             self.banner.clear_message()

@@ -20,9 +20,22 @@ from asgideck.gui.core.widgets import Banner
 from asgideck.runtime.servers import ConfigError, LaunchConfig
 
 WORKER_CLASSES = (
-    ("uvicorn-worker (recommended)", "uvicorn_worker.UvicornWorker"),
+    ("What the project has (gunicorn.conf.py, else installed)", "auto"),
+    ("uvicorn-worker", "uvicorn_worker.UvicornWorker"),
+    ("uvicorn.workers (older uvicorn)", "uvicorn.workers.UvicornWorker"),
     ("gunicorn's native asgi", "asgi"),
 )
+#: (kind, label): the server must be installed in the project's interpreter.
+KINDS = (
+    ("uvicorn", "uvicorn"),
+    ("gunicorn", "gunicorn (workers)"),
+    ("hypercorn", "Hypercorn (HTTP/2)"),
+    ("granian", "Granian (Rust, --interface asgi)"),
+    ("daphne", "Daphne (single process)"),
+)
+#: kinds without --reload / without more than one worker here
+NO_RELOAD = frozenset({"gunicorn", "daphne"})
+ONE_WORKER = frozenset({"daphne"})
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 
@@ -38,8 +51,9 @@ class ServerDialog(QDialog):
         self.profile.addItems(list(profiles))
         self.profile.setCurrentText(config.profile)
         self.kind = QComboBox()
-        self.kind.addItems(["uvicorn", "gunicorn"])
-        self.kind.setCurrentText(config.kind)
+        for kind, label in KINDS:
+            self.kind.addItem(label, kind)
+        self.kind.setCurrentIndex(max(0, self.kind.findData(config.kind)))
         self.host = QLineEdit(config.host)
         self.host.setToolTip("127.0.0.1 keeps the server private to this machine")
         self.port = QSpinBox()
@@ -87,18 +101,19 @@ class ServerDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self.kind.currentTextChanged.connect(self._sync)
+        self.kind.currentIndexChanged.connect(self._sync)
         self.reload.toggled.connect(self._sync)
         self._sync()
 
     def _sync(self) -> None:
-        gunicorn = self.kind.currentText() == "gunicorn"
-        self.worker_class.setEnabled(gunicorn)
-        self.reload.setEnabled(not gunicorn)
-        if gunicorn:
+        kind = str(self.kind.currentData())
+        self.worker_class.setEnabled(kind == "gunicorn")
+        self.reload.setEnabled(kind not in NO_RELOAD)
+        if kind in NO_RELOAD:
             self.reload.setChecked(False)
-        self.workers.setEnabled(not self.reload.isChecked())
-        if self.reload.isChecked():
+        single = self.reload.isChecked() or kind in ONE_WORKER
+        self.workers.setEnabled(not single)
+        if single:
             self.workers.setValue(1)
 
     def config(self) -> LaunchConfig:
@@ -106,7 +121,7 @@ class ServerDialog(QDialog):
         return LaunchConfig(
             name=self.name.text().strip(),
             profile=self.profile.currentText(),
-            kind=self.kind.currentText(),  # type: ignore[arg-type]
+            kind=self.kind.currentData(),
             host=self.host.text().strip() or "127.0.0.1",
             port=self.port.value(),
             reload=self.reload.isChecked(),

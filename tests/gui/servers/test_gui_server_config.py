@@ -22,11 +22,26 @@ from asgideck.runtime.servers import (
 from support import REPO
 
 
+def test_dialog_offers_every_server_kind_with_its_options(qtbot) -> None:  # type: ignore[no-untyped-def]
+    dialog = ServerDialog(LaunchConfig("dev", "development", reload=True), ["development"])
+    qtbot.addWidget(dialog)
+    kinds = [dialog.kind.itemData(i) for i in range(dialog.kind.count())]
+    assert kinds == ["uvicorn", "gunicorn", "hypercorn", "granian", "daphne"]
+    dialog.kind.setCurrentIndex(dialog.kind.findData("daphne"))
+    assert not dialog.reload.isChecked() and not dialog.workers.isEnabled()
+    dialog.kind.setCurrentIndex(dialog.kind.findData("hypercorn"))
+    dialog.reload.setChecked(True)
+    dialog.accept()
+    assert dialog.result_config is not None
+    assert (dialog.result_config.kind, dialog.result_config.reload) == ("hypercorn", True)
+
+
 def test_dialog_builds_a_config_and_names_a_bad_field(qtbot) -> None:  # type: ignore[no-untyped-def]
     dialog = ServerDialog(LaunchConfig("dev", "development"), ["development", "production"])
     qtbot.addWidget(dialog)
-    dialog.kind.setCurrentText("gunicorn")
+    dialog.kind.setCurrentIndex(dialog.kind.findData("gunicorn"))
     assert not dialog.reload.isEnabled() and dialog.worker_class.isEnabled()
+    assert dialog.worker_class.currentData() == "auto"  # what the project has, by default
     dialog.workers.setValue(3)
     dialog.port.setValue(9001)
     dialog.profile.setCurrentText("production")

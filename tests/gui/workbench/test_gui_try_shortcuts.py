@@ -20,7 +20,7 @@ from support.try_view import Views
 WINDOW_KEYS = (
     "Ctrl+O", "F5", "Ctrl+Q", *(f"Ctrl+{n}" for n in range(1, 8)), "Ctrl+Shift+R", "Ctrl+F",
     "Ctrl+P", "Ctrl+PgDown", "Ctrl+PgUp", "Ctrl+N", "Ctrl+Shift+V", "Ctrl+R", "Ctrl+.",
-    "Ctrl+Shift+.",
+    "Ctrl+Shift+.", "Ctrl+I", "Ctrl+Shift+E",
 )  # fmt: skip
 # The window binds these as standard keys: whatever they mean on this platform is taken too.
 WINDOW_STANDARD_KEYS = (

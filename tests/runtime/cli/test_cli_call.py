@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 from asgideck.runtime.cli import ItemError, parse_items
-from asgideck.runtime.servers import free_port, port_accepts
+from asgideck.runtime.cli._call import token_url
+from asgideck.runtime.servers import Supervisor, free_port, port_accepts
 from asgideck.runtime.userstate import state_dir
 from support import REPO
 from support.cli import run_cli
-from support.servers import wait_until
+from support.servers import TINY_APP, make_spec, wait_until
 
 PASSWORD = "wonderland-demo"
 
@@ -82,3 +83,78 @@ def test_call_with_and_without_auth(server: Path) -> None:
     history = (state_dir() / "history.sqlite3").read_bytes()
     assert b"/api/v1/items" in history
     assert PASSWORD.encode() not in history
+
+
+PREFIXED_APP = """\
+from fastapi import Depends, FastAPI
+from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
+
+app = FastAPI(openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", redoc_url=None)
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/login/access-token")
+
+
+@app.post("/api/v1/login/access-token")
+def login(form: OAuth2PasswordRequestForm = Depends()) -> dict[str, str]:
+    return {"access_token": "t-" + form.username, "token_type": "bearer"}
+
+
+@app.get("/api/v1/me")
+def me(token: str = Depends(oauth2)) -> dict[str, str]:
+    return {"token": token}
+
+
+@app.get("/open")
+def open_() -> dict[str, str]:
+    return {"ok": "yes"}
+"""
+
+
+@pytest.fixture
+def prefixed(tmp_path: Path) -> Iterator[str]:
+    """An app serving its schema at /api/v1/openapi.json (full-stack-fastapi-template's way)."""
+    (tmp_path / "prefixed.py").write_text(PREFIXED_APP)
+    sup = Supervisor(make_spec(tmp_path, app="prefixed:app"), log_to_file=False)
+    sup.start()
+    try:
+        assert sup.wait_for("running", "crashed", timeout=30).state == "running"
+        yield f"http://127.0.0.1:{sup.spec.port}"
+    finally:
+        sup.stop()
+        sup.close(0)
+
+
+@pytest.mark.integration
+def test_auth_finds_the_token_url_in_the_document_the_app_really_serves(
+    prefixed: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert token_url(prefixed, 5) == ("/api/v1/login/access-token", "/api/v1/openapi.json")
+    code, text = run_cli(
+        "call", str(tmp_path), "GET", "/api/v1/me", "--url", prefixed, "--auth", "bob:pw",
+        "--no-history",
+    )  # fmt: skip
+    assert code == 0, text
+    assert json.loads(text.split("\n\n", 1)[1]) == {"token": "t-bob"}
+    err = capsys.readouterr().err
+    assert "logging in at /api/v1/login/access-token (the tokenUrl in /api/v1/openapi.json)" in err
+
+
+@pytest.mark.integration
+def test_auth_says_when_it_falls_back_to_basic(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "tiny.py").write_text(TINY_APP)  # serves no OpenAPI document at all
+    sup = Supervisor(make_spec(tmp_path), log_to_file=False)
+    sup.start()
+    try:
+        assert sup.wait_for("running", timeout=30).state == "running"
+        base = f"http://127.0.0.1:{sup.spec.port}"
+        code, _text = run_cli(
+            "call", str(tmp_path), "GET", "/", "--url", base, "--auth", "bob:pw", "--no-history"
+        )
+    finally:
+        sup.stop()
+        sup.close(0)
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "no OpenAPI document at /openapi.json" in err
+    assert "/api/v1/openapi.json" in err and "sending HTTP basic auth instead" in err

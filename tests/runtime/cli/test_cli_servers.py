@@ -7,6 +7,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,8 +16,10 @@ import httpx
 import psutil
 import pytest
 
+from asgideck.runtime.cli._shared import EXIT_CANNOT_START, EXIT_NOT_READY, EXIT_SERVER_FAILED
 from asgideck.runtime.servers import free_port, is_port_free, port_accepts
 from support import REPO
+from support.projects import copy_project, make_venv
 from support.servers import wait_until
 
 pytestmark = pytest.mark.integration
@@ -79,8 +83,8 @@ def test_exit_status_reflects_a_crash(running: tuple[subprocess.Popen[str], int]
     with pytest.raises(httpx.HTTPError):
         httpx.post(f"http://127.0.0.1:{port}/api/v1/debug/crash", timeout=5)
     _out, err = proc.communicate(timeout=DEADLINE_S)
-    assert proc.returncode == 3
-    assert "crashed (exit code 3)" in err
+    assert proc.returncode == EXIT_SERVER_FAILED  # never the server's own code (3)
+    assert "asgideck: uvicorn crashed with exit code 3" in err
 
 
 def test_an_orphan_of_a_killed_asgideck_is_listed_and_stopped(
@@ -130,5 +134,81 @@ def test_run_refuses_a_busy_port_naming_the_holder(project: Path) -> None:
              "--port", str(port)],
             cwd=REPO, capture_output=True, text=True, timeout=DEADLINE_S,
         )  # fmt: skip
-    assert done.returncode == 3
+    assert done.returncode == EXIT_CANNOT_START
     assert f"Port {port}" in done.stderr and f"pid {os.getpid()}" in done.stderr
+
+
+class Lines:
+    """A child's stderr, line by line, read on a thread (so a test can wait with a deadline)."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.lines: list[str] = []
+        self.cond = threading.Condition()
+        assert proc.stderr is not None
+        self.thread = threading.Thread(target=self._read, args=(proc.stderr,), daemon=True)
+        self.thread.start()
+
+    def _read(self, pipe: Iterator[str]) -> None:
+        for line in pipe:
+            with self.cond:
+                self.lines.append(line.rstrip("\n"))
+                self.cond.notify_all()
+
+    def wait_for(self, needle: str, timeout: float) -> int | None:
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for i, line in enumerate(self.lines):
+                    if needle in line:
+                        return i
+                left = deadline - time.monotonic()
+                if left <= 0 or not self.thread.is_alive():
+                    return None
+                self.cond.wait(left)
+
+
+@pytest.fixture
+def waits_on_broker(tmp_path: Path) -> tuple[Path, Path, int]:
+    root = copy_project("waits_on_service", tmp_path)
+    python = make_venv(tmp_path / "venv", only_here=["fixture_only_waits"])
+    closed = free_port()
+    (root / ".env").write_text(f"BROKER_URL=amqp://guest:guest@127.0.0.1:{closed}/\n")
+    return root, python, closed
+
+
+def test_run_names_the_down_service_first_then_the_waiting_stack_within_10_s(
+    waits_on_broker: tuple[Path, Path, int],
+) -> None:
+    root, python, closed = waits_on_broker
+    port = free_port()
+    started = time.monotonic()
+    proc = asgideck("run", str(root), "--profile", "default", "--python", str(python),
+                    "--port", str(port))  # fmt: skip
+    err = Lines(proc)
+    try:
+        slow = err.wait_for("not ready after", timeout=10 - (time.monotonic() - started))
+        assert slow is not None, err.lines
+        assert time.monotonic() - started < 10
+        down = err.wait_for(f"BROKER_URL (amqp at 127.0.0.1:{closed}) not accepting", 0)
+        starting = err.wait_for("asgideck: starting: ", 0)
+        assert down is not None and starting is not None and down < starting, err.lines
+        assert "waiting on BROKER_URL" in err.lines[slow]
+        assert err.wait_for("connect_broker", 3) is not None, err.lines  # the task's stack
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=DEADLINE_S)
+    assert proc.returncode == 0
+    assert is_port_free(port)
+
+
+def test_run_gives_up_naming_what_it_waited_on(waits_on_broker: tuple[Path, Path, int]) -> None:
+    root, python, _closed = waits_on_broker
+    done = subprocess.run(
+        [sys.executable, "-m", "asgideck", "run", str(root), "--profile", "default",
+         "--python", str(python), "--port", str(free_port()), "--ready-timeout", "5"],
+        cwd=REPO, capture_output=True, text=True, timeout=DEADLINE_S,
+    )  # fmt: skip
+    assert done.returncode == EXIT_NOT_READY
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("asgideck: not ready within 5 s; waiting on BROKER_URL"), last
+    assert last.endswith("; stopped") and "exit code -9" not in done.stderr

@@ -98,13 +98,24 @@ def test_case_sensitive_and_alias_env_names(tmp_path: Path) -> None:
     }
 
 
-def test_class_env_file_is_ignored(tmp_path: Path) -> None:
+def test_the_class_reads_its_own_env_file_under_the_environment(tmp_path: Path) -> None:
+    """As at start: the class loads its env_file from the working directory, and the
+    environment the server gets wins over it."""
     write_files(
-        tmp_path, {"config.py": CONFIG, ".env": "SHOP_SECRET_KEY=from-the-class-env-file\n"}
+        tmp_path,
+        {"config.py": CONFIG, ".env": "SHOP_SECRET_KEY=from-the-class-env-file\nSHOP_WORKERS=3\n"},
     )
-    result = run_probe(PYTHON, tmp_path, {}, [settings_task(("config", "Settings"))])
-    [error] = only_class(result)["errors"]
-    assert (error["env_var"], error["type"]) == ("SHOP_SECRET_KEY", "missing")
+    env = {"SHOP_WORKERS": "5"}
+    entry = only_class(run_probe(PYTHON, tmp_path, env, [settings_task(("config", "Settings"))]))
+    assert entry["ok"] is True
+    assert entry["secrets"]["secret_key"]["length"] == len("from-the-class-env-file")
+    assert entry["values"]["workers"] == 5
+    assert entry["env_files"] == [str(tmp_path / ".env")]
+    assert entry["config"] == {
+        "env_prefix": "SHOP_",
+        "env_nested_delimiter": "",
+        "case_sensitive": False,
+    }
 
 
 def test_the_shell_environment_does_not_leak(

@@ -42,7 +42,7 @@ def test_production_without_secret_key_names_the_field(tmp_path: Path) -> None:
         "SECRET_KEY",
         "missing",
     )
-    assert issue.message == "Field required"
+    assert issue.message == "Field required (SECRET_KEY is set in none of: .env, .env.production)"
 
 
 def test_bad_values_in_a_sample_copy_are_all_reported(tmp_path: Path) -> None:

@@ -320,7 +320,9 @@ def test_open_project_on_sample_app(sample_app: Path) -> None:
     project = open_project(sample_app)
     assert project.app is not None
     assert project.app.import_string == "app.main:app"
-    assert project.app.reason.startswith("found `app = create_app()` in app/main.py:")
+    # gunicorn.conf.py's wsgi_app says how sample_app is launched: that is the reason.
+    assert project.app.reason == "sample_app/gunicorn.conf.py:5: wsgi_app = 'app.main:app'"
+    assert (project.app.workdir, project.root, project.app.app_dir) == (sample_app, sample_app, "")
     assert project.app_error is None
     assert set(project.profiles) >= {"development", "production"}
     names = [p.name for p in project.env_files]

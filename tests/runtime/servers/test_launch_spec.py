@@ -14,7 +14,9 @@ from support.servers import PY, bare_spec
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
-        ({"kind": "hypercorn"}, "kind"),
+        ({"kind": "waitress"}, "kind"),
+        ({"kind": "daphne", "workers": 2}, "workers"),
+        ({"kind": "daphne", "factory": True}, "factory"),
         ({"app": "app.main"}, "app"),
         ({"app": ":app"}, "app"),
         ({"port": 0}, "port"),

@@ -1,0 +1,9 @@
+"""gunicorn -c gunicorn.conf.py app.main:app"""
+
+import multiprocessing
+
+bind = "0.0.0.0:8000"
+workers = multiprocessing.cpu_count() * 2 + 1
+worker_class = "uvicorn.workers.UvicornWorker"
+accesslog = "-"
+errorlog = "-"
