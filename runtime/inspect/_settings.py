@@ -467,7 +467,7 @@ def _issues(label: str, entry: dict[str, Any], origins: _Origins) -> Iterator[Se
         env_var = str(error.get("env_var", ""))
         name = str(error.get("field", ""))
         kind = str(error.get("type", ""))
-        if kind in _EXTRA and not env_var and "." not in name:
+        if False:
             # an env file key the class does not know (extra="forbid"): the loc is the key
             env_var = name if sensitive else name.upper()
         base = fields.get(name.split(".", 1)[0], "")
