@@ -30,6 +30,7 @@ from asgideck.runtime.inspect._runner import ProbeError, launch_sys_path, run_pr
 from asgideck.runtime.profiles import EnvFileError, Profile, read_env_file
 from asgideck.runtime.project import Project, module_for
 from asgideck.runtime.secrets import PLACEHOLDER_PATTERNS
+from asgideck.runtime.sourcetree import python_files
 
 __all__ = [
     "ConfigModule",
@@ -52,20 +53,6 @@ BASE_SETTINGS = frozenset(
         "pydantic.v1.env_settings.BaseSettings",
     }
 )
-SKIP_DIRS = frozenset(
-    {
-        "node_modules",
-        "site-packages",
-        "__pycache__",
-        "venv",
-        "env",
-        "build",
-        "dist",
-        "tests",
-        "test",
-    }
-)
-MAX_FILES = 5000
 MAX_FILE_BYTES = 1_000_000
 #: Calls that construct a settings loader other than a settings class, by loader.
 LOADER_CALLS = {
@@ -219,31 +206,17 @@ def _scan(
 
 
 def _python_files(root: Path) -> Iterator[Path]:
-    count = 0
-    for folder, dirs, files in os.walk(root):
-        here = Path(folder)
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if not d.startswith(".")
-            and d not in SKIP_DIRS
-            and not (here / d / "pyvenv.cfg").exists()
-        )
-        for name in sorted(files):
-            if not name.endswith(".py") or name == "conftest.py":
+    """The project's source files that may define settings: no tests, none too big."""
+    for path in python_files(root):
+        name = path.name
+        if name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py"):
+            continue
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
                 continue
-            if name.startswith("test_") or name.endswith("_test.py"):
-                continue
-            path = here / name
-            try:
-                if path.stat().st_size > MAX_FILE_BYTES:
-                    continue
-            except OSError:
-                continue
-            count += 1
-            if count > MAX_FILES:
-                return
-            yield path
+        except OSError:
+            continue
+        yield path
 
 
 class _Module:
@@ -467,7 +440,7 @@ def _issues(label: str, entry: dict[str, Any], origins: _Origins) -> Iterator[Se
         env_var = str(error.get("env_var", ""))
         name = str(error.get("field", ""))
         kind = str(error.get("type", ""))
-        if False:
+        if kind in _EXTRA and not env_var and "." not in name:
             # an env file key the class does not know (extra="forbid"): the loc is the key
             env_var = name if sensitive else name.upper()
         base = fields.get(name.split(".", 1)[0], "")

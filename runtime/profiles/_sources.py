@@ -27,10 +27,11 @@ from __future__ import annotations
 import ast
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from asgideck.runtime.sourcetree import python_files
 
 __all__ = ["EnvLayer", "EnvSources", "SettingsConfig", "env_sources"]
 
@@ -41,24 +42,6 @@ _LOADER_IMPORT = re.compile(
     rb"^[ \t]*(?:from|import)[ \t]+(?:starlette\.config|decouple|environs|dotenv)\b", re.MULTILINE
 )
 _ENVIRON = re.compile(rb"os\.getenv\(|os\.environ\b|\bgetenv\(")
-_SKIP = frozenset(
-    {
-        "node_modules",
-        "site-packages",
-        "__pycache__",
-        "venv",
-        ".venv",
-        "env",
-        "build",
-        "dist",
-        "tests",
-        "test",
-        "docs",
-        "migrations",
-        "alembic",
-    }
-)
-_MAX_FILES = 20_000
 _CONFIG_KEYS = ("env_file", "env_prefix", "env_nested_delimiter", "case_sensitive", "extra")
 
 
@@ -133,26 +116,6 @@ class _FileFacts:
     classes: dict[str, tuple[list[str], dict[str, Any], int, str]] = field(default_factory=dict)
     calls: list[_Call] = field(default_factory=list)
     uses_environ: int = 0
-
-
-def _python_files(root: Path) -> Iterator[Path]:
-    count = 0
-    for folder, dirs, files in os.walk(root):
-        depth = Path(folder).relative_to(root).parts
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if d not in _SKIP
-            and not d.startswith(".")
-            and len(depth) < 8
-            and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg"))
-        )
-        for name in sorted(files):
-            if name.endswith(".py"):
-                count += 1
-                if count > _MAX_FILES:
-                    return
-                yield Path(folder, name)
 
 
 def _facts(file: Path) -> _FileFacts | None:
@@ -420,7 +383,7 @@ def env_sources(root: Path) -> EnvSources:
     classes: dict[str, tuple[list[str], dict[str, Any], int, str, Path]] = {}
     calls: list[tuple[_Call, Path]] = []
     environ: tuple[Path, int] | None = None
-    for file in _python_files(root):
+    for file in python_files(root):
         facts = _facts(file)
         if facts is None:
             continue

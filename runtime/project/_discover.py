@@ -48,8 +48,8 @@ from asgideck.runtime.project._workspace import (
     find_workspace,
     is_project_folder,
     read_toml,
-    walk_files,
 )
+from asgideck.runtime.sourcetree import walk_files
 
 __all__ = [
     "CANDIDATE_FILES",

@@ -13,13 +13,12 @@
   conventional ``backend/``, ``api/``, ``server/``, ``src/`` folders of the workspace
   root and of the focus.
 
-The file walk is bounded (:data:`MAX_FILES`, :data:`MAX_DEPTH`) and skips virtualenvs
-(any folder with ``pyvenv.cfg``), ``node_modules``, VCS and cache folders, and tests.
+Files are walked with :mod:`asgideck.runtime.sourcetree` (bounded; no venvs, caches
+or tests).
 """
 
 from __future__ import annotations
 
-import os
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,12 +27,10 @@ from typing import Any
 
 __all__ = [
     "CONVENTIONAL_MEMBERS",
-    "MAX_FILES",
     "Workspace",
     "find_workspace",
     "is_project_folder",
     "read_toml",
-    "walk_files",
 ]
 
 WORKSPACE_MARKERS = (".git", "uv.lock", "poetry.lock")
@@ -50,34 +47,6 @@ PROJECT_FILES = (
     ".git",
 )
 CONVENTIONAL_MEMBERS = ("backend", "api", "server", "src")
-SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".tox",
-        ".nox",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-        "__pycache__",
-        "node_modules",
-        "site-packages",
-        "venv",
-        ".venv",
-        "env",
-        "build",
-        "dist",
-        "tests",
-        "test",
-        "testing",
-        "docs",
-        "migrations",
-        "alembic",
-    }
-)
-MAX_FILES = 20_000
-MAX_DEPTH = 8
 
 
 @dataclass(frozen=True)
@@ -182,37 +151,3 @@ def _members(root: Path, focus: Path) -> tuple[Path, ...]:
     for base in (focus, root):
         found.extend(base / name for name in CONVENTIONAL_MEMBERS if (base / name).is_dir())
     return tuple(dict.fromkeys(p.resolve() for p in found if p.resolve() != root))
-
-
-def _is_venv(folder: str) -> bool:
-    return os.path.exists(os.path.join(folder, "pyvenv.cfg"))
-
-
-def walk_files(top: Path, *, max_files: int = MAX_FILES) -> Iterator[Path]:
-    """Files under ``top`` (bounded; skipping venvs, caches, node_modules and tests)."""
-    count = 0
-    stack = [(str(top), 0)]
-    while stack:
-        folder, depth = stack.pop()
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError:
-            continue
-        subdirs = []
-        for entry in entries:
-            try:
-                is_dir = entry.is_dir(follow_symlinks=False)
-            except OSError:
-                continue
-            if is_dir:
-                name = entry.name
-                if name in SKIP_DIRS or name.startswith(".") or name.endswith(".egg-info"):
-                    continue
-                if depth < MAX_DEPTH and not _is_venv(entry.path):
-                    subdirs.append((entry.path, depth + 1))
-            else:
-                count += 1
-                if count > max_files:
-                    return
-                yield Path(entry.path)
-        stack.extend(reversed(subdirs))
