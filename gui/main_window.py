@@ -1,8 +1,9 @@
-"""The main window: project header, profile choice, menus, status bar, remembered layout.
+"""The main window: opening projects, menus, status bar, remembered layout.
 
-What it shows of a project lives in ``ProjectPage``, rebuilt whenever a project opens.
-The window owns the task runners and the one error presenter: an ``AsgideckError``
-is shown as its message, anything else as a bug with its traceback.
+What it shows of a project lives in ``ProjectPage``, rebuilt whenever a project opens;
+the strip above it (project, app, interpreter, profile) is the ``ProjectHeader`` it
+holds. The window owns the task runners and the one error presenter: an
+``AsgideckError`` is shown as its message, anything else as a bug with its traceback.
 """
 
 from __future__ import annotations
@@ -17,10 +18,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QComboBox,
     QFileDialog,
-    QHBoxLayout,
-    QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -35,6 +33,7 @@ from asgideck.gui.core import theme
 from asgideck.gui.core.status_strip import StatusStrip
 from asgideck.gui.core.tasks import TaskRunner, set_presenter, traceback_text
 from asgideck.gui.core.widgets import Banner, muted
+from asgideck.gui.header import ProjectHeader
 from asgideck.gui.project_page import TABS, ProjectPage
 from asgideck.gui.tabs import app_picker
 from asgideck.gui.tabs.app_picker import AppPicker
@@ -45,7 +44,6 @@ from asgideck.runtime.errors import AsgideckError
 from asgideck.runtime.inspect import ProjectSession
 from asgideck.runtime.project import (
     InstallPlan,
-    Interpreter,
     ProjectError,
     forget_interpreter,
     remember_interpreter,
@@ -95,7 +93,8 @@ class MainWindow(QMainWindow):
             str(userstate.config_dir() / "window.ini"), QSettings.Format.IniFormat
         )
 
-        self._build_header()
+        self.header = ProjectHeader()
+        self.header.profile_picked.connect(self._on_profile_picked)
         self.welcome = self._build_welcome()
         self.pages = QStackedWidget()
         self.pages.addWidget(self.welcome)
@@ -123,33 +122,6 @@ class MainWindow(QMainWindow):
             self._show_welcome()
 
     # ----------------------------------------------------------------- building
-    def _build_header(self) -> None:
-        self.header = QWidget()
-        self.header.setObjectName("ProjectHeader")
-        self.name_label = QLabel("asgideck")
-        self.name_label.setObjectName("ProjectName")
-        self.path_label = QLabel("")
-        self.path_label.setObjectName("ProjectPath")
-        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.app_chip = QLabel("")
-        self.app_chip.setObjectName("Chip")
-        self.python_chip = QLabel("")
-        self.python_chip.setObjectName("Chip")
-        self.profile_combo = QComboBox()
-        self.profile_combo.setMinimumWidth(150)
-        self.profile_combo.setToolTip("The profile every tab shows (Ctrl+P)")
-        self.profile_combo.currentTextChanged.connect(self._on_profile_picked)
-        titles = QVBoxLayout()
-        titles.setSpacing(0)
-        titles.addWidget(self.name_label)
-        titles.addWidget(self.path_label)
-        row = QHBoxLayout(self.header)
-        row.addLayout(titles, 1)
-        row.addWidget(self.app_chip)
-        row.addWidget(self.python_chip)
-        row.addWidget(QLabel("Profile:"))
-        row.addWidget(self.profile_combo)
-
     def _build_welcome(self) -> QWidget:
         page = QWidget()
         self.open_error = Banner()
@@ -202,9 +174,11 @@ class MainWindow(QMainWindow):
         self._action(view, "&Find", QKeySequence.StandardKey.Find, self._focus_filter, "search")
 
         profile = bar.addMenu("&Profile")
-        self._action(profile, "&Choose Profile", "Ctrl+P", self._focus_profile_combo)
-        self._action(profile, "&Next Profile", "Ctrl+PgDown", lambda: self._step_profile(1))
-        self._action(profile, "&Previous Profile", "Ctrl+PgUp", lambda: self._step_profile(-1))
+        self._action(profile, "&Choose Profile", "Ctrl+P", self.header.focus_profiles)
+        self._action(profile, "&Next Profile", "Ctrl+PgDown", lambda: self.header.step_profile(1))
+        self._action(
+            profile, "&Previous Profile", "Ctrl+PgUp", lambda: self.header.step_profile(-1)
+        )
         profile.addSeparator()
         self._action(
             profile, "&Add Variable…", QKeySequence.StandardKey.New, self._add_variable, "plus"
@@ -301,10 +275,8 @@ class MainWindow(QMainWindow):
         userstate.remember_project(session.root)
         project = session.project
         self.setWindowTitle(f"{project.name} — asgideck")
-        self.name_label.setText(project.name)
-        self.path_label.setText(str(project.root))
-        self._show_app()
-        self._show_interpreter(project.interpreter)
+        self.header.show_project(project)
+        self.app_action.setEnabled(app_picker.chooses_app(project))
 
         current = str(self.settings.value("tab", "overview"))
         self.page = ProjectPage(
@@ -333,23 +305,6 @@ class MainWindow(QMainWindow):
         self.page.start()
 
     # ----------------------------------------------------------------- app
-    def _show_app(self) -> None:
-        """The header chip: the app, and where it was found when it was one of several."""
-        assert self.session is not None
-        project = self.session.project
-        several = app_picker.chooses_app(project)
-        self.app_action.setEnabled(several)
-        change = f"\nFile → Choose App… ({app_picker.SHORTCUT})" if several else ""
-        app = project.app
-        if app is None:
-            count = len(project.candidates)
-            self.app_chip.setText(f"choose an app ({count} found)" if several else "no app found")
-            self.app_chip.setToolTip((project.app_error or "") + change)
-            return
-        text = app.import_string + (" (factory)" if app.factory else "")
-        self.app_chip.setText(f"{text} · {app_picker.app_place(app)}" if several else text)
-        self.app_chip.setToolTip("\n".join((app.reason, *app.found)) + change)
-
     def choose_app(self) -> None:
         """List the app candidates with where each was found; re-open with the choice."""
         if self.session is None or not app_picker.chooses_app(self.session.project):
@@ -369,20 +324,6 @@ class MainWindow(QMainWindow):
             self.open_path(project.opened or project.root, profile=profile)
 
     # ----------------------------------------------------------------- interpreter
-    def _show_interpreter(self, interp: Interpreter) -> None:
-        """The header chip: which interpreter and why; a warning when it is asgideck's own."""
-        text = interp.label or interp.path.name
-        self.python_chip.setText(f"⚠ {text}" if interp.fallback else text)
-        self.python_chip.setToolTip(
-            f"{interp.path}\n{interp.reason}\nFile → Choose Interpreter… (Ctrl+I)"
-        )
-        self.python_chip.setProperty("severity", "warning" if interp.fallback else "")
-        self.python_chip.setStyleSheet(
-            "color: #b45309; border-color: #d97706; background: rgba(217, 119, 6, 0.12);"
-            if interp.fallback
-            else ""
-        )
-
     def choose_interpreter(self) -> None:
         """Offer the interpreters discovery found and a file picker; re-open with the choice."""
         if self.session is None:
@@ -422,13 +363,8 @@ class MainWindow(QMainWindow):
             self.reopen()
 
     def _fill_profiles(self, session: ProjectSession) -> None:
-        self.profile_combo.blockSignals(True)
-        self.profile_combo.clear()
-        self.profile_combo.addItems(session.profile_names)
-        if session.profile is not None:
-            self.profile_combo.setCurrentText(session.profile.name)
-        self.profile_combo.blockSignals(False)
-        self.profile_combo.setEnabled(self.profile_combo.count() > 0)
+        current = session.profile.name if session.profile is not None else None
+        self.header.fill_profiles(session.profile_names, current)
 
     # Delegated to the open project's page (no-ops without a project).
     def logs_for(self, name: str) -> Any:
@@ -474,7 +410,7 @@ class MainWindow(QMainWindow):
 
     def _show_welcome(self) -> None:
         self.pages.setCurrentWidget(self.welcome)
-        self.profile_combo.setEnabled(False)
+        self.header.disable_profiles()
 
     def choose_project(self) -> None:
         start = str(self.session.root.parent) if self.session else str(Path.home())
@@ -509,22 +445,11 @@ class MainWindow(QMainWindow):
 
     def _on_session_profile_changed(self, profile: object) -> None:
         name = getattr(profile, "name", None)
-        if name and self.profile_combo.currentText() != name:
-            self.profile_combo.blockSignals(True)
-            self.profile_combo.setCurrentText(name)
-            self.profile_combo.blockSignals(False)
+        if name:
+            self.header.show_profile(name)
 
     def select_profile(self, name: str) -> None:
-        self.profile_combo.setCurrentText(name)
-
-    def _step_profile(self, step: int) -> None:
-        count = self.profile_combo.count()
-        if count:
-            self.profile_combo.setCurrentIndex((self.profile_combo.currentIndex() + step) % count)
-
-    def _focus_profile_combo(self) -> None:
-        self.profile_combo.setFocus()
-        self.profile_combo.showPopup()
+        self.header.pick_profile(name)
 
     # ----------------------------------------------------------------- misc
     def _on_reveal(self, revealed: bool) -> None:

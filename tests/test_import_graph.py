@@ -20,7 +20,15 @@ from support import REPO
 # Folders whose modules the graph covers, and the import names they install as.
 ROOTS = {"runtime": "asgideck.runtime", "gui": "asgideck.gui"}
 # The only runtime modules that live outside a capability package (DESIGN.md).
-SHARED_RUNTIME_MODULES = {"__init__", "errors", "events", "userstate", "editor", "secrets", "sourcetree"}
+SHARED_RUNTIME_MODULES = {
+    "__init__",
+    "errors",
+    "events",
+    "userstate",
+    "editor",
+    "secrets",
+    "sourcetree",
+}
 
 Graph = Mapping[str, Iterable[str]]
 

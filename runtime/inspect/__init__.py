@@ -34,14 +34,16 @@ from asgideck.runtime.inspect._runner import (
 )
 from asgideck.runtime.inspect._session import ProjectSession, Validation
 from asgideck.runtime.inspect._settings import (
-    ConfigModule,
     SecretFact,
-    SettingsClass,
     SettingsIssue,
     SettingsReport,
+    validate_settings,
+)
+from asgideck.runtime.inspect._settings_scan import (
+    ConfigModule,
+    SettingsClass,
     find_config_modules,
     find_settings_classes,
-    validate_settings,
 )
 
 __all__ = [

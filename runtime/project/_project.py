@@ -13,14 +13,10 @@ from pathlib import Path
 
 from asgideck.runtime.profiles import env_sources, list_profiles
 from asgideck.runtime.project._choice import remembered_app
-from asgideck.runtime.project._discover import (
-    Discovery,
-    discover,
-    explicit_target,
-    read_pyproject,
-    several_message,
-)
+from asgideck.runtime.project._declared import read_pyproject
+from asgideck.runtime.project._discover import Discovery, discover, several_message
 from asgideck.runtime.project._interpreter import find_interpreter
+from asgideck.runtime.project._targets import explicit_target
 from asgideck.runtime.project._types import AppTarget, Project, ProjectError
 
 __all__ = ["env_files", "open_project"]

@@ -6,6 +6,7 @@ launch configs.
 
 from __future__ import annotations
 
+from asgideck.runtime.servers._argv import argv
 from asgideck.runtime.servers._errors import (
     AlreadyRunning,
     ConfigError,
@@ -20,15 +21,8 @@ from asgideck.runtime.servers._events import (
     StatsUpdated,
     Status,
 )
-from asgideck.runtime.servers._launch import (
-    Features,
-    ServerSpec,
-    argv,
-    child_env,
-    connect_host,
-    interpreter_features,
-    url,
-)
+from asgideck.runtime.servers._features import Features, interpreter_features
+from asgideck.runtime.servers._launch import ServerSpec, child_env, connect_host, url
 from asgideck.runtime.servers._output import secret_masker
 from asgideck.runtime.servers._ports import (
     free_port,

@@ -1,12 +1,8 @@
-"""What to run: ``ServerSpec`` -> argv + environment for uvicorn, gunicorn, Hypercorn,
-Granian or Daphne.
+"""What to run: ``ServerSpec`` (one launch configuration, validated) and what follows
+from it alone: the child's environment and the URL to reach it.
 
 Field names follow the servers' own option names (uvicorn's ``Config`` and
-gunicorn's settings), so a spec reads like the command line it becomes. Turning
-a spec into argv is pure given ``Features`` (what the project's interpreter has);
-``interpreter_features`` finds those out, cached per interpreter and the mtime of
-its site-packages: a file-system look plus one bounded run of that interpreter
-(``importlib.util.find_spec`` of the server modules, never an import of the app).
+gunicorn's settings), so a spec reads like the command line it becomes (``_argv``).
 
 Which fields apply where:
 
@@ -24,11 +20,7 @@ Which fields apply where:
 
 from __future__ import annotations
 
-import ast
-import functools
 import os
-import subprocess
-import sys
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
@@ -40,49 +32,27 @@ from asgideck.runtime.servers._errors import ConfigError
 __all__ = [
     "AUTO_WORKER",
     "DEFAULT_SPEC_VALUES",
-    "OLD_UVICORN_WORKER",
     "PARENT_ENV_KEYS",
-    "SERVER_MODULES",
     "UVICORN_WORKER",
-    "VENV_DIR_NAMES",
-    "Features",
     "LogLevel",
     "ServerKind",
     "ServerSpec",
     "WorkerClass",
-    "argv",
+    "app_dir",
     "child_env",
-    "config_worker_class",
     "connect_host",
-    "gunicorn_config",
-    "interpreter_features",
-    "reload_watch_dirs",
-    "resolve_worker_class",
     "url",
 ]
 
 ServerKind = Literal["uvicorn", "gunicorn", "hypercorn", "granian", "daphne"]
 LogLevel = Literal["critical", "error", "warning", "info", "debug", "trace"]
-#: gunicorn's worker class: "auto" (what the project has, see ``resolve_worker_class``),
+#: gunicorn's worker class: "auto" (what the project has: ``_argv.resolve_worker_class``),
 #: "asgi" (gunicorn's own), or a dotted class path such as ``uvicorn_worker.UvicornWorker``.
 WorkerClass = str
 AUTO_WORKER = "auto"
 UVICORN_WORKER = "uvicorn_worker.UvicornWorker"
-OLD_UVICORN_WORKER = "uvicorn.workers.UvicornWorker"
 #: gunicorn's WSGI workers: they cannot serve an ASGI app.
 _WSGI_WORKERS = frozenset({"sync", "gthread", "eventlet", "gevent", "tornado"})
-
-#: The module each server kind runs as ``python -m``; what ``Features.modules`` looks for.
-SERVER_MODULES: Mapping[str, str] = MappingProxyType(
-    {kind: kind for kind in ("uvicorn", "gunicorn", "hypercorn", "granian", "daphne")}
-)
-_PROBED_MODULES = (*SERVER_MODULES.values(), "uvicorn_worker", "uvicorn.workers")
-
-#: Directories never watched by ``--reload`` (virtualenvs and tool caches).
-VENV_DIR_NAMES = (".venv", "venv", "env", ".env")
-_NEVER_WATCH = frozenset(
-    {*VENV_DIR_NAMES, "__pycache__", "node_modules", ".git", ".tox", ".nox", "build", "dist"}
-)
 
 #: Variables taken from asgideck's own environment; everything else comes from the profile.
 PARENT_ENV_KEYS = (
@@ -213,418 +183,11 @@ DEFAULT_SPEC_VALUES: Mapping[str, object] = MappingProxyType(
 )
 
 
-# --------------------------------------------------------------------------- interpreter
-
-
-@dataclass(frozen=True)
-class Features:
-    """What the project's interpreter has installed, as far as argv cares.
-
-    ``modules`` holds the server modules it can import (see ``SERVER_MODULES``, plus
-    ``uvicorn_worker`` and ``uvicorn.workers``); None when that is unknown (not asked,
-    or the interpreter did not answer): argv then assumes the usual ones.
-    """
-
-    gunicorn_flags: frozenset[str] = frozenset()
-    has_watchfiles: bool = False
-    modules: frozenset[str] | None = None
-
-    @classmethod
-    def all(cls) -> Features:
-        """Everything current servers support (for tests and previews)."""
-        return cls(
-            frozenset({"--no-control-socket", "--root-path"}),
-            has_watchfiles=True,
-            modules=frozenset(_PROBED_MODULES),
-        )
-
-    def lacks(self, module: str) -> bool:
-        """Known not to be importable (False when unknown)."""
-        return self.modules is not None and module not in self.modules
-
-
-_GUNICORN_FLAGS = ("--no-control-socket", "--root-path")
-
-
-def interpreter_features(python: Path) -> Features:
-    """What ``python`` has, cached per interpreter and the mtime of its site-packages.
-
-    The first call for an interpreter runs it once (a few hundred ms, 15 s at most):
-    call it off the GUI thread.
-    """
-    dirs = _site_dirs(Path(python))
-    stamp = tuple(_mtime(d) for d in dirs)
-    found = _features_for(tuple(dirs), stamp)
-    modules = _modules_of(str(python), stamp)
-    return Features(found.gunicorn_flags, found.has_watchfiles, modules)
-
-
-@functools.lru_cache(maxsize=32)
-def _features_for(dirs: tuple[Path, ...], _stamp: tuple[float, ...]) -> Features:
-    flags: set[str] = set()
-    watchfiles = False
-    for site in dirs:
-        config = site / "gunicorn" / "config.py"
-        if not flags and config.is_file():
-            try:
-                text = config.read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                text = ""
-            flags.update(flag for flag in _GUNICORN_FLAGS if f'"{flag}"' in text)
-        watchfiles = watchfiles or (site / "watchfiles").is_dir()
-    return Features(frozenset(flags), watchfiles)
-
-
-_FIND_SPECS = """\
-import importlib.util, sys
-for name in sys.argv[1:]:
-    try:
-        found = importlib.util.find_spec(name) is not None
-    except Exception:
-        found = False
-    if found:
-        print(name)
-"""
-
-
-@functools.lru_cache(maxsize=32)
-def _modules_of(python: str, _stamp: tuple[float, ...]) -> frozenset[str] | None:
-    """Which of the server modules ``python`` can import (None: it did not answer).
-
-    ``find_spec`` locates a module without running it (for ``uvicorn.workers`` it
-    imports the ``uvicorn`` package, as gunicorn would). ``-I`` is not used: the
-    project's interpreter must see what it sees at start (its ``.pth`` files).
-    """
-    try:
-        done = subprocess.run(
-            [python, "-c", _FIND_SPECS, *_PROBED_MODULES],
-            capture_output=True,
-            text=True,
-            timeout=15,
-            check=False,
-            env={k: v for k, v in os.environ.items() if k in PARENT_ENV_KEYS},
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if done.returncode != 0:
-        return None
-    return frozenset(line.strip() for line in done.stdout.splitlines() if line.strip())
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
-
-
-def _site_dirs(python: Path) -> list[Path]:
-    """site-packages of ``python``: from its venv layout, else (once) by asking it."""
-    venv = python.parent.parent
-    if (venv / "pyvenv.cfg").is_file():
-        if sys.platform == "win32":
-            found = [venv / "Lib" / "site-packages"]
-        else:
-            found = sorted(venv.glob("lib/python3*/site-packages"))
-        try:
-            cfg = (venv / "pyvenv.cfg").read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            cfg = ""
-        if "include-system-site-packages = true" not in cfg.lower():
-            return found
-        return found + list(_ask_interpreter(str(python)))
-    if _same_file(python, Path(sys.executable)):
-        import site
-
-        return [Path(p) for p in site.getsitepackages()]
-    return list(_ask_interpreter(str(python)))
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve()
-    except OSError:
-        return False
-
-
-@functools.lru_cache(maxsize=16)
-def _ask_interpreter(python: str) -> tuple[Path, ...]:
-    code = "import site,sys;print('\\n'.join(site.getsitepackages()))"
-    try:
-        out = subprocess.run(
-            [python, "-c", code], capture_output=True, text=True, timeout=10, check=False
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return ()
-    return tuple(Path(line) for line in out.splitlines() if line.strip())
-
-
-# --------------------------------------------------------------------------- argv
-
-
-def gunicorn_config(spec: ServerSpec) -> Path | None:
-    """The gunicorn config file used: the explicit one, else root/gunicorn.conf.py if present."""
-    if spec.config_file is not None:
-        return spec.config_file if spec.config_file.is_absolute() else spec.root / spec.config_file
-    auto = spec.root / "gunicorn.conf.py"
-    return auto if auto.is_file() else None
-
-
-def config_worker_class(config: Path) -> str | None:
-    """``worker_class = "..."`` in a gunicorn config file, read with ``ast`` (never run).
-
-    None when the file sets none, or sets it to something that is not a string literal.
-    """
-    try:
-        tree = ast.parse(config.read_text(encoding="utf-8", errors="replace"), str(config))
-    except (OSError, SyntaxError, ValueError):
-        return None
-    found = None
-    for node in tree.body:
-        if isinstance(node, ast.Assign):
-            targets, value = node.targets, node.value
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            targets, value = [node.target], node.value
-        else:
-            continue
-        names = {t.id for t in targets if isinstance(t, ast.Name)}
-        if names & {"worker_class", "k"} and isinstance(value, ast.Constant):
-            found = value.value if isinstance(value.value, str) else None
-    return found
-
-
-def resolve_worker_class(spec: ServerSpec, features: Features) -> tuple[str | None, str]:
-    """(gunicorn ``--worker-class``, why): what the spec says, else what the project has.
-
-    "auto" means: the project's gunicorn config ``worker_class`` (None: the file
-    supplies it), else ``uvicorn_worker.UvicornWorker`` when the interpreter has the
-    ``uvicorn-worker`` package, else ``uvicorn.workers.UvicornWorker`` when its uvicorn
-    still ships that module. Raises ``ConfigError`` offering the install when it has neither.
-    """
-    if spec.worker_class != AUTO_WORKER:
-        return spec.worker_class, "chosen in the launch config"
-    config = gunicorn_config(spec)
-    if config is not None:
-        named = config_worker_class(config)
-        if named is not None:
-            return None, f"worker_class = {named!r} in {config}"
-    if not features.lacks("uvicorn_worker"):
-        return UVICORN_WORKER, "the uvicorn-worker package is installed"
-    if not features.lacks("uvicorn.workers"):
-        return OLD_UVICORN_WORKER, "uvicorn-worker is not installed; uvicorn still has it"
-    raise ConfigError(
-        f"worker_class: {spec.python} has neither the uvicorn-worker package nor "
-        f"uvicorn.workers; install it: {spec.python} -m pip install uvicorn-worker "
-        "(or choose gunicorn's own 'asgi' worker)"
-    )
-
-
-def reload_watch_dirs(spec: ServerSpec, features: Features) -> list[Path]:
-    """Directories for ``--reload-dir``; never a virtualenv.
-
-    With watchfiles, excludes do the job and the root is watched. Without it
-    uvicorn's StatReload ignores excludes and scans every ``*.py`` below the
-    root, so when the root holds a virtualenv we watch its other folders instead.
-    """
-    if spec.reload_dirs:
-        dirs = [d if d.is_absolute() else spec.root / d for d in spec.reload_dirs]
-        # uvicorn refuses a missing --reload-dir; a virtualenv is never watched
-        keep = [d for d in dirs if d.is_dir() and d.name not in _NEVER_WATCH and not _is_venv(d)]
-        return keep or [spec.root]
-    if features.has_watchfiles:
-        return [spec.root]
-    try:
-        children = sorted(p for p in spec.root.iterdir() if p.is_dir())
-    except OSError:
-        return [spec.root]
-    if not any(p.name in VENV_DIR_NAMES or _is_venv(p) for p in children):
-        return [spec.root]
-    keep = [
-        p
-        for p in children
-        if p.name not in _NEVER_WATCH and not p.name.startswith(".") and not _is_venv(p)
-    ]
-    return keep or [spec.root]
-
-
-def _is_venv(path: Path) -> bool:
-    return (path / "pyvenv.cfg").is_file()
-
-
-def argv(spec: ServerSpec, features: Features | None = None) -> list[str]:
-    """The full command line: ``[python, "-m", <server module>, ...]``.
-
-    Raises ``ConfigError`` when the interpreter is known to lack the server (naming
-    the install command) or gunicorn has no ASGI worker class to use.
-    """
-    feats = features if features is not None else interpreter_features(spec.python)
-    module = SERVER_MODULES[spec.kind]
-    if feats.lacks(module):
-        raise ConfigError(
-            f"kind: {spec.kind} is not installed in the project's interpreter {spec.python}; "
-            f"install it: {spec.python} -m pip install {spec.kind}"
-        )
-    build = {
-        "uvicorn": _uvicorn_args,
-        "gunicorn": _gunicorn_args,
-        "hypercorn": _hypercorn_args,
-        "granian": _granian_args,
-        "daphne": _daphne_args,
-    }[spec.kind]
-    return [str(spec.python), "-m", module, *build(spec, feats)]
-
-
-def _app_dir(spec: ServerSpec) -> Path | None:
+def app_dir(spec: ServerSpec) -> Path | None:
+    """The folder to put first on the import path for ``spec.app`` (None: the root, as usual)."""
     if spec.app_dir is None or str(spec.app_dir) in ("", "."):
         return None
     return spec.app_dir if spec.app_dir.is_absolute() else spec.root / spec.app_dir
-
-
-def _uvicorn_args(spec: ServerSpec, feats: Features) -> list[str]:
-    args = [spec.app, "--host", spec.host, "--port", str(spec.port)]
-    if spec.reload:
-        args.append("--reload")
-        for d in reload_watch_dirs(spec, feats):
-            args += ["--reload-dir", str(d)]
-        if feats.has_watchfiles:
-            for name in VENV_DIR_NAMES:
-                args += ["--reload-exclude", name]
-    if spec.workers is not None and (spec.workers > 1 or "WEB_CONCURRENCY" in spec.env):
-        args += ["--workers", str(spec.workers)]
-    args += ["--log-level", spec.log_level]
-    args.append("--access-log" if spec.access_log else "--no-access-log")
-    if spec.factory:
-        args.append("--factory")
-    app_dir = _app_dir(spec)
-    if app_dir is not None:
-        args += ["--app-dir", str(app_dir)]
-    if spec.root_path:
-        args += ["--root-path", spec.root_path]
-    args.append("--proxy-headers" if spec.proxy_headers else "--no-proxy-headers")
-    if spec.forwarded_allow_ips is not None:
-        args += ["--forwarded-allow-ips", spec.forwarded_allow_ips]
-    if spec.ssl_keyfile is not None and spec.ssl_certfile is not None:
-        args += ["--ssl-keyfile", str(spec.ssl_keyfile), "--ssl-certfile", str(spec.ssl_certfile)]
-    args += ["--timeout-keep-alive", str(spec.timeout_keep_alive)]
-    if spec.limit_max_requests is not None:
-        args += ["--limit-max-requests", str(spec.limit_max_requests)]
-    return args
-
-
-def _gunicorn_args(spec: ServerSpec, feats: Features) -> list[str]:
-    """gunicorn argv. With a config file, only what the user changed in asgideck overrides it."""
-    config = gunicorn_config(spec)
-
-    def changed(name: str) -> bool:
-        return config is None or getattr(spec, name) != DEFAULT_SPEC_VALUES[name]
-
-    target = f"{spec.app}()" if spec.factory else spec.app
-    worker, _why = resolve_worker_class(spec, feats)
-    args = [target, "--bind", _bind(spec)]
-    if worker is not None:
-        args += ["--worker-class", worker]
-    if config is not None:
-        args += ["--config", str(config)]
-    app_dir = _app_dir(spec)
-    if app_dir is not None:
-        args += ["--pythonpath", str(app_dir)]
-    if spec.workers is not None and changed("workers"):
-        args += ["--workers", str(spec.workers)]
-    if spec.reload:
-        args.append("--reload")
-    if changed("log_level"):
-        args += ["--log-level", "debug" if spec.log_level == "trace" else spec.log_level]
-    if spec.access_log:
-        args += ["--access-logfile", "-"]
-    if changed("timeout"):
-        args += ["--timeout", str(spec.timeout)]
-    if changed("graceful_timeout") or worker == "asgi":
-        # gunicorn's native asgi worker can hang 30 s on SIGTERM during boot without it.
-        args += ["--graceful-timeout", str(spec.graceful_timeout)]
-    if changed("timeout_keep_alive"):
-        args += ["--keep-alive", str(spec.timeout_keep_alive)]
-    if spec.max_requests is not None:
-        args += ["--max-requests", str(spec.max_requests)]
-    if spec.max_requests_jitter is not None:
-        args += ["--max-requests-jitter", str(spec.max_requests_jitter)]
-    if spec.forwarded_allow_ips is not None:
-        args += ["--forwarded-allow-ips", spec.forwarded_allow_ips]
-    if spec.root_path and "--root-path" in feats.gunicorn_flags:
-        args += ["--root-path", spec.root_path]
-    if spec.ssl_keyfile is not None and spec.ssl_certfile is not None:
-        args += ["--keyfile", str(spec.ssl_keyfile), "--certfile", str(spec.ssl_certfile)]
-    if "--no-control-socket" in feats.gunicorn_flags:
-        # gunicorn 27 shares ~/.gunicorn/gunicorn.ctl between every instance by default.
-        args.append("--no-control-socket")
-    return args
-
-
-def _hypercorn_args(spec: ServerSpec, feats: Features) -> list[str]:
-    """Hypercorn (HTTP/1.1 and HTTP/2): errors on stderr, access lines on stdout."""
-    target = f"{spec.app}()" if spec.factory else spec.app
-    args = [target, "--bind", _bind(spec), "--error-logfile", "-"]
-    if spec.workers is not None and spec.workers > 1:
-        args += ["--workers", str(spec.workers)]
-    if spec.reload:
-        args.append("--reload")
-    args += ["--log-level", "debug" if spec.log_level == "trace" else spec.log_level]
-    if spec.access_log:
-        args += ["--access-logfile", "-"]
-    if spec.root_path:
-        args += ["--root-path", spec.root_path]
-    if spec.ssl_keyfile is not None and spec.ssl_certfile is not None:
-        args += ["--keyfile", str(spec.ssl_keyfile), "--certfile", str(spec.ssl_certfile)]
-    args += ["--keep-alive", str(spec.timeout_keep_alive)]
-    args += ["--graceful-timeout", str(spec.graceful_timeout)]
-    return args
-
-
-def _granian_args(spec: ServerSpec, feats: Features) -> list[str]:
-    """Granian (Rust): ``--interface asgi``; workers are processes; reload needs watchfiles."""
-    args = ["--interface", "asgi", "--host", spec.host.strip("[]"), "--port", str(spec.port)]
-    if spec.workers is not None and spec.workers > 1:
-        args += ["--workers", str(spec.workers)]
-    if spec.reload:
-        args.append("--reload")
-        for d in reload_watch_dirs(spec, feats):
-            args += ["--reload-paths", str(d)]
-        for name in sorted(_NEVER_WATCH):
-            args += ["--reload-ignore-dirs", name]
-    level = {"trace": "debug"}.get(spec.log_level, spec.log_level)
-    args += ["--log-level", level]
-    args.append("--access-log" if spec.access_log else "--no-access-log")
-    if spec.factory:
-        args.append("--factory")
-    if spec.root_path:
-        args += ["--url-path-prefix", spec.root_path]
-    if spec.ssl_keyfile is not None and spec.ssl_certfile is not None:
-        args += ["--ssl-keyfile", str(spec.ssl_keyfile)]
-        args += ["--ssl-certificate", str(spec.ssl_certfile)]
-    args.append(spec.app)
-    return args
-
-
-def _daphne_args(spec: ServerSpec, feats: Features) -> list[str]:
-    """Daphne (Twisted): one process; logs to stderr, ``--access-log -`` to stdout."""
-    verbosity = {"critical": 0, "error": 0, "warning": 0, "info": 1, "debug": 2, "trace": 3}
-    args = ["--bind", spec.host.strip("[]"), "--port", str(spec.port)]
-    args += ["-v", str(verbosity[spec.log_level])]
-    if spec.access_log:
-        args += ["--access-log", "-"]
-    if spec.root_path:
-        args += ["--root-path", spec.root_path]
-    if spec.proxy_headers:
-        args.append("--proxy-headers")
-    args.append(spec.app)
-    return args
-
-
-def _bind(spec: ServerSpec) -> str:
-    host = f"[{spec.host}]" if ":" in spec.host and not spec.host.startswith("[") else spec.host
-    return f"{host}:{spec.port}"
-
-
-# --------------------------------------------------------------------------- env and url
 
 
 def child_env(spec: ServerSpec, parent: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -640,10 +203,10 @@ def child_env(spec: ServerSpec, parent: Mapping[str, str] | None = None) -> dict
         env["VIRTUAL_ENV"] = str(venv)
         env["PATH"] = os.pathsep.join(p for p in (str(spec.python.parent), env.get("PATH")) if p)
     env.update(spec.env)
-    app_dir = _app_dir(spec)
-    if app_dir is not None and spec.kind in ("hypercorn", "granian", "daphne"):
+    folder = app_dir(spec)
+    if folder is not None and spec.kind in ("hypercorn", "granian", "daphne"):
         # these servers have no --app-dir: the folder goes first on the import path
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(app_dir), env.get("PYTHONPATH")) if p)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(folder), env.get("PYTHONPATH")) if p)
     env["PYTHONUNBUFFERED"] = "1"
     return env
 

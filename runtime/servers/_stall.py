@@ -4,7 +4,7 @@ Two ways, the first that works:
 
 - ``py-spy dump --pid`` when py-spy is on PATH (needs ptrace rights; asked first);
 - else the process dumps itself: every server starts with a tiny ``sitecustomize``
-  on ``PYTHONPATH`` (a folder in asgideck's state dir, never the project) that
+  on ``PYTHONPATH`` (``with_stack_site``: a folder in asgideck's state dir, never the project) that
   registers ``faulthandler`` on a real-time signal (``SIGRTMIN+7``: uvicorn and
   gunicorn use SIGUSR1/SIGUSR2 for themselves) and, chained to it, a Python handler
   that prints the stacks of the pending asyncio tasks — an async lifespan waiting
@@ -39,6 +39,7 @@ __all__ = [
     "site_dir",
     "stack_excerpt",
     "waiting_pids",
+    "with_stack_site",
 ]
 
 #: faulthandler's header line; the asyncio part prints ``DUMP_MARK``.
@@ -133,6 +134,16 @@ def site_dir() -> Path | None:
     except OSError:
         return None
     return folder
+
+
+def with_stack_site(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with asgideck's stack-dump ``sitecustomize`` (``site_dir``) first on
+    ``PYTHONPATH``; unchanged where that folder cannot be had."""
+    folder = site_dir()
+    if folder is None:
+        return env
+    paths = [str(folder), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**env, "PYTHONPATH": os.pathsep.join(paths)}
 
 
 def waiting_pids(pids: Sequence[int]) -> list[int]:

@@ -27,7 +27,6 @@ event; ``wait_for`` blocks for it). ``stop`` blocks until the tree is gone
 from __future__ import annotations
 
 import contextlib
-import os
 import shlex
 import signal
 import threading
@@ -45,6 +44,7 @@ from asgideck.runtime.logs import (
     error_excerpt,
     pump,
 )
+from asgideck.runtime.servers._argv import argv
 from asgideck.runtime.servers._diagnose import Diagnosis
 from asgideck.runtime.servers._errors import AlreadyRunning, ConfigError, LaunchFailed, PortInUse
 from asgideck.runtime.servers._events import (
@@ -54,14 +54,8 @@ from asgideck.runtime.servers._events import (
     Stats,
     Status,
 )
-from asgideck.runtime.servers._launch import (
-    Features,
-    ServerSpec,
-    argv,
-    child_env,
-    connect_host,
-    url,
-)
+from asgideck.runtime.servers._features import Features
+from asgideck.runtime.servers._launch import ServerSpec, child_env, connect_host, url
 from asgideck.runtime.servers._monitor import Monitor
 from asgideck.runtime.servers._output import (
     APP_ERROR_MARKERS,
@@ -77,7 +71,7 @@ from asgideck.runtime.servers._registry import Entry, entry_holding, register
 from asgideck.runtime.servers._restart_policy import RestartPolicy
 from asgideck.runtime.servers._services import describe_down
 from asgideck.runtime.servers._spawn import Run, spawn_server
-from asgideck.runtime.servers._stall import site_dir
+from asgideck.runtime.servers._stall import with_stack_site
 from asgideck.runtime.servers._supervisor_state import SupervisorState
 
 __all__ = ["Supervisor"]
@@ -306,7 +300,7 @@ class Supervisor:
             args = argv(spec, self._features)
         except ConfigError as exc:
             self._fail_launch(str(exc))
-        env = _with_stack_site(child_env(spec))
+        env = with_stack_site(child_env(spec))
         with state.lock:
             state.set(
                 "starting",
@@ -538,13 +532,3 @@ class Supervisor:
                     state.set("crashed", error=str(exc), message="restart failed")
             except LaunchFailed:
                 pass
-
-
-def _with_stack_site(env: dict[str, str]) -> dict[str, str]:
-    """``env`` with asgideck's stack-dump ``sitecustomize`` first on ``PYTHONPATH``
-    (see ``_stall``); unchanged where that folder cannot be had."""
-    folder = site_dir()
-    if folder is None:
-        return env
-    paths = [str(folder), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
-    return {**env, "PYTHONPATH": os.pathsep.join(paths)}

@@ -47,10 +47,10 @@ from PySide6.QtCore import QEventLoop, Qt, QTimer, QtMsgType, qInstallMessageHan
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from asgideck.gui.tabs.logs.view import LogsView  # noqa: E402
+from asgideck.runtime import servers as launch  # noqa: E402
 from asgideck.runtime.logs import LogBuffer  # noqa: E402
 from asgideck.runtime.profiles import load_profile  # noqa: E402
 from asgideck.runtime.servers import ManagedServer, ServerSpec, Supervisor, free_port  # noqa: E402
-from asgideck.runtime.servers import _launch as launch  # noqa: E402
 
 LINES = 2_000_000
 TARGET_RATIO = 0.5

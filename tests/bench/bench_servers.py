@@ -33,6 +33,7 @@ import psutil
 
 REPO = Path(__file__).resolve().parents[2]
 
+from asgideck.runtime import servers as launch  # noqa: E402
 from asgideck.runtime.client import LoadResult, run_load  # noqa: E402
 from asgideck.runtime.profiles import load_profile  # noqa: E402
 from asgideck.runtime.project import find_app, find_interpreter  # noqa: E402
@@ -43,7 +44,6 @@ from asgideck.runtime.servers import (  # noqa: E402
     port_accepts,
     wait_port_open,
 )
-from asgideck.runtime.servers import _launch as launch  # noqa: E402
 
 SAMPLE = REPO / "sample_app"
 PROFILE = "development"

@@ -59,7 +59,8 @@ def test_middleware_view_draws_the_true_order(make_window, sample_app: Path, qtb
     assert user[:3] == ["RequestIDMiddleware", "TimingMiddleware", "CORSMiddleware"]
     assert names[0] == "ServerErrorMiddleware"
     texts = [
-        card.findChild(type(window.name_label)).text() for card in window.middleware_view.cards
+        card.findChild(type(window.header.name_label)).text()
+        for card in window.middleware_view.cards
     ]
     assert any("added last → runs first" in t for t in texts)
     assert any("require_bearer_for_admin (http middleware)" in t for t in texts)

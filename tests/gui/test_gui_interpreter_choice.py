@@ -25,8 +25,8 @@ def fake_venv(folder: Path) -> Path:
 def test_asgideck_own_interpreter_is_a_visible_warning(make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "main.py").write_text(APP)
     window = make_window(tmp_path)
-    assert window.python_chip.text() == "⚠ asgideck's own interpreter"
-    assert "no project venv found" in window.python_chip.toolTip()
+    assert window.header.python_chip.text() == "⚠ asgideck's own interpreter"
+    assert "no project venv found" in window.header.python_chip.toolTip()
     banner = window.overview.interpreter_banner
     assert banner.isVisibleTo(window)
     assert "choose one (--python)" in banner.text() and "Ctrl+I" in banner.text()
@@ -39,7 +39,7 @@ def test_workspace_venv_is_named_with_where_it_was_found(make_window, tmp_path: 
     backend.mkdir()
     (backend / "main.py").write_text(APP)
     window = make_window(backend)
-    assert window.python_chip.text() == ".venv (workspace, one folder up)"
+    assert window.header.python_chip.text() == ".venv (workspace, one folder up)"
     assert not window.overview.interpreter_banner.isVisibleTo(window)
 
 
@@ -65,7 +65,7 @@ def test_choose_interpreter_offers_found_ones_and_a_file_and_remembers(
     with qtbot.waitSignal(window.loaded, timeout=30_000):
         picker.pick_file(other)  # as the file picker would
     assert window.session.project.interpreter.path == other
-    assert window.python_chip.text() == "python (chosen)"
+    assert window.header.python_chip.text() == "python (chosen)"
     assert remembered_interpreter(project) == str(other)
 
     # opened again later: the choice holds
@@ -82,7 +82,7 @@ def test_choose_interpreter_offers_found_ones_and_a_file_and_remembers(
         picker.accept()
     assert remembered_interpreter(project) is None
     assert window.session.project.interpreter.path == found
-    assert window.python_chip.text() == ".venv (project)"
+    assert window.header.python_chip.text() == ".venv (project)"
 
 
 def test_a_removed_remembered_interpreter_falls_back_to_discovery(

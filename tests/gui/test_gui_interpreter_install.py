@@ -57,7 +57,7 @@ def test_missing_dependency_is_installed_from_the_window_then_the_server_starts(
     monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
 
     window = make_window(root)
-    assert window.python_chip.text() == ".venv (project)"
+    assert window.header.python_chip.text() == ".venv (project)"
     overview = window.overview
     qtbot.waitUntil(lambda: overview.missing_module is not None, timeout=60_000)
     assert overview.missing_module.module == DEP

@@ -32,10 +32,12 @@ def _tree_texts(tree) -> list[str]:  # type: ignore[no-untyped-def]
 
 def test_opens_sample_app_with_app_interpreter_and_profiles(make_window, sample_app: Path) -> None:
     window = make_window(sample_app)
-    assert window.name_label.text() == "sample_app"
-    assert window.app_chip.text() == "app.main:app"
-    assert Path(window.python_chip.toolTip().splitlines()[0]).exists()
-    names = [window.profile_combo.itemText(i) for i in range(window.profile_combo.count())]
+    assert window.header.name_label.text() == "sample_app"
+    assert window.header.app_chip.text() == "app.main:app"
+    assert Path(window.header.python_chip.toolTip().splitlines()[0]).exists()
+    names = [
+        window.header.profile_combo.itemText(i) for i in range(window.header.profile_combo.count())
+    ]
     assert {"development", "production"} <= set(names)
     assert "example" not in names
     assert not window.overview.app_banner.isVisible()
@@ -108,11 +110,11 @@ def test_folder_without_an_app_shows_what_was_looked_for(make_window, tmp_path: 
     (tmp_path / ".env").write_text("DEBUG=true\n")
     (tmp_path / "notes.py").write_text("print('not an app')\n")
     window = make_window(tmp_path)
-    assert window.app_chip.text() == "no app found"
+    assert window.header.app_chip.text() == "no app found"
     banner = window.overview.app_banner
     assert banner.isVisible()
     assert "main.py" in banner.text()
-    assert window.profile_combo.currentText() == "default"
+    assert window.header.profile_combo.currentText() == "default"
 
 
 def test_a_path_that_is_not_a_folder_is_explained(make_window, tmp_path: Path) -> None:

@@ -35,7 +35,9 @@ def test_reload_rereads_env_files_and_keeps_servers_running(
         window.reload()
     assert server.running and server.supervisor.status.pid == pid
     assert window.profile_view.model.row_of("FEATURE_FLAG") >= 0
-    combo = [window.profile_combo.itemText(i) for i in range(window.profile_combo.count())]
+    combo = [
+        window.header.profile_combo.itemText(i) for i in range(window.header.profile_combo.count())
+    ]
     assert "staging" in combo
 
 
@@ -64,6 +66,6 @@ def test_switching_project_while_checks_run_drops_their_results(
     window = make_window(sample_app, wait=False)  # validation and inspection now in flight
     window.open_path(tmp_path)
     qtbot.waitUntil(lambda: not window.runner.busy, timeout=30_000)
-    assert window.name_label.text() == tmp_path.name
+    assert window.header.name_label.text() == tmp_path.name
     assert window.inspection.snapshot.info is not None
     assert window.inspection.snapshot.info.app == "main:app"

@@ -31,15 +31,17 @@ def test_monorepo_opened_at_backend_finds_profiles_workspace_venv_and_serves(
     project = window.session.project
     assert project.root == (root / "backend").resolve()
     assert project.interpreter.path == python
-    combo = [window.profile_combo.itemText(i) for i in range(window.profile_combo.count())]
+    combo = [
+        window.header.profile_combo.itemText(i) for i in range(window.header.profile_combo.count())
+    ]
     assert combo == ["production"]  # root/.env + root/.env.production, read from backend/
-    assert window.profile_combo.isEnabled()
+    assert window.header.profile_combo.isEnabled()
     assert "../.env" in window.overview.env_label.text().split(", ")  # named as Settings does
-    chip = window.python_chip.text()
+    chip = window.header.python_chip.text()
     assert ".venv" in chip and not chip.startswith("⚠"), chip
     assert "workspace" in chip, chip
     assert not window.overview.interpreter_banner.isVisibleTo(window)
-    assert window.app_chip.text() == "app.main:app"
+    assert window.header.app_chip.text() == "app.main:app"
 
     manager, panel = window.manager, window.servers_panel
     name = manager.servers[0].name  # the default development server
@@ -86,7 +88,7 @@ def test_several_apps_are_offered_with_where_each_was_found_and_the_choice_is_ke
     assert "main:app" in notice.banner.text() and "api.server:server" in notice.banner.text()
     assert "Makefile:2" in notice.banner.text() and "Procfile:1" in notice.banner.text()
     assert not window.overview.app_banner.isVisibleTo(window)
-    assert window.app_chip.text() == "choose an app (2 found)"
+    assert window.header.app_chip.text() == "choose an app (2 found)"
     assert window.app_action.isEnabled()
     assert window.app_action.shortcut() == QKeySequence("Ctrl+Shift+E")
 
@@ -106,8 +108,8 @@ def test_several_apps_are_offered_with_where_each_was_found_and_the_choice_is_ke
     assert remembered_app(project) == "api.server:server"
     app = window.session.project.app
     assert app is not None and app.import_string == "api.server:server"
-    assert window.app_chip.text() == "api.server:server · Procfile:1"
-    assert "Procfile:1: uvicorn api.server:server" in window.app_chip.toolTip()
+    assert window.header.app_chip.text() == "api.server:server · Procfile:1"
+    assert "Procfile:1: uvicorn api.server:server" in window.header.app_chip.toolTip()
     assert not window.overview.app_choice.isVisibleTo(window)
     assert "Choose App" in window.overview.app_label.text()
 
@@ -129,13 +131,13 @@ def test_several_apps_are_offered_with_where_each_was_found_and_the_choice_is_ke
         picker.accept()
     assert remembered_app(project) == "main:app"
     assert again.session.project.app.import_string == "main:app"
-    assert again.app_chip.text() == "main:app · Makefile:2"
+    assert again.header.app_chip.text() == "main:app · Makefile:2"
 
 
 def test_one_app_needs_no_choice(make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     project = write_files(tmp_path / "one", {"main.py": TWO_APPS["main.py"]})
     window = make_window(project)
-    assert window.app_chip.text() == "main:app"
+    assert window.header.app_chip.text() == "main:app"
     assert not window.overview.app_choice.isVisibleTo(window)
     assert not window.app_action.isEnabled()
     window.choose_app()

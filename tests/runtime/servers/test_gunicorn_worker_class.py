@@ -17,7 +17,7 @@ from asgideck.runtime.servers import (
     free_port,
     interpreter_features,
 )
-from asgideck.runtime.servers._launch import config_worker_class, resolve_worker_class
+from asgideck.runtime.servers._argv import config_worker_class, resolve_worker_class
 from support.projects import copy_project, make_venv
 from support.servers import assert_tree_gone
 
