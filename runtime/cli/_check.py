@@ -55,6 +55,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
                     "config_modules": [asdict(m) for m in report.config_modules],
                     "issues": [asdict(i) for i in report.issues],
                     "error": report.error,
+                    "not_built_at_start": list(report.unused),
                 },
                 "findings": [asdict(f) for f in findings],
                 "problems": problems(profile),
@@ -75,6 +76,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             f"  ERROR   {issue.env_var} ({issue.settings_class}.{issue.field}): {issue.message}",
             file=out,
         )
+    for label in report.unused:
+        print(f"  note    {label}: not built when the app starts (not checked)", file=out)
     if report.ok and checked:
         print("  ok: the settings construct as they will at start", file=out)
     print("\nReadiness", file=out)

@@ -10,6 +10,13 @@ later files winning, the environment over every file) because it is simply
 constructed, ``cls()``: nothing is pre-injected or left out. A config module is
 imported, which is its construction; its exception is the problem.
 
+First the probe imports the app as the server does (calling its factory), watching
+which settings classes that constructs: those are judged by what that construction
+did, and a class it never builds (``ProdSettings`` under the dev profile, chosen by
+``get_settings()`` from ``APP_ENV``) is "not built when the app starts", not an error.
+Only when the app builds none at start (lazily, in a dependency) is every class
+constructed on its own.
+
 Each distinct problem is reported once (a field that fails the same way in a base
 class and its three subclasses is one issue naming all four), with its field, the
 variable (with prefix and nested delimiter) and the file:line its value came from;
@@ -72,6 +79,9 @@ class SettingsReport:
     python: str = ""
     config_modules: tuple[ConfigModule, ...] = ()
     working_dir: Path | None = None
+    #: classes (labels) the source has but the app does not construct when it starts, while
+    #: it constructs others: not checked, since starting never builds them
+    unused: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -86,12 +96,21 @@ def validate_settings(project: Project, profile: Profile, timeout: float = 30.0)
     cwd = working_dir(project)
     if not classes and not loaders:
         return SettingsReport(profile.name, (), tuple(problems), {}, None, working_dir=cwd)
-    task = {
+    task: dict[str, Any] = {
         "kind": "settings",
         "classes": [{"module": c.module, "qualname": c.qualname} for c in classes],
         "modules": [{"module": m.module, "env_files": list(m.env_files)} for m in loaders],
         "placeholders": list(PLACEHOLDER_PATTERNS),
     }
+    if project.app is not None and classes:  # which classes does starting construct?
+        target = project.app
+        legacy = any(_mentions(c.file, b"pydantic.v1") for c in classes)
+        task["app"] = {
+            "module": target.module,
+            "attr": target.attr,
+            "factory": target.factory,
+            "legacy": legacy,
+        }
     launch = launch_sys_path(project)
     dirs = {c.app_dir for c in classes} | {m.app_dir for m in loaders}
     extra = sorted(d for d in dirs if d and d not in launch)
@@ -120,8 +139,12 @@ def validate_settings(project: Project, profile: Profile, timeout: float = 30.0)
     values: dict[str, dict[str, Any]] = {}
     env_vars: dict[str, dict[str, str]] = {}
     facts: dict[str, dict[str, SecretFact]] = {}
+    unused: list[str] = []
     for entry in answer.get("classes", []):
         label = f"{entry['module']}.{entry['qualname']}"
+        if entry.get("built") is False:
+            unused.append(label)
+            continue
         issues.extend(_issues(label, entry, origins))
         if entry.get("values") is not None:
             values[label] = entry["values"]
@@ -141,7 +164,15 @@ def validate_settings(project: Project, profile: Profile, timeout: float = 30.0)
         values=values,
         env_vars=env_vars,
         secret_facts=facts,
+        unused=tuple(unused),
     )
+
+
+def _mentions(file: Path, text: bytes) -> bool:
+    try:
+        return text in file.read_bytes()
+    except OSError:
+        return False
 
 
 class _Origins:

@@ -10,13 +10,24 @@ start. Config modules without a settings class (starlette ``Config``, decouple,
 environs, ``os.getenv``) are imported, which is their construction; their exception
 is the problem. Values, error inputs and messages come back masked by the context's
 rules, and a secret's value is cut out of any message that would echo it.
+
+Before that, the app's module is imported (its factory called) with
+``BaseSettings.__init__`` wrapped to record which classes starting constructs and how
+that went (:class:`_Recorder`, removed afterwards): that construction is their verdict,
+and the classes it never builds are left alone (``built: false``). An app that builds
+none at import (lazily, or failing first) has every class constructed as above.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import importlib
+import importlib.util
 import json
 import os
 import re
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -180,13 +191,21 @@ class _SettingsCheck:
         self.patterns = [re.compile(p, re.IGNORECASE) for p in task.get("placeholders") or ()]
         self.errors: list[dict[str, Any]] = []
 
-    def run(self) -> dict[str, Any]:
+    def run(self, built: tuple[Any, BaseException | None] | None = None) -> dict[str, Any]:
+        """Construct the class; ``built`` is a construction the app already made (instance,
+        exception): its outcome is the verdict, and only an unparsable variable is taken
+        away to construct again, looking for the next error."""
         saved = dict(os.environ)
         removed: set[str] = set()
         try:
             for _ in range(MAX_SETTINGS_ERRORS):
                 try:
-                    instance = self.cls()
+                    if built is None:
+                        instance = self.cls()
+                    else:
+                        (instance, failure), built = built, None
+                        if failure is not None:
+                            raise failure
                 except BaseException as exc:
                     if type(exc).__name__ == "ValidationError" and hasattr(exc, "errors"):
                         self._validation_errors(exc, removed)
@@ -308,17 +327,136 @@ def _is_scalar(value: Any) -> bool:
     return value is None or isinstance(value, (str, bool, int, float))
 
 
+class _Recorder:
+    """Every settings object constructed while the hook is on: ``BaseSettings.__init__``
+    (pydantic-settings, pydantic v1) wrapped to note the class and how it went."""
+
+    def __init__(self) -> None:
+        self.built: list[tuple[type, Any, BaseException | None]] = []  # (class, instance, error)
+        self._patched: list[tuple[type, Any]] = []
+
+    def install(self, legacy: bool) -> None:
+        for base in _settings_bases(legacy):
+            original = base.__dict__.get("__init__")
+            if original is not None and all(b is not base for b, _ in self._patched):
+                type.__setattr__(base, "__init__", self._wrap(original))
+                self._patched.append((base, original))
+
+    def remove(self) -> None:
+        while self._patched:
+            base, original = self._patched.pop()
+            type.__setattr__(base, "__init__", original)
+
+    def _wrap(self, original: Any) -> Any:
+        built = self.built
+
+        @functools.wraps(original)
+        def recording(self: Any, *args: Any, **kwargs: Any) -> None:
+            try:
+                original(self, *args, **kwargs)
+            except BaseException as exc:
+                built.append((type(self), None, exc))
+                raise
+            built.append((type(self), self, None))
+
+        return recording
+
+    def outcome(self, module: str, qualname: str) -> tuple[Any, Any, BaseException | None] | None:
+        """(class, instance, error) of the class's construction (its first failure, when
+        one failed: starting stops there), or None when it was never constructed."""
+        mine = [
+            entry
+            for entry in self.built
+            if entry[0].__module__ == module and entry[0].__qualname__ == qualname
+        ]
+        failed = [entry for entry in mine if entry[2] is not None]
+        chosen = failed or mine
+        return chosen[0] if chosen else None
+
+
+def _settings_bases(legacy: bool) -> list[type]:
+    """The ``BaseSettings`` classes installed here; pydantic 2's bundled v1 only when the
+    project uses it (``legacy``): importing it costs time and warns on new Pythons."""
+    bases = []
+    names = ["pydantic_settings", "pydantic.env_settings"]
+    if legacy:
+        names.append("pydantic.v1.env_settings")
+    for name in names:
+        try:
+            if importlib.util.find_spec(name.partition(".")[0]) is None:
+                continue
+            if name == "pydantic.env_settings" and not _pydantic_1():
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                module = importlib.import_module(name)
+        except Exception:
+            continue
+        base = getattr(module, "BaseSettings", None)
+        if isinstance(base, type):
+            bases.append(base)
+    return bases
+
+
+def _pydantic_1() -> bool:
+    pydantic = importlib.import_module("pydantic")  # the project's, never asgideck's
+    return str(getattr(pydantic, "VERSION", "")).startswith("1.")
+
+
+def _start_app(
+    app: dict[str, Any], ctx: Any, recorder: _Recorder, load_module: Callable[[str, str], Any]
+) -> None:
+    """Import the app's module (and call its factory) as the server does at start, with the
+    hook on. Its failure is not ours to report: a settings error shows in the recording,
+    anything else is the app's (``inspect`` says it)."""
+    recorder.install(bool(app.get("legacy")))
+    try:
+        namespace, import_error = load_module(str(app.get("module", "")), ctx.root)
+        target = namespace.get(str(app.get("attr", ""))) if namespace is not None else None
+        if import_error is None and app.get("factory") and callable(target):
+            with contextlib.suppress(BaseException):
+                target()
+    finally:
+        recorder.remove()
+
+
 def run(
     task: dict[str, Any],
     ctx: Any,
     error_info: Callable[..., dict[str, Any]],
     load_module: Callable[[str, str], Any],
 ) -> dict[str, Any]:
-    """Construct each named settings class and import each config module, as the app does."""
+    """Judge each named settings class and import each config module, as the app does.
+
+    With an ``app`` in the task, it is imported first: the classes it constructs are
+    judged by that construction, and the others are not built at start (not checked). An
+    app that constructs none (it builds its settings lazily, or fails to import first)
+    has each class constructed here, ``cls()``.
+    """
+    recorder = _Recorder()
+    if task.get("app"):
+        _start_app(task["app"], ctx, recorder, load_module)
+    specs = [
+        (str(spec.get("module", "")), str(spec.get("qualname", "")))
+        for spec in task.get("classes") or ()
+    ]
+    outcomes = {spec: recorder.outcome(*spec) for spec in specs}
+    started = any(outcome is not None for outcome in outcomes.values())
     results = []
-    for spec in task.get("classes") or ():
-        module, qualname = str(spec.get("module", "")), str(spec.get("qualname", ""))
-        entry: dict[str, Any] = {"module": module, "qualname": qualname}
+    for module, qualname in specs:
+        entry: dict[str, Any] = {"module": module, "qualname": qualname, "built": True}
+        outcome = outcomes[(module, qualname)]
+        if outcome is not None:
+            cls, instance, failure = outcome
+            entry["import_error"] = None
+            entry.update(_SettingsCheck(cls, ctx, task, error_info).run((instance, failure)))
+            results.append(entry)
+            continue
+        if started:
+            entry.update(built=False, ok=True, fields={}, errors=[], error=None, values=None)
+            entry.update(import_error=None, secrets={})
+            results.append(entry)
+            continue
         namespace, import_error = load_module(module, ctx.root)
         cls = _lookup(namespace, qualname) if namespace is not None else None
         entry["import_error"] = import_error
