@@ -258,8 +258,10 @@ class MainWindow(QMainWindow):
         """Open the current project again (new interpreter, installed packages): every
         view re-reads it, validation and inspection run again."""
         if self.session is not None:
+            project = self.session.project
             profile = self.session.profile.name if self.session.profile else None
-            self.open_path(self.session.root, profile=profile)
+            # from the folder the user opened: at a monorepo's root that keeps every member
+            self.open_path(project.opened or project.root, profile=profile)
 
     def show_open_error(self, message: str) -> None:
         if self.session is None:
@@ -318,10 +320,7 @@ class MainWindow(QMainWindow):
     def _app_chosen(self, _import_string: str) -> None:
         """Re-open from the folder the user opened: the choice may run in another member."""
         self.app_picker = None
-        if self.session is not None:
-            project = self.session.project
-            profile = self.session.profile.name if self.session.profile else None
-            self.open_path(project.opened or project.root, profile=profile)
+        self.reopen()
 
     # ----------------------------------------------------------------- interpreter
     def choose_interpreter(self) -> None:

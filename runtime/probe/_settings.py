@@ -166,9 +166,10 @@ def secret_values(ctx: Any, files: Any = ()) -> list[str]:
     return sorted((v for v in found if len(v) >= 3), key=len, reverse=True)
 
 
-def scrub(info: Any, values: list[str], mask: str) -> Any:
-    """``info`` (an error_info dict) with every secret value replaced by ``mask``."""
-    if not isinstance(info, dict) or not values:
+def scrub(info: Any, values: list[str], mask: str, mask_url: Any = None) -> Any:
+    """``info`` (an error_info dict) with every secret value replaced by ``mask`` and, with
+    ``mask_url``, the password of every URL in it masked too (``postgresql://u:****@h``)."""
+    if not isinstance(info, dict):
         return info
     clean = dict(info)
     for key in ("message", "traceback"):
@@ -176,7 +177,7 @@ def scrub(info: Any, values: list[str], mask: str) -> Any:
         if isinstance(text, str):
             for value in values:
                 text = text.replace(value, mask)
-            clean[key] = text
+            clean[key] = mask_url(text) if mask_url is not None else text
     return clean
 
 
@@ -214,7 +215,12 @@ class _SettingsCheck:
                     field = self.by_loc.get(field or "", field)
                     if field is None or field in removed or field not in self.env:
                         info = self.error_info(exc, "init", self.ctx.root)
-                        return self._result(None, scrub(info, self._secrets(), self.ctx.masked))
+                        return self._result(
+                            None,
+                            scrub(
+                                info, self._secrets(), self.ctx.masked, self.ctx.mask_url_password
+                            ),
+                        )
                     removed.add(field)
                     if not self._parse_failure(exc, field):
                         return self._result(None, None)  # from an env file: cannot retry
@@ -467,10 +473,10 @@ def run(
             entry.update(ok=False, fields={}, errors=[], error=missing, values=None, secrets={})
         else:
             entry.update(_SettingsCheck(cls, ctx, task, error_info).run())
-        if isinstance(entry.get("import_error"), dict):
-            entry["import_error"] = scrub(
-                entry["import_error"], secret_values(ctx, _env_files(cls)), ctx.masked
-            )
+        secrets = secret_values(ctx, _env_files(cls) if isinstance(cls, type) else ())
+        for key in ("import_error", "error"):  # an import error is reported under both
+            if isinstance(entry.get(key), dict):
+                entry[key] = scrub(entry[key], secrets, ctx.masked, ctx.mask_url_password)
         results.append(entry)
     modules = []
     for spec in task.get("modules") or ():
@@ -478,6 +484,11 @@ def run(
         _namespace, import_error = load_module(module, ctx.root)
         files = [str(f) for f in spec.get("env_files") or ()]
         modules.append(
-            {"module": module, "error": scrub(import_error, secret_values(ctx, files), ctx.masked)}
+            {
+                "module": module,
+                "error": scrub(
+                    import_error, secret_values(ctx, files), ctx.masked, ctx.mask_url_password
+                ),
+            }
         )
     return {"classes": results, "modules": modules}

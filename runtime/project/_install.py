@@ -137,7 +137,9 @@ def install_plans(
     """Every install command the project's files imply, from ``folder`` up to the workspace
     root: lock files first (nearest first), then requirements files, then the package itself."""
     folders = workspace_folders(folder, home)
-    venv = _venv_of(interpreter.path)
+    venv = None if interpreter.fallback else _venv_of(interpreter.path)
+    # poetry/pipenv install into the chosen venv; with asgideck's own interpreter they
+    # make the project's environment themselves, never install into asgideck's.
     tool_env = _activated(venv) if venv is not None else {}
     locks: list[InstallPlan] = []
     reqs: list[InstallPlan] = []

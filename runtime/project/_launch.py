@@ -120,7 +120,8 @@ def _server_command(words: list[str], workdir: Path, where: str, what: str) -> L
     if spec is None:
         return None
     match = SPEC.match(spec)
-    assert match is not None
+    if match is None:  # e.g. wsgi_app = "main:create_app(env='prod')": not MODULE:ATTR
+        return None
     if match.group(3):
         factory = True
     spec = f"{match.group(1)}:{match.group(2)}"
@@ -237,6 +238,8 @@ def _exec_form(rest: str) -> str:
             items = json.loads(rest)
         except ValueError:
             return rest
+        if not items:  # ENTRYPOINT [] (uv's Docker example): nothing is launched here
+            return ""
         if isinstance(items, list) and all(isinstance(x, str) for x in items):
             shell = items[0] in ("sh", "bash", "/bin/sh", "/bin/bash")
             if len(items) >= 3 and shell and items[1] == "-c":

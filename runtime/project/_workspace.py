@@ -141,13 +141,20 @@ def _members(root: Path, focus: Path) -> tuple[Path, ...]:
     if table is not None:
         excluded: set[Path] = set()
         for pattern in table.get("exclude") or ():
-            if isinstance(pattern, str):
-                excluded.update(root.glob(pattern))
+            excluded.update(_glob(root, pattern))
         for pattern in table.get("members") or ():
-            if isinstance(pattern, str):
-                found.extend(
-                    p for p in sorted(root.glob(pattern)) if p.is_dir() and p not in excluded
-                )
+            found.extend(p for p in _glob(root, pattern) if p.is_dir() and p not in excluded)
     for base in (focus, root):
         found.extend(base / name for name in CONVENTIONAL_MEMBERS if (base / name).is_dir())
     return tuple(dict.fromkeys(p.resolve() for p in found if p.resolve() != root))
+
+
+def _glob(root: Path, pattern: object) -> list[Path]:
+    """``root.glob(pattern)`` for a uv ``members``/``exclude`` entry; an empty, absolute or
+    otherwise unusable pattern matches nothing (uv would reject it; opening must not fail)."""
+    if not isinstance(pattern, str) or not pattern.strip():
+        return []
+    try:
+        return sorted(root.glob(pattern))
+    except (ValueError, NotImplementedError):
+        return []

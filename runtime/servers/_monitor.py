@@ -101,11 +101,13 @@ class Monitor:
                 return
             run.phase = "running"
             run.ready_at = self.state.clock()
+            run.diagnosis = None  # a slow start that came up: what it waited on is history
             self.state.set(
                 "running",
                 message=f"running on {url(run.spec)}",
                 error=None,
                 reload_waiting=False,
+                diagnosis=None,
             )
         if not marker_seen:
             self.state.notice(

@@ -213,3 +213,22 @@ def test_an_unparsable_settings_module_is_reported_not_ignored(tmp_path: Path) -
     [issue] = report.issues
     assert issue.kind == "syntax-error"
     assert issue.message.startswith("app/config.py:8: cannot parse this file")
+
+
+def test_an_import_failure_never_echoes_a_secret_or_url_password(tmp_path: Path) -> None:
+    """A settings module that dies before its class exists, quoting the environment."""
+    write_files(
+        tmp_path,
+        {
+            ".env": "DATABASE_URL=postgresql://app:hunter2-db@db.local/app\n"
+            "API_TOKEN=tok-123456789\n",
+            "config.py": "import os\n"
+            "raise RuntimeError('cannot reach ' + os.environ['DATABASE_URL']"
+            " + ' with ' + os.environ['API_TOKEN'])\n" + CONFIG,
+        },
+    )
+    report = validate_settings(open_project(tmp_path), load_profile(tmp_path, "default"))
+    assert not report.ok
+    shown = " ".join(f"{issue.message} {issue.detail}" for issue in report.issues)
+    assert "cannot reach postgresql://app:****@db.local/app" in shown
+    assert "hunter2-db" not in shown and "tok-123456789" not in shown

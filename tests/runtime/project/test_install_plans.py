@@ -98,6 +98,17 @@ def test_no_pip_plans_for_asgideck_own_interpreter(tmp_path: Path) -> None:
     assert [p.command for p in plans] == ["uv sync"]  # uv makes the project its own .venv
 
 
+def test_poetry_never_installs_into_asgideck_own_environment(tmp_path: Path) -> None:
+    """With the fallback interpreter (often inside asgideck's venv), poetry is not pointed at
+    it: it creates the project's own environment instead."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "poetry.lock").write_text("")
+    own = Interpreter(Path(sys.executable), "fallback", fallback=True)
+    (plan,) = install_plans(tmp_path, own, home=tmp_path.parent, which=on_path("poetry"))
+    assert plan.command == "poetry install"
+    assert "VIRTUAL_ENV" not in plan.env
+
+
 @pytest.mark.parametrize(
     ("text", "module"),
     [

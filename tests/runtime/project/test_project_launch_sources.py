@@ -173,3 +173,23 @@ def test_opening_a_big_tree_stays_fast(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - start
     assert project.app is not None and project.app.import_string == "app.main:app"
     assert elapsed < 2.0, f"opening 2,000 modules took {elapsed:.2f} s"
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"Dockerfile": 'FROM python\nENTRYPOINT []\nCMD ["uvicorn", "main:app"]\n'},
+        {
+            "gunicorn.conf.py": "wsgi_app = \"main:create_app(env='prod')\"\n",
+            "Procfile": "web: gunicorn -c gunicorn.conf.py\n",
+        },
+        {"pyproject.toml": '[tool.uv.workspace]\nmembers = ["", "/abs/*"]\nexclude = [""]\n'},
+    ],
+    ids=["empty-entrypoint", "wsgi-app-call", "odd-uv-globs"],
+)
+def test_unusual_launch_files_never_break_opening(tmp_path: Path, files: dict[str, str]) -> None:
+    """Real files asgideck cannot use (uv's Docker example, a factory call in wsgi_app,
+    odd workspace globs) are passed over: the app is still found in main.py."""
+    write_files(tmp_path, {**files, "main.py": APP})
+    project = open_project(tmp_path)
+    assert project.app is not None and project.app.import_string == "main:app"

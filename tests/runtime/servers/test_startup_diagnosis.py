@@ -234,3 +234,30 @@ def test_python_used_by_the_sitecustomize_does_not_hide_the_projects_own(tmp_pat
         [str(PY), "-c", code], env=env, capture_output=True, text=True, timeout=30, check=True
     ).stdout.split()
     assert out == ["True", "True"]
+
+
+def test_a_slow_start_that_comes_up_drops_its_diagnosis(tmp_path: Path) -> None:
+    """Once the broker answers and the app is ready, the waiting note is history: a crash
+    hours later must not show it as the reason."""
+    import socket
+
+    root, python, closed = waits_on_service(tmp_path)
+    events = Recorder()
+    sup = Supervisor(spec_for(root, python, closed), on_event=events, log_to_file=False)
+    sup.start()
+    broker = socket.socket()
+    try:
+        assert events.wait_notice("stack", timeout=15) is not None
+        assert sup.status.diagnosis
+        broker.bind(("127.0.0.1", closed))  # the broker comes up: the app's retry connects
+        broker.listen()
+        status = sup.wait_for("running", "crashed", timeout=30)
+        assert status.state == "running", status.error
+        assert status.diagnosis is None
+        pids = sup.pids
+    finally:
+        result = sup.stop()
+        sup.close(0)
+        broker.close()
+    assert result.clean
+    assert_tree_gone(pids, sup.spec.port)
