@@ -20,7 +20,6 @@ import os
 import re
 import shutil
 import sys
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any
 
 from asgideck.runtime import userstate
 from asgideck.runtime.project._types import Interpreter, ProjectError
+from asgideck.runtime.project._workspace import read_toml, workspace_marker
 
 __all__ = [
     "find_interpreter",
@@ -38,7 +38,6 @@ __all__ = [
     "workspace_folders",
 ]
 
-WORKSPACE_MARKERS = (".git", "uv.lock", "poetry.lock")
 VENV_NAMES = (".venv", "venv")
 # The characters poetry and pipenv replace with "_" in a virtualenv's name.
 _POETRY_UNSAFE = re.compile(r'[ $`!*@"\\\r\n\t]')
@@ -55,14 +54,6 @@ def venv_python(venv: Path) -> Path | None:
     return None
 
 
-def _is_workspace_root(folder: Path) -> bool:
-    if any((folder / marker).exists() for marker in WORKSPACE_MARKERS):
-        return True
-    data = _toml(folder / "pyproject.toml")
-    uv = data.get("tool", {}).get("uv", {}) if isinstance(data.get("tool"), dict) else {}
-    return isinstance(uv, dict) and "workspace" in uv
-
-
 def workspace_folders(start: Path, home: Path | None = None) -> list[Path]:
     """``start`` and each folder above it up to the workspace root (inclusive).
 
@@ -74,7 +65,7 @@ def workspace_folders(start: Path, home: Path | None = None) -> list[Path]:
     while True:
         folders.append(folder)
         parent = folder.parent
-        if _is_workspace_root(folder) or folder == home or parent in (home, parent.parent):
+        if workspace_marker(folder) or folder == home or parent in (home, parent.parent):
             return folders  # never home's parent, never home, never the filesystem root
         folder = parent
 
@@ -289,10 +280,9 @@ def _pyenv_version(versions: Path, version: str) -> Path | None:
 
 
 def _toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return {}
+    """The parsed TOML file, or {} when it is absent or unreadable (a hint, not a must)."""
+    data = read_toml(path)
+    return data if isinstance(data, dict) else {}
 
 
 def _name_in(data: dict[str, Any]) -> str | None:

@@ -31,6 +31,7 @@ __all__ = [
     "find_workspace",
     "is_project_folder",
     "read_toml",
+    "workspace_marker",
 ]
 
 WORKSPACE_MARKERS = (".git", "uv.lock", "poetry.lock")
@@ -78,7 +79,8 @@ def _uv_workspace(folder: Path) -> dict[str, Any] | None:
     return table if isinstance(table, dict) else None
 
 
-def _is_workspace_root(folder: Path) -> str | None:
+def workspace_marker(folder: Path) -> str | None:
+    """What makes ``folder`` a workspace root (a marker file, or a uv workspace), or None."""
     for marker in WORKSPACE_MARKERS:
         if (folder / marker).exists():
             return marker
@@ -116,7 +118,7 @@ def find_workspace(opened: Path, home: Path | None = None) -> Workspace:
     root: Path | None = None
     why = ""
     for folder in _upwards(opened, home):
-        marker = _is_workspace_root(folder)
+        marker = workspace_marker(folder)
         if marker is not None:
             root, why = folder, f"{marker} in {folder}"
             break
