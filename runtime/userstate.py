@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,50 @@ def state_dir() -> Path:
     override = os.environ.get("ASGIDECK_HOME")
     base = Path(override) if override else Path(platformdirs.user_state_dir(APP_NAME))
     return _private_dir(base)
+
+
+def temp_dir() -> Path:
+    """asgideck's own scratch files (response bodies being received), never the system /tmp:
+    whatever a crash leaves here is swept at the next start (:func:`sweep_temp`)."""
+    return _private_dir(state_dir() / "tmp")
+
+
+def sweep_temp(older_than: float = 0.0) -> int:
+    """Remove scratch files left by an asgideck that died; the number removed.
+
+    Only files whose owner process is gone are removed: a name starts with the pid
+    that made it (``<pid>-...``), so two asgidecks running at once keep their own.
+    ``older_than`` (seconds) spares files younger than that whatever their pid.
+    """
+    removed = 0
+    folder = state_dir() / "tmp"
+    if not folder.is_dir():
+        return 0
+    now = time.time()
+    for entry in folder.iterdir():
+        pid_text = entry.name.split("-", 1)[0]
+        if pid_text.isdigit() and _pid_alive(int(pid_text)):
+            continue
+        try:
+            if older_than and now - entry.lstat().st_mtime < older_than:
+                continue
+            entry.unlink()
+            removed += 1
+        except OSError:
+            continue
+    return removed
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def config_dir() -> Path:

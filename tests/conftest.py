@@ -28,25 +28,44 @@ def _private_state(
 
 
 @pytest.fixture(autouse=True)
-def _no_process_left_behind() -> Iterator[None]:
-    """Fail the test that leaves a child process (or its descendants) alive."""
+def _no_process_left_behind(_private_state: Path) -> Iterator[None]:
+    """Fail the test that leaves a process alive: a child (or its descendants), or any
+    process that carries this test's ``ASGIDECK_HOME`` in its environment, which
+    finds a double-forked daemon that left the tree. Fail it too when asgideck's
+    scratch folder is not empty afterwards."""
     me = psutil.Process()
     before = {p.pid for p in me.children(recursive=True)}
     yield
     survivors = [p for p in me.children(recursive=True) if p.pid not in before]
-    if not survivors:
-        return
-    _gone, alive = psutil.wait_procs(survivors, timeout=3)
-    if alive:
-        described = []
-        for proc in alive:
-            try:
-                described.append(f"{proc.pid} {' '.join(proc.cmdline())[:120]}")
-            except psutil.Error:
-                described.append(str(proc.pid))
-            with contextlib.suppress(psutil.Error):
-                proc.kill()
-        pytest.fail("test left processes behind: " + "; ".join(described))
+    survivors += [p for p in _carrying_home(str(_private_state)) if p not in survivors]
+    scratch = _private_state / "tmp"
+    leftover_files = sorted(p.name for p in scratch.iterdir()) if scratch.is_dir() else []
+    if survivors:
+        _gone, alive = psutil.wait_procs(survivors, timeout=3)
+        if alive:
+            described = []
+            for proc in alive:
+                try:
+                    described.append(f"{proc.pid} {' '.join(proc.cmdline())[:120]}")
+                except psutil.Error:
+                    described.append(str(proc.pid))
+                with contextlib.suppress(psutil.Error):
+                    proc.kill()
+            pytest.fail("test left processes behind: " + "; ".join(described))
+    if leftover_files:
+        pytest.fail(f"test left scratch files behind in {scratch}: {leftover_files}")
+
+
+def _carrying_home(home: str) -> list[psutil.Process]:
+    """Processes other than this one whose environment has ``ASGIDECK_HOME=home``."""
+    found = []
+    for proc in psutil.process_iter():
+        if proc.pid == os.getpid():
+            continue
+        with contextlib.suppress(psutil.Error):
+            if proc.environ().get("ASGIDECK_HOME") == home:
+                found.append(proc)
+    return found
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ terminal user never pays for (or needs) Qt.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -17,7 +18,7 @@ from asgideck.runtime.cli._check import add_parser as add_check
 from asgideck.runtime.cli._inspect import add_parser as add_inspect
 from asgideck.runtime.cli._profiles import add_parser as add_profiles
 from asgideck.runtime.cli._servers import add_parsers as add_servers
-from asgideck.runtime.cli._shared import EXIT_USAGE
+from asgideck.runtime.cli._shared import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from asgideck.runtime.client import RequestFailed
 from asgideck.runtime.errors import AsgideckError
 
@@ -42,6 +43,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.run(args, out)
+        out.flush()  # here, not at interpreter exit, so a closed pipe is caught below
+    except BrokenPipeError:  # `asgideck ... | head`: the reader has gone, nothing to say
+        _silence_stdout()
+        return EXIT_OK
+    except KeyboardInterrupt:  # Ctrl-C: the handler cleaned up on its way out
+        print("asgideck: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except RequestFailed as exc:  # e.g. the history cannot be opened after a request
         print(f"asgideck: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -49,3 +57,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         print(f"asgideck: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is no real file (a test's StringIO)
+        pass

@@ -13,6 +13,7 @@ start"); it prints the server's code and exits with one of these:
 70  ``run``: the server failed (exited on its own, or failed at startup)
 71  ``run``: stopped, but processes or the port survived
 75  ``run``: the server was not ready in time; asgideck stopped it
+130 interrupted (Ctrl-C) where the subcommand has no meaning of its own for it
 ==  ===================================================================
 
 ``call`` has its own: 2 no running server, 3 the request failed, 4/5 the HTTP status class.
@@ -28,6 +29,7 @@ from typing import Any, TextIO
 __all__ = [
     "EXIT_CANNOT_START",
     "EXIT_ERRORS",
+    "EXIT_INTERRUPTED",
     "EXIT_NOT_CLEAN",
     "EXIT_NOT_READY",
     "EXIT_OK",
@@ -42,6 +44,8 @@ __all__ = [
 EXIT_OK, EXIT_ERRORS, EXIT_WARNINGS, EXIT_USAGE = 0, 1, 2, 64
 #: ``run`` (sysexits.h values: EX_UNAVAILABLE, EX_SOFTWARE, EX_OSERR, EX_TEMPFAIL)
 EXIT_CANNOT_START, EXIT_SERVER_FAILED, EXIT_NOT_CLEAN, EXIT_NOT_READY = 69, 70, 71, 75
+#: the shell's code for a command ended by SIGINT (128 + 2)
+EXIT_INTERRUPTED = 130
 
 
 def add_project_options(parser: argparse.ArgumentParser) -> None:
