@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # mypy cannot see setuptools' editable finder: it reads the package through this link.
 TYPECHECK_LINK := build/typecheck/asgideck
 
-.PHONY: install run test lint bench screenshots clean
+.PHONY: install run test faults lint bench screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ lint: $(STAMP) $(TYPECHECK_LINK)
 
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+# The fault-injection matrix alone (also part of `make test`): bounded, under 2 minutes.
+faults: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/faults --durations=10
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/run.py

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 from asgideck.gui.core import theme
 from asgideck.gui.core.tasks import present_uncaught
 from asgideck.gui.main_window import MainWindow
+from asgideck.runtime.userstate import sweep_temp
 
 SCREENSHOT_TIMEOUT_MS = 60_000
 SCREENSHOT_SIZE = (1100, 720)
@@ -57,6 +59,7 @@ def _run(
     tab: str | None,
     start: Sequence[str] = (),
 ) -> int:
+    _sweep_scratch()
     app = make_app()
     window = MainWindow(python=python)
     status = {"code": 0}
@@ -77,6 +80,13 @@ def _run(
         sys.excepthook = sys.__excepthook__
     window.drain()  # the window is gone; a probe still running must end before we do
     return status["code"] if screenshot is not None else code
+
+
+def _sweep_scratch() -> None:
+    """Remove the response-body scratch files a killed asgideck left behind (never fatal:
+    an unusable state folder is reported by what needs it)."""
+    with contextlib.suppress(OSError):
+        sweep_temp()
 
 
 def _close_on_signals(window: MainWindow) -> None:

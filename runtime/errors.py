@@ -10,8 +10,10 @@ field, variable or port where there is one. The GUI's presenter and the CLI catc
     ├── ProjectError ............ project: no app found, unreadable project
     │   └── AppNotFound
     ├── EnvFileError ............ profiles: a .env file that cannot be read or edited
+    │   └── EditConflict ........ the edited variable changed on disk meanwhile
     ├── ProbeError .............. inspect: the probe gave no usable result
     ├── OpenAPIError ............ openapi: a document that cannot be loaded or parsed
+    │   └── OpenAPILimitError ... over a size, time or nesting limit (openapi/_limits.py)
     ├── ServerError ............. servers (also a RuntimeError)
     │   ├── AlreadyRunning
     │   ├── LaunchFailed
@@ -21,6 +23,7 @@ field, variable or port where there is one. The GUI's presenter and the CLI catc
     │   ├── InvalidRequest
     │   ├── RequestCancelled
     │   └── AuthFailed
+    ├── HistoryUnavailable ...... client: the request history cannot be opened, read or written
     ├── WsError ................. client: the WebSocket panel
     │   └── WsClosed
     ├── InputError .............. text a person typed that cannot be read (also a ValueError);
@@ -28,8 +31,10 @@ field, variable or port where there is one. The GUI's presenter and the CLI catc
     │   ├── CurlError ........... client: a pasted curl command
     │   ├── ItemError ........... cli: an httpie-style request item (``asgideck call``)
     │   └── LoadTestError ....... client: load-test settings
-    └── NotFound ................ a named thing that is not there (also a LookupError):
-                                  a server name, a history entry
+    ├── NotFound ................ a named thing that is not there (also a LookupError):
+    │                             a server name, a history entry
+    └── StateError .............. userstate: a state file or ASGIDECK_HOME asgideck cannot
+                                  use (also an OSError); lives in userstate.py
 
 The concrete classes live with the capability that raises them and are exported
 by its package; this module holds the root and the shared branches. ``ConfigError``

@@ -24,6 +24,7 @@ _SGR = re.compile(r"(?:\x1b\[|\x9b)[0-9;:]*m")
 # C0 controls except tab and newline, DEL, and the C1 block (a lone ESC included).
 _CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"
 _UNSAFE = re.compile(f"(?P<sequence>{_SEQUENCE})|(?P<control>{_CONTROL})")
+_ANY_CONTROL = re.compile(_CONTROL)  # every sequence starts with ESC or a C1 control
 
 
 def printable(text: str, *, keep_colour: bool = False) -> str:
@@ -32,7 +33,7 @@ def printable(text: str, *, keep_colour: bool = False) -> str:
     Tab and newline stay; ``\\r`` becomes ``\\x0d`` (it can overwrite a line that was
     just printed). With ``keep_colour`` the SGR colour sequences are kept as they are.
     """
-    if text.isprintable():
+    if text.isprintable() or _ANY_CONTROL.search(text) is None:
         return text
 
     def replace(match: re.Match[str]) -> str:

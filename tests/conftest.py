@@ -57,13 +57,16 @@ def _no_process_left_behind(_private_state: Path) -> Iterator[None]:
 
 
 def _carrying_home(home: str) -> list[psutil.Process]:
-    """Processes other than this one whose environment has ``ASGIDECK_HOME=home``."""
+    """Processes other than this one whose environment names ``home`` as asgideck's state:
+    ``ASGIDECK_HOME`` (inherited from the test) or ``ASGIDECK_LAUNCH_STATE`` (every
+    process asgideck spawns carries it, servers included)."""
     found = []
     for proc in psutil.process_iter():
         if proc.pid == os.getpid():
             continue
         with contextlib.suppress(psutil.Error):
-            if proc.environ().get("ASGIDECK_HOME") == home:
+            environ = proc.environ()
+            if home in (environ.get("ASGIDECK_HOME"), environ.get("ASGIDECK_LAUNCH_STATE")):
                 found.append(proc)
     return found
 

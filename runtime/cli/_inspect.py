@@ -1,16 +1,27 @@
 """``asgideck inspect``: the app's true middleware order, routes and OpenAPI — or, with
-``--openapi``, the operations of any OpenAPI document (file or URL) without an app."""
+``--openapi``, the operations of any OpenAPI document (file or URL) without an app,
+read within the limits of ``openapi._limits`` (``--max-size``, ``--deadline``,
+``--max-depth`` override them)."""
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
 from asgideck.runtime.cli._shared import EXIT_ERRORS, EXIT_OK, dump_json
 from asgideck.runtime.inspect import AppInfo, app_info_json, inspect_project
-from asgideck.runtime.openapi import document_json, load
+from asgideck.runtime.openapi import (
+    DEADLINE,
+    MAX_BYTES,
+    MAX_DEPTH,
+    describe_size,
+    document_json,
+    load,
+)
 from asgideck.runtime.project import ProjectError, interpreter_notes, open_project
 
 __all__ = ["add_parser", "run"]
@@ -20,6 +31,28 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser = sub.add_parser("inspect", help="middleware in true order, routes, OpenAPI")
     parser.add_argument("path", type=Path, nargs="?", help="project folder")
     parser.add_argument("--openapi", metavar="FILE_OR_URL", help="list a document's operations")
+    limits = parser.add_argument_group("limits for --openapi")
+    limits.add_argument(
+        "--max-size",
+        type=_positive(float),
+        metavar="MIB",
+        default=MAX_BYTES / (1 << 20),
+        help=f"read at most this many MiB (default {describe_size(MAX_BYTES)})",
+    )
+    limits.add_argument(
+        "--deadline",
+        type=_positive(float),
+        metavar="SECONDS",
+        default=DEADLINE,
+        help=f"give up on a URL (or FIFO) after this long in all (default {DEADLINE:g} s)",
+    )
+    limits.add_argument(
+        "--max-depth",
+        type=_positive(int),
+        metavar="LEVELS",
+        default=MAX_DEPTH,
+        help=f"refuse documents nested deeper (default {MAX_DEPTH})",
+    )
     parser.add_argument("--app", metavar="MODULE:ATTR", help="the app to use instead of discovery")
     parser.add_argument("--factory", action="store_true", help="--app names a factory to call")
     parser.add_argument("--profile", metavar="NAME", help="environment to import the app with")
@@ -28,9 +61,29 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser.set_defaults(run=run)
 
 
+def _positive(kind: Callable[[str], float]) -> Callable[[str], float]:
+    """An argparse type: a number above zero, else a usage error naming the value."""
+
+    def convert(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not 0 < value < math.inf:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a finite number above zero")
+        return value
+
+    return convert
+
+
 def run(args: argparse.Namespace, out: TextIO) -> int:
     if args.openapi:
-        doc = load(args.openapi)
+        doc = load(
+            args.openapi,
+            max_bytes=int(args.max_size * (1 << 20)),
+            deadline=args.deadline,
+            max_depth=int(args.max_depth),
+        )
         if args.json:
             dump_json(document_json(doc), out)
         else:

@@ -1,22 +1,30 @@
 """``asgideck run``, ``ps`` and ``stop``: servers from a terminal, on the same supervisor
-the window uses. ``run`` streams the logs until Ctrl-C, which stops the whole tree."""
+the window uses. ``run`` streams the logs until Ctrl-C, SIGTERM, SIGHUP or a closed
+output, each of which stops the whole tree; it also ends (saying how) when its server
+crashes or is stopped from elsewhere."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
+import os
+import signal
 import sys
 import threading
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from asgideck.runtime.cli._shared import (
     EXIT_CANNOT_START,
+    EXIT_ENDED_ELSEWHERE,
     EXIT_NOT_CLEAN,
     EXIT_NOT_READY,
     EXIT_SERVER_FAILED,
+    print_notices,
 )
 from asgideck.runtime.errors import InputError
 from asgideck.runtime.project import interpreter_notes, open_project
@@ -29,18 +37,27 @@ from asgideck.runtime.servers import (
     Status,
     Supervisor,
     alive_entries,
+    bind_problem,
     build_spec,
     stop_orphan,
+    stopping_from_here,
 )
+from asgideck.runtime.terminal import printable
 
 __all__ = ["add_parsers", "list_servers", "run_server", "stop_servers"]
 
-FOLLOW_INTERVAL = 0.05  # how often `run` drains the log buffer to the terminal
+FOLLOW_INTERVAL = 0.05  # how often `run` looks for a signal, a closed output or the end
+#: ``run``: the server ended without ``run`` stopping it and without failing: ``asgideck
+#: stop`` from elsewhere, a signal to its tree (``kill``), or it exited with code 0.
 SERVER_KINDS = ("uvicorn", "gunicorn", "hypercorn", "granian", "daphne")
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    run = sub.add_parser("run", help="start a server and stream its logs (Ctrl-C stops it)")
+    run = sub.add_parser(
+        "run",
+        help="start a server and stream its logs (Ctrl-C, SIGTERM, SIGHUP or a closed "
+        "output stops it)",
+    )
     run.add_argument("path", type=Path, help="project folder")
     run.add_argument("--profile", required=True, metavar="NAME")
     run.add_argument(
@@ -77,6 +94,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         metavar="S",
         help="stop the server (and say what it waited on) when not ready within S seconds",
     )
+    run.add_argument(
+        "--grace",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="when stopping: seconds between SIGTERM and SIGKILL (default 5)",
+    )
     run.set_defaults(run=run_server)
 
     ps = sub.add_parser("ps", help="servers asgideck started that are still running")
@@ -91,6 +115,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 
 def run_server(args: argparse.Namespace, out: TextIO) -> int:
+    problem = bind_problem(args.host)
+    if problem is not None:  # before anything slow: a bad host is a typo, say so now
+        raise InputError(f"--host: {problem}")
+    if args.grace < 0:
+        raise InputError(f"--grace: {args.grace:g} must not be negative")
     project = open_project(
         args.path, python=args.python, app=args.app, factory=True if args.factory else None
     )
@@ -113,41 +142,148 @@ def run_server(args: argparse.Namespace, out: TextIO) -> int:
     for note in interpreter_notes(project):  # asgideck's own interpreter: say so up front
         print(f"asgideck: {note}", file=sys.stderr)
     finished = threading.Event()
-    final: list[StateChanged] = []
+    final: list[Status] = []
 
     def on_event(event: ServerEvent) -> None:
-        if isinstance(event, StateChanged) and event.status.state in ("crashed", "crash-loop"):
-            final.append(event)
+        if isinstance(event, StateChanged) and _is_final(event.status):
+            final.append(event.status)
             finished.set()
 
+    terminal = Terminal(out, sys.stderr)
     supervisor = Supervisor(
-        spec, on_event=on_event, name=config.name, ready_timeout=args.ready_timeout
+        spec,
+        on_event=on_event,
+        name=config.name,
+        ready_timeout=args.ready_timeout,
+        tap=terminal.write,
+        die_with_parent=True,  # Linux: even a SIGKILLed `run` takes its server along
     )
-    try:
-        supervisor.start()
-    except (PortInUse, LaunchFailed) as exc:
-        print(f"asgideck: {exc}", file=sys.stderr)
-        return EXIT_CANNOT_START
-    seq = 0
-    try:
-        while True:
-            stop_now = finished.wait(FOLLOW_INTERVAL)
-            seq = _drain(supervisor, seq, out)
-            if stop_now:
-                break
-    except KeyboardInterrupt:
-        print("\nasgideck: stopping…", file=sys.stderr)
-        result = supervisor.stop()
-        _drain(supervisor, seq, out)
-        supervisor.close(0)
-        return 0 if result.clean else EXIT_NOT_CLEAN
-    status = final[0].status
+    with StopSignals() as signals:
+        try:
+            supervisor.start()
+        except (PortInUse, LaunchFailed):  # its event line (through the tap) said why
+            supervisor.close(0)
+            return EXIT_CANNOT_START
+        print_notices()  # now, not when run ends: a damaged servers.json was just read
+        while not (finished.is_set() or signals.received or terminal.closed.is_set()):
+            finished.wait(FOLLOW_INTERVAL)
+        if not finished.is_set():
+            why = signals.describe() or "its output was closed"
+            terminal.say(f"\nasgideck: stopping… ({why})")
+            result = supervisor.stop(args.grace)
+            supervisor.close(0)
+            terminal.silence_closed()
+            return 0 if result.clean else EXIT_NOT_CLEAN
+    status = final[0]
     supervisor.close(0)
-    print(f"asgideck: {summary(spec.kind, status)}", file=sys.stderr)
+    terminal.silence_closed()
+    if status.cause == "port":  # lost a race for the port: as if it was busy (said so)
+        return EXIT_CANNOT_START
+    if status.cause in ("elsewhere", "outside", "exited"):
+        return EXIT_ENDED_ELSEWHERE  # its own event line, the last one printed, says how
+    terminal.say(f"asgideck: {summary(spec.kind, status)}")
     tail = "\n".join(line.text for line in supervisor.buffer.since(0)[-200:])
     for note in interpreter_notes(project, tail, warn=False):
-        print(f"asgideck: {note}", file=sys.stderr)
+        terminal.say(f"asgideck: {note}")
     return EXIT_NOT_READY if status.message == "not ready" else EXIT_SERVER_FAILED
+
+
+def _is_final(status: Status) -> bool:
+    """A status that ends ``run``: a crash (but not ``--reload`` waiting for a fix: the
+    reloader lives on, as uvicorn's own does), or a stop that ``run`` did not ask for."""
+    if status.state == "crashed":
+        return not status.reload_waiting
+    if status.state == "crash-loop":
+        return True
+    return status.state == "stopped" and status.cause in ("elsewhere", "outside", "exited")
+
+
+class StopSignals:
+    """SIGINT, SIGTERM and SIGHUP stop ``run``'s server, whatever ``run`` inherited.
+
+    A handler is installed for each, explicitly: a ``run`` started with ``&`` from a
+    script inherits SIGINT ignored, and the defaults for SIGTERM/SIGHUP (closing the
+    terminal, ``timeout``, an IDE's stop button, systemd) would end ``run`` and leave
+    the server, which lives in its own session, running. The handler only records the
+    signal; the main thread stops the tree. Outside the main thread nothing is installed.
+    """
+
+    NAMES = ("SIGINT", "SIGTERM", "SIGHUP")
+
+    def __init__(self) -> None:
+        self.received: list[int] = []
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> StopSignals:
+        if threading.current_thread() is threading.main_thread():
+            for name in self.NAMES:
+                number = getattr(signal, name, None)
+                if number is not None:
+                    self._previous[number] = signal.signal(number, self._on_signal)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+
+    def _on_signal(self, number: int, _frame: object) -> None:
+        self.received.append(number)  # nothing else here: it interrupts arbitrary code
+
+    def describe(self) -> str:
+        return signal.Signals(self.received[0]).name if self.received else ""
+
+
+class Terminal:
+    """Where ``run`` writes: every chunk the server prints, as it arrives (the tap of the
+    supervisor's reader threads), so nothing is lost however fast it prints; the
+    writes block while the terminal is slow, which slows the server as a terminal would.
+
+    Text passes :func:`printable` (colour kept only on a terminal, unless NO_COLOR).
+    A closed output (``run … | head -1``; EPIPE on the next write) sets ``closed``:
+    ``run`` then stops the tree.
+    """
+
+    def __init__(self, out: TextIO, err: TextIO) -> None:
+        self._targets = {"stdout": out, "stderr": err}
+        self._locks = {id(out): threading.Lock(), id(err): threading.Lock()}
+        self._colour = {id(out): _colour(out), id(err): _colour(err)}
+        self._dead: set[int] = set()
+        self.closed = threading.Event()
+
+    def write(self, stream: str, text: str) -> None:
+        target = self._targets.get(stream, self._targets["stderr"])
+        key = id(target)
+        if key in self._dead:
+            return
+        text = printable(text, keep_colour=self._colour[key])
+        with self._locks[key]:
+            try:
+                target.write(text + "\n")
+                target.flush()
+            except (OSError, ValueError):  # EPIPE, or a closed file object
+                self._dead.add(key)
+                self.closed.set()
+
+    def say(self, line: str) -> None:
+        """One of ``run``'s own lines (stderr)."""
+        self.write("event", line)
+
+    def silence_closed(self) -> None:
+        """Point a closed output at /dev/null so the interpreter's last flush is quiet."""
+        for target in self._targets.values():
+            if id(target) not in self._dead:
+                continue
+            with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, target.fileno())
+                os.close(devnull)
+
+
+def _colour(stream: TextIO) -> bool:
+    try:
+        return stream.isatty() and "NO_COLOR" not in os.environ
+    except (OSError, ValueError):
+        return False
 
 
 def summary(kind: str, status: Status) -> str:
@@ -165,18 +301,6 @@ def summary(kind: str, status: Status) -> str:
     return text
 
 
-def _drain(supervisor: Supervisor, seq: int, out: TextIO) -> int:
-    lines = supervisor.buffer.since(seq)
-    for line in lines:
-        stream = sys.stderr if line.stream in ("stderr", "event") else out
-        stream.write(line.text + "\n")
-    if lines:
-        out.flush()
-        sys.stderr.flush()
-        return lines[-1].seq
-    return seq
-
-
 def list_servers(args: argparse.Namespace, out: TextIO) -> int:
     entries = alive_entries()
     now = time.time()
@@ -190,6 +314,7 @@ def list_servers(args: argparse.Namespace, out: TextIO) -> int:
             "root": e.root,
             "uptime_s": round(now - e.started_at),
             "orphan": not e.owner_alive(),
+            "found_by_marker": e.found_by_marker,
         }
         for e in entries
     ]
@@ -202,7 +327,7 @@ def list_servers(args: argparse.Namespace, out: TextIO) -> int:
         return 0
     print(f"{'ID':<14}{'PID':>8}  {'ADDRESS':<22}{'UP':>8}  {'STATE':<9}NAME / ROOT", file=out)
     for r in rows:
-        state = "orphan" if r["orphan"] else "owned"
+        state = "marker" if r["found_by_marker"] else "orphan" if r["orphan"] else "owned"
         up = f"{int(str(r['uptime_s'])) // 60}m"
         print(
             f"{r['id']:<14}{r['pid']:>8}  {r['address']:<22}{up:>8}  {state:<9}"
@@ -229,7 +354,8 @@ def stop_servers(args: argparse.Namespace, out: TextIO) -> int:
             chosen.append(matches[0])
     failed = 0
     for entry in chosen:
-        result = stop_orphan(entry, grace=args.grace)
+        with stopping_from_here(entry.id):  # its own `run` then says who stopped it
+            result = stop_orphan(entry, grace=args.grace)
         if result.clean:
             print(f"stopped {entry.describe()}", file=out)
         else:

@@ -18,11 +18,12 @@ from asgideck.runtime.client._auth import (
 from asgideck.runtime.client._curl import CurlError, from_curl, to_curl, to_httpx
 from asgideck.runtime.client._errors import (
     AuthFailed,
+    DeadlineExceeded,
     InvalidRequest,
     RequestCancelled,
     RequestFailed,
 )
-from asgideck.runtime.client._history import History, HistoryEntry
+from asgideck.runtime.client._history import History, HistoryEntry, HistoryUnavailable
 from asgideck.runtime.client._history_record import Redactor
 from asgideck.runtime.client._loadtest import (
     MAX_CONCURRENCY,
@@ -35,8 +36,19 @@ from asgideck.runtime.client._loadtest import (
     percentile,
     run_load,
 )
-from asgideck.runtime.client._response import HEX_HEAD, ResponseRecord, hex_dump, size_text
-from asgideck.runtime.client._sender import Sender
+from asgideck.runtime.client._response import (
+    HEX_HEAD,
+    ResponseRecord,
+    hex_dump,
+    parse_size,
+    size_text,
+)
+from asgideck.runtime.client._sender import (
+    DEFAULT_BODY_CAP,
+    DEFAULT_DEADLINE_S,
+    DEFAULT_MAX_BODY,
+    Sender,
+)
 from asgideck.runtime.client._spec import BodyKind, MultipartBody, RequestSpec, prepare
 from asgideck.runtime.client._websocket import (
     WsClient,
@@ -49,6 +61,9 @@ from asgideck.runtime.client._websocket import (
 )
 
 __all__ = [
+    "DEFAULT_BODY_CAP",
+    "DEFAULT_DEADLINE_S",
+    "DEFAULT_MAX_BODY",
     "HEX_HEAD",
     "MAX_CONCURRENCY",
     "MAX_DURATION_S",
@@ -60,8 +75,10 @@ __all__ = [
     "BearerAuth",
     "BodyKind",
     "CurlError",
+    "DeadlineExceeded",
     "History",
     "HistoryEntry",
+    "HistoryUnavailable",
     "InvalidRequest",
     "LoadResult",
     "LoadTestError",
@@ -85,6 +102,7 @@ __all__ = [
     "join_url",
     "oauth2_password_token",
     "parse_hey",
+    "parse_size",
     "parse_wrk",
     "percentile",
     "prepare",

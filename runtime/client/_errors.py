@@ -5,6 +5,7 @@ Exceptions::
     RequestFailed          connection refused, timeout, TLS, invalid URL or body
     ├── InvalidRequest     the spec itself is wrong (nothing was sent)
     ├── RequestCancelled   cancel() was called while the request was in flight
+    ├── DeadlineExceeded   no complete answer within the overall deadline
     └── AuthFailed         the OAuth2 token endpoint said no
 """
 
@@ -22,6 +23,7 @@ from asgideck.runtime.errors import AsgideckError
 
 __all__ = [
     "AuthFailed",
+    "DeadlineExceeded",
     "InvalidRequest",
     "RequestCancelled",
     "RequestFailed",
@@ -40,6 +42,19 @@ class InvalidRequest(RequestFailed):
 
 class RequestCancelled(RequestFailed):
     """:meth:`Sender.cancel` stopped the request."""
+
+
+class DeadlineExceeded(RequestFailed):
+    """The whole exchange took longer than the sender's deadline; what arrived was dropped.
+
+    ``status`` is the answer's status when its headers had arrived (else ``None``),
+    ``received`` how many body bytes had: a server that answered may have acted already.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, received: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
+        self.received = received
 
 
 class AuthFailed(RequestFailed):

@@ -5,7 +5,10 @@ Nothing secret is written: each entry goes through a :class:`Redactor`
 gone from the file, which only its owner may read.
 
 The store is capped (entries and bytes, oldest pruned first) and safe to use
-from several threads.
+from several threads. A history that cannot be opened, read or written (corrupt,
+read-only, a directory, a full disk) raises :class:`HistoryUnavailable`, which is
+not a :class:`RequestFailed`: the request itself went through, and a caller shows
+its answer and warns about the history.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,10 +29,22 @@ from asgideck.runtime.client._errors import RequestFailed
 from asgideck.runtime.client._history_record import Redactor, spec_from_dict, spec_to_dict
 from asgideck.runtime.client._response import ResponseRecord
 from asgideck.runtime.client._spec import RequestSpec, prepare
-from asgideck.runtime.errors import NotFound
+from asgideck.runtime.errors import AsgideckError, NotFound
 from asgideck.runtime.userstate import state_dir
 
-__all__ = ["History", "HistoryEntry"]
+__all__ = ["History", "HistoryEntry", "HistoryUnavailable"]
+
+
+class HistoryUnavailable(AsgideckError):
+    """The history file cannot be opened, read or written; ``str()`` names the file and why.
+
+    Not a :class:`RequestFailed`: whatever was sent was sent, and its answer stands.
+    """
+
+    def __init__(self, action: str, path: Path, reason: object) -> None:
+        self.path = path
+        self.reason = str(reason) or type(reason).__name__
+        super().__init__(f"cannot {action} the request history {path}: {self.reason}")
 
 
 @dataclass(frozen=True)
@@ -95,15 +111,28 @@ class History:
         self.max_body = max_body
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db: sqlite3.Connection | None = None
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.touch(mode=0o600, exist_ok=True)  # requests are nobody else's business
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA secure_delete = ON")
-            self._db.execute("PRAGMA auto_vacuum = INCREMENTAL")
-            self._db.executescript(_SCHEMA)
-        except (sqlite3.DatabaseError, OSError) as exc:
-            raise RequestFailed(f"cannot open the request history {self.path}: {exc}") from None
+            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            db.execute("PRAGMA secure_delete = ON")
+            db.execute("PRAGMA auto_vacuum = INCREMENTAL")
+            db.executescript(_SCHEMA)
+        except (sqlite3.Error, OSError) as exc:
+            if db is not None:
+                db.close()
+            raise HistoryUnavailable("open", self.path, exc) from None
+        self._db = db
+
+    @contextmanager
+    def _using(self, action: str) -> Iterator[sqlite3.Connection]:
+        """The database under the lock; its failures become :class:`HistoryUnavailable`."""
+        with self._lock:
+            try:
+                yield self._db
+            except (sqlite3.Error, OSError) as exc:
+                raise HistoryUnavailable(action, self.path, exc) from None
 
     # --- writing -----------------------------------------------------------------------
 
@@ -114,7 +143,10 @@ class History:
         response: ResponseRecord | None,
         error: str | None = None,
     ) -> int:
-        """Store one request (redacted) and its answer or error; returns the entry id."""
+        """Store one request (redacted) and its answer or error; returns the entry id.
+
+        Raises :class:`HistoryUnavailable` when the file cannot take it.
+        """
         api_key = spec.auth.name if isinstance(spec.auth, ApiKeyAuth) else None
         redactor = Redactor([api_key] if api_key else [])
         spec_data = spec_to_dict(spec, redactor, self.max_body)
@@ -125,7 +157,7 @@ class History:
         status = reason = elapsed = size = None
         content_type, headers, body, truncated = "", [], b"", False
         if response is not None:
-            headers = [[k, redactor.header(k, v)] for k, v in response.headers]
+            headers = redactor.headers(response.headers)
             body, truncated = self._response_body(response, redactor)
             status, reason = response.status, response.reason
             elapsed, size, content_type = response.elapsed_s, response.size, response.content_type
@@ -136,8 +168,8 @@ class History:
         body = redactor.scrub_bytes(body)
         error = redactor.scrub(error) if error else None
         row_bytes = len(spec_json) + len(headers_json) + len(body) + len(url) + len(error or "")
-        with self._lock:
-            cursor = self._db.execute(
+        with self._using("write to") as db:
+            cursor = db.execute(
                 "INSERT INTO entries (project, created, method, url, spec, status, reason,"
                 " elapsed_s, size, content_type, response_headers, response_body, body_truncated,"
                 " error, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -173,7 +205,7 @@ class History:
         if not truncated:
             text = redactor.text_body(text, response.content_type)
         else:
-            text = redactor.mask_json_pairs(text)
+            text = redactor.text(redactor.mask_json_pairs(text))
         return text.encode("utf-8"), truncated
 
     def _prune(self) -> None:
@@ -212,15 +244,13 @@ class History:
             params.append(search.lower())
         sql += " ORDER BY id DESC LIMIT ?"
         params.append(limit)
-        with self._lock:
-            rows = self._db.execute(sql, params).fetchall()
+        with self._using("read") as db:
+            rows = db.execute(sql, params).fetchall()
         return [_entry(row) for row in rows]
 
     def get(self, entry_id: int) -> HistoryEntry:
-        with self._lock:
-            row = self._db.execute(
-                f"SELECT {_COLUMNS} FROM entries WHERE id = ?", (entry_id,)
-            ).fetchone()
+        with self._using("read") as db:
+            row = db.execute(f"SELECT {_COLUMNS} FROM entries WHERE id = ?", (entry_id,)).fetchone()
         if row is None:
             raise NotFound(f"history entry {entry_id} does not exist (pruned or deleted)")
         return _entry(row)
@@ -230,16 +260,16 @@ class History:
         return spec_from_dict(entry.spec)
 
     def projects(self) -> builtins.list[str]:
-        with self._lock:
-            rows = self._db.execute("SELECT DISTINCT project FROM entries ORDER BY project")
+        with self._using("read") as db:
+            rows = db.execute("SELECT DISTINCT project FROM entries ORDER BY project")
             return [row[0] for row in rows]
 
     def count(self, project: str | None = None) -> int:
-        with self._lock:
+        with self._using("read") as db:
             if project is None:
-                (count,) = self._db.execute("SELECT COUNT(*) FROM entries").fetchone()
+                (count,) = db.execute("SELECT COUNT(*) FROM entries").fetchone()
             else:
-                (count,) = self._db.execute(
+                (count,) = db.execute(
                     "SELECT COUNT(*) FROM entries WHERE project = ?", (project,)
                 ).fetchone()
         return int(count)
@@ -247,18 +277,18 @@ class History:
     # --- deleting ----------------------------------------------------------------------
 
     def delete(self, entry_id: int) -> None:
-        with self._lock:
-            self._db.execute("DELETE FROM entries WHERE id = ?", (entry_id,))
-            self._db.execute("PRAGMA incremental_vacuum")
+        with self._using("write to") as db:
+            db.execute("DELETE FROM entries WHERE id = ?", (entry_id,))
+            db.execute("PRAGMA incremental_vacuum")
 
     def clear(self, project: str | None = None) -> None:
         """Delete one project's entries, or all of them."""
-        with self._lock:
+        with self._using("write to") as db:
             if project is None:
-                self._db.execute("DELETE FROM entries")
+                db.execute("DELETE FROM entries")
             else:
-                self._db.execute("DELETE FROM entries WHERE project = ?", (project,))
-            self._db.execute("PRAGMA incremental_vacuum")
+                db.execute("DELETE FROM entries WHERE project = ?", (project,))
+            db.execute("PRAGMA incremental_vacuum")
 
     def close(self) -> None:
         with self._lock:

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["HEX_HEAD", "ResponseRecord", "hex_dump"]
+__all__ = ["HEX_HEAD", "ResponseRecord", "hex_dump", "parse_size", "size_text"]
 
 _TEXT_TYPES = re.compile(
     r"^(text/|application/(json|xml|javascript|ecmascript|x-www-form-urlencoded|yaml|x-yaml"
@@ -19,7 +19,9 @@ HEX_HEAD = 256
 
 @dataclass(frozen=True)
 class ResponseRecord:
-    """One answer. ``body`` holds at most the cap; ``body_file`` the whole body when larger."""
+    """One answer. ``body`` holds at most the in-memory cap; ``body_file`` the whole kept body
+    when larger (``truncated``). ``cut``: the server sent more than the sender keeps
+    (its ``max_body``), so reading stopped there and ``size`` is that limit."""
 
     status: int
     reason: str
@@ -33,6 +35,7 @@ class ResponseRecord:
     elapsed_s: float
     ttfb_s: float
     url: str
+    cut: bool = False
 
     @property
     def mime(self) -> str:
@@ -84,11 +87,23 @@ class ResponseRecord:
         return text
 
     def notice(self) -> str | None:
-        """What the viewer must say about a truncated body, else ``None``."""
-        if not self.truncated:
-            return None
-        where = f"; the whole body is in {self.body_file}" if self.body_file else ""
-        return f"showing the first {size_text(len(self.body))} of {size_text(self.size)}{where}"
+        """What the viewer must say about a truncated or cut body, else ``None``."""
+        parts = []
+        if self.truncated:
+            where = f"; the whole body is in {self.body_file}" if self.body_file else ""
+            parts.append(
+                f"showing the first {size_text(len(self.body))} of {size_text(self.size)}{where}"
+            )
+        if self.cut:
+            parts.append(self.cut_notice())
+        return "; ".join(parts) or None
+
+    def cut_notice(self) -> str:
+        """The sentence for a body cut at the sender's limit."""
+        return (
+            f"the body was cut at {size_text(self.size)}: the server sent more, "
+            "and that is the most asgideck keeps of one body"
+        )
 
 
 def hex_dump(data: bytes) -> str:
@@ -108,4 +123,22 @@ def size_text(count: int) -> str:
         return f"{count} B"
     if count < 2**20:
         return f"{count / 1024:.1f} KB"
-    return f"{count / 2**20:.1f} MB"
+    if count < 2**30:
+        return f"{count / 2**20:.1f} MB"
+    return f"{count / 2**30:.1f} GB"
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+
+
+def parse_size(text: str) -> int:
+    """``"1G"``, ``"512 MB"``, ``"64KiB"`` or ``"1000"`` as bytes (units are powers of 1024,
+    as :func:`size_text` shows them); ValueError with the reason when it is no positive size."""
+    found = _SIZE.match(text)
+    if not found:
+        raise ValueError(f"{text!r} is not a size (e.g. 1000, 64K, 512M, 1G)")
+    count = int(float(found.group(1)) * _UNITS[found.group(2).lower()])
+    if count <= 0:
+        raise ValueError(f"{text!r} is not a positive size")
+    return count

@@ -1,34 +1,47 @@
 """Send a spec and stream the answer into a :class:`ResponseRecord`, cancellable at any stage.
 
-Bodies past a cap go to a temp file, so a 100 MB response costs the cap in
-memory, not 100 MB. Every failure is a :class:`RequestFailed` with a sentence a
-person can act on, never a traceback.
+Three limits, each said plainly when hit:
+
+- ``spec.timeout``: per operation (connecting, each read), httpx's own;
+- the sender's ``deadline``: the whole exchange, connect to last body byte. The
+  caller's thread waits at most that long, then shuts the socket down, so a read
+  blocked on a server that sends its headers one byte a second ends too; the
+  worker also checks it per chunk. It raises :class:`DeadlineExceeded`;
+- the sender's ``max_body``: what is kept of one body. Reading stops there, the
+  connection is dropped and the record says ``cut``.
+
+Bodies past ``body_cap`` (in memory) go to a scratch file in asgideck's own temp
+folder (``userstate.temp_dir()``, named ``<pid>-body-*.bin``), removed on every
+exit path: cancel, deadline, error, Ctrl-C in the waiting thread, :meth:`Sender.close`.
+A crash leaves it for ``userstate.sweep_temp()`` at the next start. Every failure is
+a :class:`RequestFailed` with a sentence a person can act on, never a traceback.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
-import shutil
 import socket
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from asgideck.runtime.client._auth import NoCookies
 from asgideck.runtime.client._errors import (
+    DeadlineExceeded,
     InvalidRequest,
     RequestCancelled,
     RequestFailed,
     explain,
     reason_phrase,
 )
-from asgideck.runtime.client._response import ResponseRecord
+from asgideck.runtime.client._response import ResponseRecord, size_text
 from asgideck.runtime.client._spec import (
     MultipartBody,
     Prepared,
@@ -37,21 +50,100 @@ from asgideck.runtime.client._spec import (
     file_content_type,
     prepare,
 )
+from asgideck.runtime.userstate import temp_dir
 
-__all__ = ["DEFAULT_BODY_CAP", "Sender"]
+__all__ = ["DEFAULT_BODY_CAP", "DEFAULT_DEADLINE_S", "DEFAULT_MAX_BODY", "Sender"]
 
+#: What of a body is held in memory; the rest of it goes to a scratch file.
 DEFAULT_BODY_CAP = 10 * 2**20
+#: What of a body is kept at all (memory and scratch file together).
+DEFAULT_MAX_BODY = 2**30
+#: How long one whole exchange may take.
+DEFAULT_DEADLINE_S = 30.0
+
+
+class _Body:
+    """Collects a body: in memory up to ``cap``, everything in a scratch file beyond it,
+    nothing beyond ``limit``. Thread-safe against :meth:`discard` from the waiting thread."""
+
+    def __init__(
+        self, cap: int, limit: int, make_file: Callable[[], tuple[Path, IO[bytes]]]
+    ) -> None:
+        self.cap = cap
+        self.limit = limit
+        self.head = bytearray()
+        self.size = 0
+        self.cut = False
+        self.file: IO[bytes] | None = None
+        self.path: Path | None = None
+        self._make_file = make_file
+        self._lock = threading.Lock()
+        self._discarded = False
+
+    def write(self, chunk: bytes) -> bool:
+        """Keep ``chunk``; False once the limit is reached (the rest is not wanted)."""
+        with self._lock:
+            if self._discarded:
+                raise RequestCancelled("request cancelled")
+            room = self.limit - self.size
+            if len(chunk) > room:
+                chunk, self.cut = chunk[:room], True
+            self.size += len(chunk)
+            if self.file is None:
+                room = self.cap - len(self.head)
+                if len(chunk) <= room:
+                    self.head += chunk
+                    return not self.cut
+                self.path, self.file = self._make_file()
+                self._store(self.head)
+                self.head += chunk[:room]
+            self._store(chunk)
+            return not self.cut
+
+    def _store(self, data: bytes | bytearray) -> None:
+        assert self.file is not None
+        try:
+            self.file.write(data)
+        except OSError as exc:  # e.g. the disk is full
+            raise RequestFailed(f"cannot store the response body in {self.path}: {exc}") from None
+
+    def close(self) -> None:
+        with self._lock:
+            if self.file is not None:
+                self.file.close()
+
+    def discard(self) -> None:
+        """Close and delete the scratch file; later writes raise :class:`RequestCancelled`."""
+        with self._lock:
+            self._discarded = True
+            if self.file is not None:
+                self.file.close()
+            if self.path is not None:
+                self.path.unlink(missing_ok=True)
 
 
 class _Flight:
-    """One request in flight: the caller waits on ``wake``; the worker fills the result."""
+    """One request in flight: the caller waits on ``wake``; the worker fills the result.
 
-    def __init__(self) -> None:
+    Exactly one side settles it: the worker delivers (:meth:`deliver`) or the caller
+    gives up (:meth:`abandon`: cancel, deadline, Ctrl-C); the loser cleans up its part.
+    """
+
+    def __init__(self, method: str, url: str, deadline_s: float | None) -> None:
+        self.method = method
+        self.url = url
+        self.deadline_s = deadline_s
+        self.deadline_at = None if deadline_s is None else time.monotonic() + deadline_s
         self.wake = threading.Event()
         self.cancelled = threading.Event()
         self.result: ResponseRecord | None = None
         self.error: RequestFailed | None = None
         self.stream: Any = None  # httpcore network stream, to shut down on cancel
+        self.body: _Body | None = None
+        self.status: int | None = None  # once the headers are in
+        self.head = ""
+        self._lock = threading.Lock()
+        self._settled = False
 
     def trace(self, name: str, info: Mapping[str, Any]) -> None:
         if name in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
@@ -66,55 +158,86 @@ class _Flight:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
 
+    def deliver(self, result: ResponseRecord | None, error: RequestFailed | None) -> bool:
+        """The worker's answer; False when the caller has already given up on it."""
+        with self._lock:
+            if self._settled:
+                return False
+            self._settled = True
+            self.result, self.error = result, error
+        self.wake.set()
+        return True
 
-class _Body:
-    """Collects a body: in memory up to ``cap``, everything in a temp file beyond it."""
+    def abandon(self) -> bool:
+        """The caller gives up: hang up and drop what was read. False if the answer came first."""
+        with self._lock:
+            if self._settled:
+                return False
+            self._settled = True
+        self.cancelled.set()
+        self.abort()
+        body = self.body
+        if body is not None:
+            body.discard()
+        return True
 
-    def __init__(self, cap: int, make_file: Callable[[], tuple[Path, IO[bytes]]]) -> None:
-        self.cap = cap
-        self.head = bytearray()
-        self.size = 0
-        self.file: IO[bytes] | None = None
-        self.path: Path | None = None
-        self._make_file = make_file
+    def past_deadline(self) -> bool:
+        return self.deadline_at is not None and time.monotonic() >= self.deadline_at
 
-    def write(self, chunk: bytes) -> None:
-        self.size += len(chunk)
-        if self.file is None:
-            room = self.cap - len(self.head)
-            if len(chunk) <= room:
-                self.head += chunk
-                return
-            self.path, self.file = self._make_file()
-            self.file.write(self.head)
-            self.head += chunk[:room]
-        self.file.write(chunk)
+    def remaining(self) -> float | None:
+        return None if self.deadline_at is None else max(0.0, self.deadline_at - time.monotonic())
 
-    def close(self, *, discard: bool = False) -> None:
-        if self.file is not None:
-            self.file.close()
-        if discard and self.path is not None:
-            self.path.unlink(missing_ok=True)
+    def deadline_error(self) -> DeadlineExceeded:
+        body = self.body
+        received = body.size if body is not None else 0
+        if self.status is None:
+            got = "no response headers yet"
+        else:
+            got = f"got {self.status} {self.head} and {size_text(received)} of body".replace(
+                "  ", " "
+            )
+        return DeadlineExceeded(
+            f"{self.method} {_shown(self.url)}: no complete answer within "
+            f"{self.deadline_s:g} s (deadline); {got}",
+            status=self.status,
+            received=received,
+        )
+
+
+def _shown(url: str) -> str:
+    """``url`` without user:password, for messages."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
 class Sender:
     """Sends specs for one server session; :meth:`cancel` may be called from any thread.
 
     Each :meth:`send` runs on a short-lived worker thread while the caller waits,
-    so a cancel returns at once even when the server never answers; the worker
-    then shuts its socket down and drops what it read. Large bodies go to files
-    in a private temp folder that :meth:`close` deletes.
+    so a cancel (or the deadline) returns at once even when the server never
+    answers; the worker's socket is shut down and what it read is dropped. Large
+    bodies go to scratch files that :meth:`close` deletes. ``deadline`` (seconds,
+    ``None``: none) bounds each whole exchange; ``max_body`` (bytes) what is kept of a body.
     """
 
     def __init__(
-        self, *, transport: httpx.BaseTransport | None = None, body_cap: int = DEFAULT_BODY_CAP
+        self,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        body_cap: int = DEFAULT_BODY_CAP,
+        max_body: int = DEFAULT_MAX_BODY,
+        deadline: float | None = DEFAULT_DEADLINE_S,
     ) -> None:
         self._transport = transport
         self.body_cap = body_cap
+        self.max_body = max_body
+        self.deadline = deadline
         self._clients: dict[bool, httpx.Client] = {}
         self._flights: set[_Flight] = set()
+        self._files: set[Path] = set()
         self._lock = threading.Lock()
-        self._body_dir: Path | None = None
         self._closed = False
 
     def _client(self, verify: bool) -> httpx.Client:
@@ -136,14 +259,17 @@ class Sender:
             return client
 
     def _new_body_file(self) -> tuple[Path, IO[bytes]]:
+        """A scratch file ``<pid>-body-<random>.bin`` in asgideck's temp folder (owner-only)."""
         with self._lock:
-            if self._body_dir is None:
-                self._body_dir = Path(tempfile.mkdtemp(prefix="asgideck-bodies-"))
-            directory = self._body_dir
-        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by _Body.close
-            dir=directory, prefix="body-", suffix=".bin", delete=False
-        )
-        return Path(handle.name), handle
+            if self._closed:
+                raise RequestCancelled("request cancelled: the sender was closed")
+            try:
+                path = temp_dir() / f"{os.getpid()}-body-{secrets.token_hex(8)}.bin"
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except OSError as exc:
+                raise RequestFailed(f"cannot store the response body: {exc}") from None
+            self._files.add(path)
+        return path, os.fdopen(fd, "wb")
 
     def send(
         self, spec: RequestSpec, on_progress: Callable[[int], None] | None = None
@@ -151,11 +277,13 @@ class Sender:
         """Send ``spec`` and wait for the whole answer (raises :class:`RequestFailed`).
 
         ``on_progress(bytes_so_far)`` is called from the worker thread once the
-        headers are in (with 0) and after every body chunk.
+        headers are in (with 0) and after every body chunk. Past the deadline this
+        raises :class:`DeadlineExceeded`; a KeyboardInterrupt while waiting hangs up,
+        deletes the scratch file and propagates.
         """
         prepared = prepare(spec)
         client = self._client(prepared.verify)
-        flight = _Flight()
+        flight = _Flight(prepared.method, prepared.url, self.deadline)
         with self._lock:
             self._flights.add(flight)
         worker = threading.Thread(
@@ -167,12 +295,18 @@ class Sender:
         started = time.perf_counter()
         worker.start()
         try:
-            flight.wake.wait()
+            answered = flight.wake.wait(flight.remaining())
+        except BaseException:  # Ctrl-C in this thread: hang up and leave no file behind
+            flight.abandon()
+            raise
         finally:
             with self._lock:
                 self._flights.discard(flight)
-        if flight.cancelled.is_set() and flight.result is None and flight.error is None:
-            flight.abort()
+        if not answered and flight.abandon():
+            raise flight.deadline_error()
+        if flight.cancelled.is_set() and (
+            flight.abandon() or isinstance(flight.error, RequestCancelled)
+        ):
             elapsed = time.perf_counter() - started
             raise RequestCancelled(f"request cancelled after {elapsed:.1f} s")
         if flight.error is not None:
@@ -187,17 +321,20 @@ class Sender:
         flight: _Flight,
         on_progress: Callable[[int], None] | None,
     ) -> None:
+        result: ResponseRecord | None = None
+        error: RequestFailed | None = None
         try:
-            flight.result = self._exchange(client, prepared, flight, on_progress)
+            result = self._exchange(client, prepared, flight, on_progress)
         except RequestFailed as exc:
-            flight.error = exc
+            error = exc
         except (httpx.HTTPError, OSError) as exc:
-            if not flight.cancelled.is_set():
-                flight.error = explain(exc, prepared.url, prepared.timeout)
+            error = explain(exc, prepared.url, prepared.timeout)
         except Exception as exc:  # shown to the user, never a traceback
-            flight.error = RequestFailed(f"request to {prepared.url} failed: {exc!r}")
-        finally:
-            flight.wake.set()
+            error = RequestFailed(f"request to {prepared.url} failed: {exc!r}")
+        if flight.past_deadline() and result is None and not isinstance(error, InvalidRequest):
+            error = flight.deadline_error()  # e.g. a read timeout that ran past the deadline
+        if not flight.deliver(result, error) and result is not None:
+            self._forget(result.body_file)  # the caller gave up: nobody will read it
 
     def _exchange(
         self,
@@ -230,23 +367,33 @@ class Sender:
                 handle.close()
         ttfb = time.perf_counter() - started
         flight.stream = response.extensions.get("network_stream", flight.stream)
-        body = _Body(self.body_cap, self._new_body_file)
+        reason = response.reason_phrase or reason_phrase(response.status_code)
+        flight.status, flight.head = response.status_code, reason
+        body = _Body(self.body_cap, self.max_body, self._new_body_file)
+        flight.body = body
         try:
+            if flight.cancelled.is_set():  # abandoned while the headers came in
+                raise RequestCancelled("request cancelled")
             if on_progress is not None:
                 on_progress(0)
             for chunk in response.iter_bytes():
                 if flight.cancelled.is_set():
-                    break
-                body.write(chunk)
+                    raise RequestCancelled("request cancelled")
+                if flight.past_deadline():
+                    raise flight.deadline_error()
+                kept = body.write(chunk)
                 if on_progress is not None:
                     on_progress(body.size)
+                if not kept:
+                    break  # cut at max_body: the rest is not read
+            body.close()
+        except BaseException:
+            body.discard()
+            self._forget(body.path)
+            raise
         finally:
             response.close()
-            body.close(discard=flight.cancelled.is_set())
-        if flight.cancelled.is_set():
-            raise RequestCancelled("request cancelled")
         elapsed = time.perf_counter() - started
-        reason = response.reason_phrase or reason_phrase(response.status_code)
         return ResponseRecord(
             status=response.status_code,
             reason=reason,
@@ -263,7 +410,15 @@ class Sender:
             elapsed_s=elapsed,
             ttfb_s=ttfb,
             url=str(response.url),
+            cut=body.cut,
         )
+
+    def _forget(self, path: Path | None) -> None:
+        if path is None:
+            return
+        with self._lock:
+            self._files.discard(path)
+        path.unlink(missing_ok=True)
 
     @property
     def in_flight(self) -> int:
@@ -285,11 +440,12 @@ class Sender:
         with self._lock:
             self._closed = True
             clients, self._clients = list(self._clients.values()), {}
-            body_dir, self._body_dir = self._body_dir, None
+            files, self._files = list(self._files), set()
         for client in clients:
             client.close()
-        if body_dir is not None:
-            shutil.rmtree(body_dir, ignore_errors=True)
+        for path in files:
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
 
     def __enter__(self) -> Sender:
         return self

@@ -10,6 +10,10 @@ document the probe generated, saying which one it used and why.
 the root path and Starlette strips it again; ``FastAPI(root_path=...)`` accepts
 both). Behind a proxy that strips the prefix only ``root_path + openapi_url``
 answers, so that is tried next.
+
+Every fetch goes through the openapi package's capped reader (size, total time,
+nesting depth: ``openapi._limits``); a document over a limit is not tried elsewhere
+(the server answered, badly) and the probe's document is used, with the reason.
 """
 
 from __future__ import annotations
@@ -19,7 +23,17 @@ from typing import Literal
 import httpx
 
 from asgideck.runtime.inspect._app import AppInfo
-from asgideck.runtime.openapi import Document, OpenAPIError, parse_bytes, parse_document
+from asgideck.runtime.openapi import (
+    DEADLINE,
+    MAX_BYTES,
+    MAX_DEPTH,
+    Document,
+    OpenAPIError,
+    OpenAPILimitError,
+    parse_bytes,
+    parse_document,
+    read_url,
+)
 from asgideck.runtime.secrets import mask_url_password
 
 __all__ = ["DEFAULT_OPENAPI_URL", "OpenAPISource", "best_openapi", "fetch_openapi"]
@@ -44,7 +58,9 @@ def _fetch(
     root_path: str,
     timeout: float,
     transport: httpx.BaseTransport | None,
+    limits: tuple[int, float, int] = (MAX_BYTES, DEADLINE, MAX_DEPTH),
 ) -> tuple[Document, str]:
+    max_bytes, deadline, max_depth = limits
     failures: list[str] = []
     # trust_env=False: the server is local; HTTP_PROXY must not see (or break) the request
     with httpx.Client(
@@ -53,15 +69,23 @@ def _fetch(
         for url in _candidates(base_url, openapi_url, root_path):
             shown = mask_url_password(url)
             try:
-                response = client.get(url, headers={"Accept": "application/json"})
-            except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                failures.append(f"{shown}: {type(exc).__name__}: {exc}")
-                continue
-            if response.status_code != 200:
-                failures.append(f"{shown}: HTTP {response.status_code} {response.reason_phrase}")
+                data = read_url(
+                    url,
+                    client=client,
+                    headers={"Accept": "application/json"},
+                    timeout=timeout,
+                    max_bytes=max_bytes,
+                    deadline=deadline,
+                )
+            except OpenAPILimitError:
+                raise
+            except OpenAPIError as exc:
+                failures.append(str(exc))
                 continue
             try:
-                return parse_bytes(response.content), url
+                return parse_bytes(data, max_depth=max_depth), url
+            except OpenAPILimitError as exc:
+                raise OpenAPILimitError(f"{shown}: {exc}") from None
             except OpenAPIError as exc:
                 failures.append(f"{shown}: not an OpenAPI document: {exc}")
     raise OpenAPIError("; ".join(failures))
@@ -74,12 +98,18 @@ def fetch_openapi(
     timeout: float = 5.0,
     *,
     transport: httpx.BaseTransport | None = None,
+    max_bytes: int = MAX_BYTES,
+    deadline: float = DEADLINE,
+    max_depth: int = MAX_DEPTH,
 ) -> Document:
     """The document served at ``openapi_url`` by the server at ``base_url``.
 
-    Raises :class:`OpenAPIError` naming every URL tried and why each failed.
+    ``timeout`` bounds each read, ``deadline`` each URL's whole fetch. Raises
+    :class:`OpenAPIError` naming every URL tried and why each failed, or
+    :class:`OpenAPILimitError` for the first answer over a limit.
     """
-    return _fetch(base_url, openapi_url, root_path, timeout, transport)[0]
+    limits = (max_bytes, deadline, max_depth)
+    return _fetch(base_url, openapi_url, root_path, timeout, transport, limits)[0]
 
 
 def best_openapi(
@@ -89,11 +119,14 @@ def best_openapi(
     root_path: str | None = None,
     timeout: float = 5.0,
     transport: httpx.BaseTransport | None = None,
+    max_bytes: int = MAX_BYTES,
+    deadline: float = DEADLINE,
+    max_depth: int = MAX_DEPTH,
 ) -> tuple[Document | None, OpenAPISource | None, str]:
     """(document, where it came from, a note for the user).
 
     With ``base_url`` (a running server) its document wins; otherwise, or when it
-    cannot be read, the probe's. ``root_path`` defaults to the app's own.
+    cannot be read (or is over a limit), the probe's. ``root_path`` defaults to the app's own.
     """
     notes: list[str] = []
     # An app the probe could not load may still run (under another profile): try the default.
@@ -101,14 +134,15 @@ def best_openapi(
     if base_url and url:
         path = info.root_path if root_path is None else root_path
         try:
-            document, fetched = _fetch(base_url, url, path, timeout, transport)
+            limits = (max_bytes, deadline, max_depth)
+            document, fetched = _fetch(base_url, url, path, timeout, transport, limits)
         except OpenAPIError as exc:
             notes.append(f"the running server's document could not be read ({exc})")
         else:
             return document, "server", f"from the running server: {mask_url_password(fetched)}"
     if info.openapi is not None:
         try:
-            document = parse_document(info.openapi)
+            document = parse_document(info.openapi, max_depth=max_depth)
         except OpenAPIError as exc:
             notes.append(f"the probe's document is not valid: {exc}")
         else:

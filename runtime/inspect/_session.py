@@ -14,6 +14,7 @@ from asgideck.runtime.inspect._checks import Finding, readiness_findings
 from asgideck.runtime.inspect._settings import SettingsReport, validate_settings
 from asgideck.runtime.profiles import (
     EnvFileError,
+    Expect,
     Profile,
     edit_target,
     list_profiles,
@@ -85,12 +86,22 @@ class ProjectSession:
         """Another profile, e.g. the other side of a diff; raises EnvFileError."""
         return load_profile(self.project.root, name)
 
-    def set_value(self, key: str, value: str) -> Path:
-        """Write ``key`` into the file its effective value comes from, then reload."""
+    def set_value(
+        self, key: str, value: str, *, expected: str | Expect | None = Expect.ANY
+    ) -> Path:
+        """Write ``key`` into the file its effective value comes from, then reload.
+
+        ``expected``: the value the user saw (``Variable.raw``, ``Expect.ABSENT`` for a new
+        key); if the file says something else now, EditConflict is raised (the profile is
+        reloaded either way, so views show the file as it is).
+        """
         profile = self._require_profile()
         target = edit_target(profile, key)
-        set_value(target, key, value)
-        self.select_profile(profile.name)
+        dialect = profile.sources.dialect if profile.sources is not None else "dotenv"
+        try:
+            set_value(target, key, value, expected=expected, dialect=dialect)
+        finally:
+            self.select_profile(profile.name)
         return target
 
     def remove_key(self, key: str) -> Path:

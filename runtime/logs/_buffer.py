@@ -115,6 +115,7 @@ class LogBuffer:
         self._total = 0  # seq of the newest line
         self._first = 1  # seq of the oldest retained line
         self._chars = 0
+        self._evicted = 0  # lines pushed out by the bounds (not by ``clear``)
 
     # -- writing
 
@@ -148,6 +149,7 @@ class LogBuffer:
             lines = [ln if len(ln) <= limit else _cut(ln, limit) for ln in lines]
         cap = self.capacity
         with self._lock:
+            first_before = self._first
             skipped = max(0, n - cap)
             if skipped:
                 lines = lines[skipped:]
@@ -170,6 +172,7 @@ class LogBuffer:
                         self._raw_order.append(start + i)
             if self._chars > self.max_chars:
                 self._evict_chars()
+            self._evicted += self._first - first_before
             self._drop_raw()
             return self._total
 
@@ -215,6 +218,12 @@ class LogBuffer:
     def total(self) -> int:
         """Lines ever appended (== seq of the newest line)."""
         return self._total
+
+    @property
+    def evicted(self) -> int:
+        """Lines the bounds pushed out so far (oldest first): a view that shows the buffer
+        says this many earlier lines are gone from it (the run's log file has them)."""
+        return self._evicted
 
     @property
     def last_seq(self) -> int:

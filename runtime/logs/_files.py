@@ -1,4 +1,10 @@
-"""Per-run log files in the user state dir: one capped file per run, old runs pruned."""
+"""Per-run log files in the user state dir: one capped file per run, old runs pruned.
+
+What a server prints is untrusted: a file that keeps its escape sequences replays them
+(a clipboard write, OSC 52; cursor moves that hide lines) when it is ``cat``-ed. So the
+file gets :func:`asgideck.runtime.terminal.printable` text: no escape sequences, colour
+included, and other control characters shown as ``\\x07``.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ import time
 from pathlib import Path
 from typing import IO
 
+from asgideck.runtime.terminal import printable
 from asgideck.runtime.userstate import state_dir
 
 __all__ = ["RunLog", "logs_dir", "prune_run_logs"]
@@ -91,7 +98,8 @@ class RunLog:
         return log
 
     def write(self, text: str) -> None:
-        """Write a chunk of lines (no trailing newline)."""
+        """Write a chunk of lines (no trailing newline), escape sequences removed."""
+        text = printable(text)
         with self._lock:
             handle = self._handle
             if handle is None:

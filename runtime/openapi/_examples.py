@@ -1,4 +1,9 @@
-"""Deterministic example values from OpenAPI schemas (request bodies, parameters)."""
+"""Deterministic example values from OpenAPI schemas (request bodies, parameters).
+
+Recursion is bounded twice: ``max_depth`` counts object/array levels, and a guard on
+nested calls ends chains that add no level (``allOf``/``oneOf`` through thousands of
+distinct ``$ref``s) with None instead of a RecursionError.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,10 @@ from typing import Any
 from asgideck.runtime.openapi._model import Document, RequestBody
 
 __all__ = ["body_example", "example_for"]
+
+#: Nested value/merge calls before a branch ends in None (a few frames each: well
+#: inside Python's default recursion limit of 1000, also from a deep caller).
+_MAX_CALLS = 50
 
 _FORMATS: dict[str, Any] = {
     "date-time": "2024-01-01T00:00:00Z",
@@ -39,7 +48,10 @@ def example_for(
     Objects list required properties first, arrays hold one item. ``max_values`` caps the
     output (values past it are None) so a wide schema graph cannot freeze a view.
     """
-    return _Examples(doc, max_depth, max_values).value(schema, 0, ())
+    try:
+        return _Examples(doc, max_depth, max_values).value(schema, 0, ())
+    except RecursionError:  # an example value nested near the limit, copied from a deep caller
+        return None
 
 
 class _Examples:
@@ -47,8 +59,18 @@ class _Examples:
         self.doc = doc
         self.max_depth = max_depth
         self.budget = max_values
+        self.calls = 0  # nested value/_merge calls right now
 
     def value(self, schema: Any, depth: int, refs: tuple[str, ...]) -> Any:
+        if self.calls >= _MAX_CALLS:
+            return None
+        self.calls += 1
+        try:
+            return self._value(schema, depth, refs)
+        finally:
+            self.calls -= 1
+
+    def _value(self, schema: Any, depth: int, refs: tuple[str, ...]) -> Any:
         schema, refs = self._deref(schema, refs)
         self.budget -= 1
         if schema is None or self.budget < 0:
@@ -112,7 +134,13 @@ class _Examples:
             if part is None:
                 continue
             if "allOf" in part:
-                part = self._merge(part, part_refs)
+                if self.calls >= _MAX_CALLS:
+                    continue
+                self.calls += 1
+                try:
+                    part = self._merge(part, part_refs)
+                finally:
+                    self.calls -= 1
             for key, value in part.items():
                 merged.setdefault(key, value)
             props.update((k, v) for k, v in _props(part).items() if k not in props)
@@ -200,11 +228,14 @@ def body_example(doc: Document, body: RequestBody, content_type: str | None = No
     if ctype is None:
         return None
     media = body.content.get(ctype, {})
-    if "example" in media:
-        return copy.deepcopy(media["example"])
-    examples = media.get("examples")
-    if isinstance(examples, Mapping) and examples:
-        first = doc.resolve(next(iter(examples.values())))
-        if isinstance(first, Mapping) and "value" in first:
-            return copy.deepcopy(first["value"])
+    try:
+        if "example" in media:
+            return copy.deepcopy(media["example"])
+        examples = media.get("examples")
+        if isinstance(examples, Mapping) and examples:
+            first = doc.resolve(next(iter(examples.values())))
+            if isinstance(first, Mapping) and "value" in first:
+                return copy.deepcopy(first["value"])
+    except RecursionError:  # see example_for
+        return None
     return example_for(doc, body.schemas.get(ctype, {}))

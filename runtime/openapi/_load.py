@@ -5,9 +5,9 @@ The model lives in ``_model``, parsing in ``_parse`` and example values in ``_ex
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
+from asgideck.runtime.openapi._limits import DEADLINE, MAX_BYTES, MAX_DEPTH
 from asgideck.runtime.openapi._model import (
     LOCATIONS,
     Document,
@@ -16,6 +16,7 @@ from asgideck.runtime.openapi._model import (
     expect_object,
 )
 from asgideck.runtime.openapi._parse import parse_bytes
+from asgideck.runtime.openapi._read import read_source
 from asgideck.runtime.secrets import mask_url_password
 
 __all__ = ["document_json", "load", "load_source", "operations_json"]
@@ -96,36 +97,31 @@ def _response_json(doc: Document, value: Any, where: str) -> dict[str, Any]:
     }
 
 
-def load_source(source: str, *, timeout: float = 10.0) -> bytes:
-    """The bytes of a file path or an http(s) URL; failures become OpenAPIError."""
-    if source.startswith(("http://", "https://")):
-        import httpx  # only URL users pay for the import
-
-        shown = mask_url_password(source)
-        try:
-            response = httpx.get(source, timeout=timeout, follow_redirects=True)
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            raise OpenAPIError(f"{shown}: could not fetch: {exc}") from None
-        if response.status_code >= 400:
-            raise OpenAPIError(f"{shown}: HTTP {response.status_code} {response.reason_phrase}")
-        return response.content
-    path = Path(source).expanduser()
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise OpenAPIError(f"{source}: no such file") from None
-    except IsADirectoryError:
-        raise OpenAPIError(f"{source}: is a folder, not an OpenAPI document") from None
-    except OSError as exc:
-        raise OpenAPIError(f"{source}: cannot read: {exc.strerror or exc}") from None
+def load_source(
+    source: str,
+    *,
+    timeout: float = 10.0,
+    max_bytes: int = MAX_BYTES,
+    deadline: float = DEADLINE,
+) -> bytes:
+    """The bytes of a file path or an http(s) URL, within the limits (see ``_limits``);
+    failures become OpenAPIError naming the source."""
+    return read_source(source, timeout=timeout, max_bytes=max_bytes, deadline=deadline)
 
 
-def load(source: str, *, timeout: float = 10.0) -> Document:
+def load(
+    source: str,
+    *,
+    timeout: float = 10.0,
+    max_bytes: int = MAX_BYTES,
+    deadline: float = DEADLINE,
+    max_depth: int = MAX_DEPTH,
+) -> Document:
     """load_source + parse_bytes, with the source named in every error."""
-    data = load_source(source, timeout=timeout)
+    data = load_source(source, timeout=timeout, max_bytes=max_bytes, deadline=deadline)
     try:
-        return parse_bytes(data)
+        return parse_bytes(data, max_depth=max_depth)
     except OpenAPIError as exc:
-        error = OpenAPIError(f"{mask_url_password(source)}: {exc}")
+        error = type(exc)(f"{mask_url_password(source)}: {exc}")
         error.path = exc.path
         raise error from None

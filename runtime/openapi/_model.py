@@ -20,6 +20,7 @@ __all__ = [
     "Document",
     "Location",
     "OpenAPIError",
+    "OpenAPILimitError",
     "Operation",
     "Parameter",
     "RequestBody",
@@ -41,6 +42,13 @@ class OpenAPIError(AsgideckError):
     def __init__(self, message: str, path: str = "") -> None:
         super().__init__(f"{path}: {message}" if path else message)
         self.path = path
+
+
+class OpenAPILimitError(OpenAPIError):
+    """A document over one of the limits (size, time, nesting): refused, not half-read.
+
+    Callers that try other places for a document stop here: the server answered, badly.
+    """
 
 
 def node_kind(value: Any) -> str:

@@ -46,17 +46,22 @@ PROTOCOL = 1
 MASK = "****"
 
 # Used only when asgideck's own runtime/secrets.py cannot be loaded: over-masks on purpose.
+# The words count anywhere in a name (MONKEY and BYPASS are masked too).
 _FALLBACK_SECRET_WORDS = (
     "SECRET",
-    "PASSWORD",
-    "PASSWD",
-    "PASSPHRASE",
+    "PASS",
+    "PWD",
     "TOKEN",
     "KEY",
+    "DSN",
     "CREDENTIAL",
+    "CREDS",
     "PRIVATE",
     "AUTH",
+    "COOKIE",
+    "SESSION",
     "SALT",
+    "SIGNATURE",
 )
 _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^/?#\s:@]*:)[^/?#\s@]+@")
 
@@ -69,6 +74,7 @@ class Context:
     def __init__(self, root: str, request: dict[str, Any]) -> None:
         self.root = root
         self.is_secret_key: Callable[[str], bool] = _fallback_is_secret
+        self.is_secret_value: Callable[[str], bool] = lambda value: False
         self.mask_url_password: Callable[[str], str] = _fallback_mask_url
         self.masking = "fallback"
         secrets_module = request.get("secrets_module")
@@ -83,6 +89,7 @@ class Context:
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
             self.is_secret_key = module.is_secret_key
+            self.is_secret_value = getattr(module, "is_secret_value", self.is_secret_value)
             self.mask_url_password = module.mask_url_password
             self.masking = "asgideck"
         except Exception:  # an interpreter too old for asgideck's module: keep the fallback
@@ -91,7 +98,7 @@ class Context:
     def mask(self, key: str, value: Any) -> Any:
         """``value`` made safe to show under ``key`` (strings of secret keys become MASK)."""
         if isinstance(value, str):
-            if value and self.is_secret_key(key):
+            if value and (self.is_secret_key(key) or self.is_secret_value(value)):
                 return MASK
             return self.mask_url_password(value)
         if isinstance(value, dict):
@@ -106,8 +113,13 @@ class Context:
 
 
 def _fallback_is_secret(key: str) -> bool:
+    """A word anywhere in the name, or PAT/SK as a whole part (GITHUB_PAT, stripeSk): too
+    short to search for inside words."""
     upper = key.upper()
-    return any(word in upper for word in _FALLBACK_SECRET_WORDS)
+    if any(word in upper for word in _FALLBACK_SECRET_WORDS):
+        return True
+    parts = re.split(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])", key)
+    return any(part.upper() in ("PAT", "PATS", "SK", "SKS") for part in parts)
 
 
 def _fallback_mask_url(value: str) -> str:

@@ -1,20 +1,27 @@
-"""Edit a ``.env`` file in place without losing a byte.
+"""Edit a ``.env`` file in place without losing a byte, or another program's write.
 
 Edits (:func:`set_value`, :func:`remove_key`) change only the bytes of the
 targeted binding (comments, order, quoting, ``export``, CRLF endings and a BOM
 stay as they were), check by re-parsing that every other binding still reads the
 same, and replace the file atomically.
+
+They are optimistic about other writers (an editor, a second asgideck): the edit
+starts from the file once nobody is mid-save (``_disk.settled``), and the replace
+happens only if a last re-read finds the file as it was. If it changed meanwhile,
+the edit is made again on the new text when the targeted binding still reads as it
+did; otherwise it is refused with :class:`EditConflict`, which shows both values
+(masked for a secret). What is left is a writer that saves in the microseconds
+between that last re-read and the rename: its save is lost (see ``_disk``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import os
 import re
-import stat
-import tempfile
 from bisect import bisect_left
+from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
 
 # The reader and its regexes locate a value inside its binding for in-place edits, so an
@@ -31,23 +38,89 @@ from dotenv.parser import (
 )
 
 from asgideck.runtime.errors import InputError
+from asgideck.runtime.profiles._disk import Snapshot, edit_turn, replace_if_unchanged, settled
 from asgideck.runtime.profiles._read import (
     BOM,
     EnvFileError,
+    decode_env_bytes,
     parse_bindings,
-    read_text,
+    plain_entries,
     translate_newlines,
 )
+from asgideck.runtime.profiles._sources import DOTENV
+from asgideck.runtime.secrets import mask_value
+from asgideck.runtime.terminal import printable
 
-__all__ = ["remove_key", "set_value"]
+__all__ = ["MAX_ENV_ENTRY_BYTES", "EditConflict", "Expect", "remove_key", "set_value"]
+
+#: The most one variable may take in a process environment: ``KEY=value`` and its NUL
+#: terminator (Linux's ``MAX_ARG_STRLEN``); a longer value could never reach the app.
+MAX_ENV_ENTRY_BYTES = 128 * 1024
+_RACES = 5  # lost races before an edit holds the folder's edit turn for its retries
+_MAX_ATTEMPTS = 15  # tries in all while other programs keep saving between read and replace
+
+
+class Expect(Enum):
+    """What an edit may assume about the binding beyond the file as read by the edit."""
+
+    ANY = "any"  #: nothing: only a change during this call is a conflict
+    ABSENT = "absent"  #: the key was not in the file
+
+
+class EditConflict(EnvFileError):
+    """The binding an edit targets changed on disk since it was read; nothing was written.
+
+    ``theirs`` is the value on disk now (:attr:`Expect.ABSENT` when the key is gone).
+    """
+
+    def __init__(self, path: Path, key: str, theirs: str | Expect | None, outcome: str) -> None:
+        self.key = key
+        self.theirs = theirs
+        super().__init__(
+            path,
+            f"{key} changed on disk meanwhile (now {_shown(key, theirs)}); {outcome}; "
+            "reload the file and edit again",
+        )
+
+
+def _shown(key: str, value: str | Expect | None) -> str:
+    """A value for a one-line message: masked when secret, controls made visible."""
+    if value is Expect.ABSENT:
+        return "not set"
+    if value is None or isinstance(value, Expect):
+        return "set with no value"
+    text = printable(mask_value(key, value)).replace("\n", "\\n").replace("\t", "\\t")
+    return "'" + text.replace("'", "\\'") + "'"
+
 
 _UNQUOTED_OK = re.compile(r"[^\s'\"#][^\s]*")
 _DOUBLE_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"}
 
 
 def _check_key(key: str) -> None:
-    if not key or re.search(r"[=#\s'\"]", key):
+    if not key or re.search(r"[=#\s'\"\x00]", key):
         raise InputError(f"{key!r} is not a valid env variable name")
+
+
+def _check_value(path: Path, key: str, value: str) -> None:
+    """Refuse a value no process environment (or UTF-8 file) can hold, naming the key."""
+    if "\x00" in value:
+        raise EnvFileError(
+            path, f"{key}: value contains a NUL byte, which no process environment can hold"
+        )
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        raise EnvFileError(
+            path, f"{key}: value is not valid text (a lone surrogate at character {exc.start})"
+        ) from None
+    room = MAX_ENV_ENTRY_BYTES - len(key.encode("utf-8")) - 2  # "=" and the NUL terminator
+    if size > room:
+        raise EnvFileError(
+            path,
+            f"{key}: value is {size} bytes; a process environment holds at most {room} "
+            f"for {key} (128 KiB per variable)",
+        )
 
 
 def _encode(value: str, style: str) -> str:
@@ -63,17 +136,14 @@ def _encode(value: str, style: str) -> str:
 
 
 class _Document:
-    """An env file's text plus where each python-dotenv binding sits in it."""
+    """An env file's text (one :class:`Snapshot` of it) plus where each python-dotenv
+    binding sits in it."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, snap: Snapshot | None) -> None:
         self.path = path
-        try:
-            self.raw, self.bom = read_text(path)
-            self.exists = True
-        except EnvFileError:
-            if path.exists() or path.is_symlink():
-                raise
-            self.raw, self.bom, self.exists = "", False, False
+        self.snap = snap
+        self.exists = snap is not None
+        self.raw, self.bom = decode_env_bytes(path, snap.data) if snap is not None else ("", False)
         text = translate_newlines(self.raw)
         self.bindings = parse_bindings(text)
         # Translated offsets of the "\n" that stand for "\r\n" in the raw text.
@@ -83,6 +153,23 @@ class _Document:
         for binding in self.bindings:
             self.starts.append(offset)
             offset += len(binding.original.string)
+
+    def value(self, key: str) -> str | Expect | None:
+        """``key``'s value as python-dotenv reads it (the last binding wins)."""
+        values = self.values(key)
+        return values[-1] if values else Expect.ABSENT
+
+    def values(self, key: str) -> tuple[str | None, ...]:
+        return tuple(b.value for b in self.bindings if b.key == key)
+
+    def plain_value(self, key: str) -> str | Expect | None:
+        """``key``'s value as starlette's ``Config`` reads it."""
+        entries, _problems = plain_entries(self.path, translate_newlines(self.raw))
+        found = [e.value for e in entries if e.key == key]
+        return found[-1] if found else Expect.ABSENT
+
+    def encode(self, text: str) -> bytes:
+        return ((BOM if self.bom else "") + text).encode("utf-8")
 
     def to_raw(self, offset: int) -> int:
         return offset + bisect_left(self._crlf, offset)
@@ -157,44 +244,15 @@ def _apply(doc: _Document, edits: list[tuple[int, int, str]]) -> str:
     return "".join(pieces)
 
 
-def _write_checked(
+def _checked(
     doc: _Document, text: str, expected: list[tuple[str | None, str | None]], key: str
-) -> None:
+) -> str:
     if _meaning(parse_bindings(translate_newlines(text))) != expected:
         hint = " (fix its unparsable lines first)" if any(b.error for b in doc.bindings) else ""
         raise EnvFileError(
             doc.path, f"left unchanged: writing {key} there would change how it reads{hint}"
         )
-    _write_atomic(doc.path, ((BOM if doc.bom else "") + text).encode("utf-8"), doc.exists)
-
-
-def _write_atomic(path: Path, data: bytes, existed: bool) -> None:
-    """Write beside the file, fsync, keep its mode (and owner), then replace in one step."""
-    tmp: Path | None = None
-    try:
-        old = path.stat() if existed else None
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        tmp = Path(tmp_name)
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        if old is not None:
-            os.chmod(tmp, stat.S_IMODE(old.st_mode))
-            if hasattr(os, "chown"):
-                with contextlib.suppress(OSError):
-                    os.chown(tmp, old.st_uid, old.st_gid)
-        os.replace(tmp, path)
-    except OSError as exc:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
-        raise EnvFileError(path, f"cannot write it: {exc.strerror or exc}") from None
-    with contextlib.suppress(OSError):  # make the rename itself durable
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    return text
 
 
 def _edit_path(path: Path) -> Path:
@@ -202,37 +260,110 @@ def _edit_path(path: Path) -> Path:
     return path.resolve() if path.is_symlink() else path
 
 
-def set_value(path: Path, key: str, value: str) -> None:
+def _apply_edit(
+    path: Path,
+    key: str,
+    plan: Callable[[_Document], str | None],
+    state: Callable[[_Document], object],
+    outcome: str,
+    check: Callable[[_Document], None] = lambda doc: None,
+) -> None:
+    """Read ``path`` once settled, ``check`` it, write ``plan(doc)`` (``None``: the file
+    already says what the edit wants) if the file is still as read; when it is not,
+    plan again on the new text as long as ``state(doc)`` (the targeted binding) reads
+    as at first, else raise :class:`EditConflict`."""
+    base = settled(path)
+    doc = _Document(path, base)
+    check(doc)
+    first = state(doc)
+    with contextlib.ExitStack() as turn:
+        for attempt in range(_MAX_ATTEMPTS):
+            if attempt:  # the file changed meanwhile
+                if attempt == _RACES:
+                    # Another asgideck writer keeps winning: take turns, so it waits for us.
+                    turn.enter_context(edit_turn(path.parent))
+                base = settled(path, base=base)  # maybe someone is mid-save: wait it out
+                doc = _Document(path, base)
+            text = plan(doc)
+            if state(doc) != first and text is not None:
+                raise EditConflict(path, key, doc.value(key), outcome)
+            have_turn = attempt >= _RACES
+            if text is None or replace_if_unchanged(
+                path, doc.encode(text), base, have_turn=have_turn
+            ):
+                return
+    raise EnvFileError(
+        path, f"kept being saved by another program while {key} was written; left unchanged"
+    )
+
+
+def set_value(
+    path: Path,
+    key: str,
+    value: str,
+    *,
+    expected: str | Expect | None = Expect.ANY,
+    dialect: str = DOTENV,
+) -> None:
     """Set ``key`` to ``value`` in ``path``: the last binding of ``key`` is changed in place,
     else ``KEY=value`` is appended.
 
     python-dotenv reads back exactly ``value`` (before interpolation: ``$`` cannot be
     escaped in a .env file, so ``${X}`` in a value is interpolated when read). A file
     that does not exist yet is created with mode 0600, since env files hold secrets.
+
+    ``expected`` is the value the caller saw (e.g. in a table the user edited, read the
+    ``dialect`` way: ``"dotenv"`` or ``"plain"``); if the file no longer says that, the
+    edit is refused with :class:`EditConflict` rather than overwrite a change the user
+    never saw. A value a process environment cannot hold (a NUL byte, more than 128 KiB)
+    is refused naming the key.
     """
     _check_key(key)
-    doc = _Document(_edit_path(path))
-    indexes = [i for i, b in enumerate(doc.bindings) if b.key == key]
-    if indexes:
-        edit = _value_edit(doc, indexes[-1], value)
-        expected = _meaning(doc.bindings, replace=(indexes[-1], value))
-    else:
-        newline = doc.newline()
-        gap = newline if doc.raw and not doc.raw.endswith(("\n", "\r")) else ""
-        end = len(doc.raw)
-        edit = (end, end, f"{gap}{key}={_encode(value, '')}{newline}")
-        expected = [*_meaning(doc.bindings), (key, value)]
-    _write_checked(doc, _apply(doc, [edit]), expected, key)
+    target = _edit_path(path)
+    _check_value(target, key, value)
+
+    def plan(doc: _Document) -> str | None:
+        if doc.value(key) == value:
+            return None
+        indexes = [i for i, b in enumerate(doc.bindings) if b.key == key]
+        if indexes:
+            edit = _value_edit(doc, indexes[-1], value)
+            expected_meaning = _meaning(doc.bindings, replace=(indexes[-1], value))
+        else:
+            newline = doc.newline()
+            gap = newline if doc.raw and not doc.raw.endswith(("\n", "\r")) else ""
+            end = len(doc.raw)
+            edit = (end, end, f"{gap}{key}={_encode(value, '')}{newline}")
+            expected_meaning = [*_meaning(doc.bindings), (key, value)]
+        return _checked(doc, _apply(doc, [edit]), expected_meaning, key)
+
+    def check(doc: _Document) -> None:
+        if expected is Expect.ANY or doc.value(key) == value:
+            return
+        seen = doc.plain_value(key) if dialect != DOTENV else doc.value(key)
+        if seen != expected:
+            raise EditConflict(target, key, seen, f"{_shown(key, value)} was not written")
+
+    outcome = f"{_shown(key, value)} was not written"
+    _apply_edit(target, key, plan, lambda doc: doc.value(key), outcome, check)
 
 
 def remove_key(path: Path, key: str) -> None:
     """Remove every binding of ``key`` from ``path`` (comments and other lines stay)."""
-    doc = _Document(_edit_path(path))
-    if not doc.exists:
-        raise EnvFileError(doc.path, "no such file")
-    indexes = [i for i, b in enumerate(doc.bindings) if b.key == key]
-    if not indexes:
-        raise EnvFileError(doc.path, f"has no {key}")
-    edits = [(*_line_span(doc, i), "") for i in indexes]
-    expected = [pair for pair in _meaning(doc.bindings) if pair[0] != key]
-    _write_checked(doc, _apply(doc, edits), expected, key)
+    target = _edit_path(path)
+
+    def check(doc: _Document) -> None:
+        if not doc.exists:
+            raise EnvFileError(doc.path, "no such file")
+        if not doc.values(key):
+            raise EnvFileError(doc.path, f"has no {key}")
+
+    def plan(doc: _Document) -> str | None:
+        indexes = [i for i, b in enumerate(doc.bindings) if b.key == key]
+        if not indexes:
+            return None
+        edits = [(*_line_span(doc, i), "") for i in indexes]
+        expected_meaning = [pair for pair in _meaning(doc.bindings) if pair[0] != key]
+        return _checked(doc, _apply(doc, edits), expected_meaning, key)
+
+    _apply_edit(target, key, plan, lambda doc: doc.values(key), "it was not removed", check)

@@ -42,7 +42,7 @@ from asgideck.runtime.profiles._read import (
     read_plain_env_file,
 )
 from asgideck.runtime.profiles._sources import DOTENV, EnvLayer, EnvSources, env_sources
-from asgideck.runtime.secrets import is_secret_key, mask_value
+from asgideck.runtime.secrets import is_secret_key, is_secret_value, mask_value
 
 __all__ = [
     "TEMPLATE_NAMES",
@@ -82,7 +82,8 @@ class Variable:
 
     @property
     def secret(self) -> bool:
-        return is_secret_key(self.key)
+        """Hidden unless revealed: by its name, or because the value is shaped like a key."""
+        return is_secret_key(self.key) or is_secret_value(self.value or "")
 
     @property
     def masked(self) -> str:

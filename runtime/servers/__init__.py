@@ -20,11 +20,13 @@ from asgideck.runtime.servers._events import (
     StateChanged,
     StatsUpdated,
     Status,
+    StopCause,
 )
 from asgideck.runtime.servers._features import Features, interpreter_features
 from asgideck.runtime.servers._launch import ServerSpec, child_env, connect_host, url
 from asgideck.runtime.servers._output import secret_masker
 from asgideck.runtime.servers._ports import (
+    bind_problem,
     free_port,
     is_port_free,
     next_free_port,
@@ -32,7 +34,14 @@ from asgideck.runtime.servers._ports import (
     port_holder,
     wait_port_open,
 )
-from asgideck.runtime.servers._process_tree import EndResult, ProcessTree, TreeSample, spawn
+from asgideck.runtime.servers._process_tree import (
+    LAUNCH_VARS,
+    EndResult,
+    LaunchTooLarge,
+    ProcessTree,
+    TreeSample,
+    spawn,
+)
 from asgideck.runtime.servers._project_servers import (
     LaunchConfig,
     ManagedServer,
@@ -53,9 +62,11 @@ from asgideck.runtime.servers._registry import (
     stop_orphan,
 )
 from asgideck.runtime.servers._restart_policy import RestartPolicy
+from asgideck.runtime.servers._stop_requests import stop_requested, stopping_from_here
 from asgideck.runtime.servers._supervisor import Supervisor
 
 __all__ = [
+    "LAUNCH_VARS",
     "AdoptedServer",
     "AlreadyRunning",
     "ConfigError",
@@ -64,6 +75,7 @@ __all__ = [
     "Features",
     "LaunchConfig",
     "LaunchFailed",
+    "LaunchTooLarge",
     "ManagedServer",
     "Notice",
     "PortInUse",
@@ -77,11 +89,13 @@ __all__ = [
     "StateChanged",
     "StatsUpdated",
     "Status",
+    "StopCause",
     "Supervisor",
     "TreeSample",
     "adopt",
     "alive_entries",
     "argv",
+    "bind_problem",
     "build_spec",
     "child_env",
     "configs_path",
@@ -98,6 +112,8 @@ __all__ = [
     "secret_masker",
     "spawn",
     "stop_orphan",
+    "stop_requested",
+    "stopping_from_here",
     "url",
     "wait_port_open",
     "with_port",

@@ -15,9 +15,16 @@ __all__ = [
     "Stats",
     "StatsUpdated",
     "Status",
+    "StopCause",
 ]
 
 ServerState = Literal["stopped", "starting", "running", "stopping", "crashed", "crash-loop"]
+#: Why the server is down, where asgideck knows: ``"stop"`` this supervisor stopped it;
+#: ``"elsewhere"`` another asgideck stopped it (``asgideck stop``, another window);
+#: ``"outside"`` a signal asgideck did not send ended it (``kill``, the OOM killer);
+#: ``"exited"`` it exited with code 0 on its own; ``"port"`` another process holds its port;
+#: ``"not-ready"`` asgideck gave up waiting for it; ``""`` anything else (a crash).
+StopCause = Literal["", "stop", "elsewhere", "outside", "exited", "port", "not-ready"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,7 @@ class Status:
     next_restart_in: float | None = None
     #: why it is not up yet (or did not come up): services that are down, the startup's stack
     diagnosis: str | None = None
+    cause: StopCause = ""
     version: int = 0
 
 

@@ -2,9 +2,10 @@
 ``--reload``, stats.
 
 The monitor thread (``asgideck-<id>-monitor``) waits for readiness (the port
-accepts a connection, plus the startup-complete line where the server prints one
-before it can serve), samples stats once a second, and in ``--reload`` mode
-notices when the app process dies while the reloader lives on. A startup still
+accepts a connection and its listener is in the run's own tree, plus the
+startup-complete line where the server prints one before it can serve), samples
+stats once a second, and in ``--reload`` mode notices when the app process dies
+while the reloader lives on. A startup still
 not ready after ``stall_after`` seconds gets its stack and the services it may
 wait on reported (``Diagnosis``, on a thread of its own so readiness is still
 seen meanwhile); one not ready after ``ready_timeout`` is stopped with that report.
@@ -20,7 +21,7 @@ from asgideck.runtime.logs import error_excerpt
 from asgideck.runtime.servers._diagnose import Diagnosis
 from asgideck.runtime.servers._events import Stats, StatsUpdated
 from asgideck.runtime.servers._launch import connect_host, url
-from asgideck.runtime.servers._ports import port_accepts
+from asgideck.runtime.servers._ports import listener_pids, port_accepts
 from asgideck.runtime.servers._spawn import Run
 from asgideck.runtime.servers._supervisor_state import SupervisorState
 
@@ -66,7 +67,7 @@ class Monitor:
         while not run.done.is_set():
             now = time.monotonic()
             if run.phase == "starting":
-                if port_accepts(host, spec.port, 0.2):
+                if port_accepts(host, spec.port, 0.2) and self._listener_is_ours(run):
                     port_since = port_since if port_since is not None else now
                     if direct or run.ready_marks or now - port_since >= self.marker_grace:
                         self._mark_running(run, direct or run.ready_marks > 0)
@@ -94,6 +95,17 @@ class Monitor:
                 next_stats = now + 1.0
             run.kick.wait(0.05 if run.phase == "starting" else 0.25)
             run.kick.clear()
+
+    def _listener_is_ours(self, run: Run) -> bool:
+        """The process listening on the port is in this run's tree (not another server that
+        took the port between asgideck's check and this server's bind). When the OS does
+        not say who listens, the port accepting has to do."""
+        pids = listener_pids(run.spec.port)
+        visible = {pid for pid in pids if pid is not None}
+        if not visible:
+            return True
+        run.tree.refresh()
+        return bool(visible.intersection(run.tree.pids))
 
     def _mark_running(self, run: Run, marker_seen: bool) -> None:
         with self.state.lock:
@@ -142,6 +154,7 @@ class Monitor:
                     message="not ready",
                     pid=None,
                     diagnosis=run.diagnosis,
+                    cause="not-ready",
                 )
         finally:
             self.state.op_lock.release()

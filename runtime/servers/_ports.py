@@ -7,6 +7,9 @@ taken, while any listener on the port (also on the wildcard address) does.
 
 from __future__ import annotations
 
+import errno
+import ipaddress
+import re
 import socket
 import threading
 import time
@@ -17,8 +20,10 @@ import psutil
 
 __all__ = [
     "Holder",
+    "bind_problem",
     "free_port",
     "is_port_free",
+    "listener_pids",
     "next_free_port",
     "port_accepts",
     "port_holder",
@@ -139,6 +144,72 @@ def _describe(port: int, pid: int) -> Holder:
     except psutil.Error:
         return Holder(port, pid, "exited", ())
     return Holder(port, pid, name, cmdline)
+
+
+#: How long a host name may take to resolve before asgideck gives up on it.
+RESOLVE_TIMEOUT_S = 2.0
+_NUMERIC = re.compile(r"[0-9.]+|.*:.*")
+
+
+def bind_problem(host: str, timeout: float = RESOLVE_TIMEOUT_S) -> str | None:
+    """Why a server could not bind ``host`` on this machine, in one line (None: it can).
+
+    An IP address must be one of this machine's (or a wildcard); a name must resolve
+    within ``timeout`` seconds (an unknown name must not hang a start for the resolver's
+    own 20 s) to at least one such address.
+    """
+    name = host.strip().strip("[]")
+    try:
+        addresses = [str(ipaddress.ip_address(name))]
+    except ValueError:
+        if not name or _NUMERIC.fullmatch(name):
+            return f"{host} is not an IP address or host name this machine can bind"
+        found = _resolve(name, timeout)
+        if isinstance(found, str):
+            return f"{host} is not an IP address or host name this machine can bind ({found})"
+        addresses = found
+    for address in addresses:
+        if _bindable(address):
+            return None
+    shown = host if addresses == [name] else f"{host} ({', '.join(addresses)})"
+    return f"cannot bind {shown}: not an address of this machine"
+
+
+def _resolve(name: str, timeout: float) -> list[str] | str:
+    """The addresses ``name`` resolves to, or why not (on a daemon thread, so a resolver
+    that hangs is abandoned after ``timeout`` seconds)."""
+    result: list[list[str] | str] = []
+    done = threading.Event()
+
+    def lookup() -> None:
+        try:
+            infos = socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)
+            result.append(list(dict.fromkeys(str(info[4][0]) for info in infos)))
+        except (OSError, UnicodeError) as exc:
+            result.append(f"the name does not resolve: {getattr(exc, 'strerror', None) or exc}")
+        done.set()
+
+    threading.Thread(target=lookup, name="asgideck-resolve", daemon=True).start()
+    if not done.wait(timeout):
+        return f"the name did not resolve within {timeout:g} s"
+    return result[0] if result[0] else "the name resolves to no address"
+
+
+def _bindable(address: str) -> bool:
+    """True unless binding ``address`` fails because it is not this machine's."""
+    try:
+        with socket.socket(_family(address), socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((address, 0))
+    except OSError as exc:
+        return exc.errno not in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT, errno.EINVAL)
+    return True
+
+
+def listener_pids(port: int) -> set[int | None]:
+    """The pids listening on TCP ``port`` on any address (None: a listener whose process
+    asgideck may not see); empty when psutil sees no listener at all."""
+    return {pid for _ip, lport, pid in _listening() if lport == port}
 
 
 def port_accepts(host: str, port: int, timeout: float = 0.25) -> bool:

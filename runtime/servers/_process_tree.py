@@ -9,17 +9,27 @@ grace period, SIGKILL the group and every recorded descendant (workers reparent
 when their parent dies, and a child may leave the group), then check with psutil
 that nothing survives. ``grace=0`` kills at once (the probe: nothing it started
 may linger). On Windows (untested) trees are ended through psutil, children first.
+
+Every launch carries a marker in its environment (:data:`LAUNCH_VAR`, a fresh
+uuid, plus who started it and where asgideck keeps its state). Children inherit
+it, so a daemon that double-forked out of the session still carries it: ending
+a tree also ends every process with its marker (:func:`marked_processes`, a scan
+of this user's processes that skips those it cannot read), and a lost state
+file never hides a running tree.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
+import uuid
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,17 +37,50 @@ from typing import IO, Any
 
 import psutil
 
+from asgideck.runtime.servers._arg_limits import too_large_message
+from asgideck.runtime.servers._pdeathsig import die_with_parent_hook
 from asgideck.runtime.servers._ports import is_port_free
+from asgideck.runtime.userstate import state_location
 
 __all__ = [
+    "LAUNCH_OWNER_VAR",
+    "LAUNCH_STATE_VAR",
+    "LAUNCH_VAR",
+    "LAUNCH_VARS",
     "EndResult",
+    "LaunchTooLarge",
+    "Marked",
     "ProcessTree",
     "TreeSample",
     "create_time_of",
     "group_members",
+    "launch_of",
+    "marked_processes",
+    "own_launches",
     "same_time",
     "spawn",
 ]
+
+#: The per-launch marker every process of a tree inherits (a fresh uuid per spawn).
+LAUNCH_VAR = "ASGIDECK_LAUNCH"
+#: The pid of the asgideck process that spawned the tree.
+LAUNCH_OWNER_VAR = "ASGIDECK_LAUNCH_OWNER"
+#: Where that asgideck keeps its state (``userstate.state_location()``): whose tree it is.
+LAUNCH_STATE_VAR = "ASGIDECK_LAUNCH_STATE"
+#: All three: what every spawned process gets on top of the environment it was given.
+LAUNCH_VARS = (LAUNCH_VAR, LAUNCH_OWNER_VAR, LAUNCH_STATE_VAR)
+
+#: The marker of each child this process spawned (while its ``Popen`` lives).
+_launches: weakref.WeakKeyDictionary[subprocess.Popen[bytes], str] = weakref.WeakKeyDictionary()
+_launches_lock = threading.Lock()
+
+
+class LaunchTooLarge(OSError):
+    """The environment or arguments exceed what the system passes to a program (E2BIG);
+    the message names the variable (or the total) and the limit."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
 
 
 def spawn(
@@ -47,9 +90,24 @@ def spawn(
     env: dict[str, str],
     stdin: int | IO[bytes] | None = subprocess.DEVNULL,
     bufsize: int = -1,
+    die_with_parent: bool = False,
 ) -> subprocess.Popen[bytes]:
     """Start ``args`` in a new session (POSIX) or process group (Windows), stdout and
-    stderr piped; raises ``OSError`` when it cannot start."""
+    stderr piped, its environment marked (:data:`LAUNCH_VAR`); raises ``OSError``
+    when it cannot start (:class:`LaunchTooLarge` naming the culprit for E2BIG).
+
+    ``die_with_parent`` (Linux): the child gets SIGTERM when this process dies, even
+    by SIGKILL (see ``_pdeathsig``: the session leader ends its own workers). Only
+    applied when called from the main thread, since Linux sends the signal when the
+    *thread* that spawned the child ends; a restart from another thread goes without.
+    """
+    marker = uuid.uuid4().hex
+    env = {
+        **env,
+        LAUNCH_VAR: marker,
+        LAUNCH_OWNER_VAR: str(os.getpid()),
+        LAUNCH_STATE_VAR: str(state_location()),
+    }
     common: dict[str, Any] = {
         "cwd": cwd,
         "env": env,
@@ -58,9 +116,33 @@ def spawn(
         "stderr": subprocess.PIPE,
         "bufsize": bufsize,
     }
-    if sys.platform == "win32":
-        return subprocess.Popen(args, creationflags=subprocess.CREATE_NEW_PROCESS_GROUP, **common)
-    return subprocess.Popen(args, start_new_session=True, **common)
+    try:
+        if sys.platform == "win32":
+            proc = subprocess.Popen(
+                args, creationflags=subprocess.CREATE_NEW_PROCESS_GROUP, **common
+            )
+        else:
+            hook = die_with_parent_hook() if die_with_parent else None
+            proc = subprocess.Popen(args, start_new_session=True, preexec_fn=hook, **common)
+    except OSError as exc:
+        if exc.errno == errno.E2BIG:
+            raise LaunchTooLarge(exc.errno, too_large_message(args, env)) from exc
+        raise
+    with _launches_lock:
+        _launches[proc] = marker
+    return proc
+
+
+def launch_of(popen: subprocess.Popen[bytes]) -> str | None:
+    """The marker :func:`spawn` gave this child (None for a process started otherwise)."""
+    with _launches_lock:
+        return _launches.get(popen)
+
+
+def own_launches() -> set[str]:
+    """Markers of the children this process spawned and still holds (its own trees)."""
+    with _launches_lock:
+        return set(_launches.values())
 
 
 def create_time_of(pid: int) -> float | None:
@@ -113,10 +195,13 @@ class ProcessTree:
         *,
         pgid: int | None = None,
         popen: subprocess.Popen[bytes] | None = None,
+        launch: str | None = None,
     ) -> None:
         self.pid = pid
         self.pgid = pgid
         self.popen = popen
+        #: the marker its processes carry (:data:`LAUNCH_VAR`): found wherever they went
+        self.launch = launch
         ctime = create_time if create_time is not None else create_time_of(pid)
         self._procs: dict[int, psutil.Process] = {}
         self._lock = threading.Lock()
@@ -132,7 +217,7 @@ class ProcessTree:
     ) -> ProcessTree:
         """The tree of a child :func:`spawn` just started (its pid is its process group)."""
         pgid = popen.pid if sys.platform != "win32" else None
-        return cls(popen.pid, create_time, pgid=pgid, popen=popen)
+        return cls(popen.pid, create_time, pgid=pgid, popen=popen, launch=launch_of(popen))
 
     @property
     def pids(self) -> list[int]:
@@ -146,7 +231,8 @@ class ProcessTree:
         return proc is not None and _alive(proc)
 
     def refresh(self, scan_group: bool = False) -> None:
-        """Record the current descendants (and, when asked, all members of the group)."""
+        """Record the current descendants (and, when asked, all members of the group and
+        every process carrying the tree's marker, wherever it went)."""
         found: list[psutil.Process] = []
         with self._lock:
             known = list(self._procs.values())
@@ -155,6 +241,8 @@ class ProcessTree:
                 found.extend(proc.children(recursive=True))
         if scan_group and self.pgid is not None:
             found.extend(group_members(self.pgid))
+        if scan_group and self.launch:
+            found.extend(m.process for m in marked_processes(self.launch))
         with self._lock:
             for proc in found:
                 self._procs.setdefault(proc.pid, proc)
@@ -299,6 +387,78 @@ def group_members(pgid: int) -> list[psutil.Process]:
         except (OSError, psutil.Error):
             continue
     return members
+
+
+@dataclass(frozen=True)
+class Marked:
+    """A live process carrying a launch marker: which launch, who started it, whose state."""
+
+    process: psutil.Process
+    launch: str
+    owner: int | None
+    state: str
+
+
+def marked_processes(launch: str | None = None) -> list[Marked]:
+    """This user's live processes that carry a launch marker (only ``launch`` when given).
+
+    Processes that cannot be read (another user's, gone meanwhile) are skipped; on
+    Linux the environment is read straight from ``/proc`` (a few ms for hundreds of
+    processes). This process itself is never listed.
+    """
+    found: list[Marked] = []
+    for pid, environ in _environments():
+        value = environ.get(LAUNCH_VAR)
+        if not value or (launch is not None and value != launch):
+            continue
+        try:
+            proc = psutil.Process(pid)
+        except psutil.Error:
+            continue
+        if not _alive(proc):
+            continue
+        owner_text = environ.get(LAUNCH_OWNER_VAR, "")
+        owner = int(owner_text) if owner_text.isdigit() else None
+        found.append(Marked(proc, value, owner, environ.get(LAUNCH_STATE_VAR, "")))
+    return found
+
+
+_NEEDLE = LAUNCH_VAR.encode() + b"="
+
+
+def _environments() -> list[tuple[int, dict[str, str]]]:
+    """(pid, the marker variables of its environment) for this user's marked processes."""
+    me = os.getpid()
+    wanted = (LAUNCH_VAR, LAUNCH_OWNER_VAR, LAUNCH_STATE_VAR)
+    out: list[tuple[int, dict[str, str]]] = []
+    if sys.platform.startswith("linux") and os.path.isdir("/proc"):
+        uid = os.getuid()
+        for name in os.listdir("/proc"):
+            if not name.isdigit() or int(name) == me:
+                continue
+            try:
+                if os.stat(f"/proc/{name}").st_uid != uid:
+                    continue
+                with open(f"/proc/{name}/environ", "rb") as handle:
+                    raw = handle.read()
+            except OSError:
+                continue
+            if _NEEDLE not in raw:
+                continue
+            pairs = (item.split(b"=", 1) for item in raw.split(b"\0") if b"=" in item)
+            env = {k.decode(errors="replace"): v.decode(errors="replace") for k, v in pairs}
+            out.append((int(name), {k: env[k] for k in wanted if k in env}))
+        return out
+    for proc in psutil.process_iter():  # pragma: no cover - macOS / Windows
+        if proc.pid == me:
+            continue
+        try:
+            environ = proc.environ()
+        except (psutil.Error, OSError):
+            continue
+        if LAUNCH_VAR in environ:
+            out.append((proc.pid, {k: environ[k] for k in wanted if k in environ}))
+    return out
 
 
 def _port_freed(port: tuple[str, int] | None, timeout: float = 3.0) -> bool:

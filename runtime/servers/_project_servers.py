@@ -36,7 +36,7 @@ from asgideck.runtime.servers._process_tree import EndResult
 from asgideck.runtime.servers._registry import Entry
 from asgideck.runtime.servers._registry import orphans as orphan_entries
 from asgideck.runtime.servers._supervisor import Supervisor
-from asgideck.runtime.userstate import config_dir, read_json, write_json_atomic
+from asgideck.runtime.userstate import StateError, config_dir, notify, read_state, write_state
 
 __all__ = [
     "LaunchConfig",
@@ -137,9 +137,21 @@ def configs_path(root: Path) -> Path:
 
 
 def load_configs(root: Path, profiles: Sequence[str]) -> list[LaunchConfig]:
-    """The saved configs, or defaults; entries that no longer parse are skipped."""
-    raw = read_json(configs_path(root), None)
-    if not isinstance(raw, dict) or not isinstance(raw.get("servers"), list):
+    """The saved configs, or defaults; entries that no longer parse are skipped.
+
+    A damaged file is never silently replaced by defaults: it is kept aside, its
+    backup restored when there is one, and one line says which (``userstate``'s
+    notices, shown by the window and the CLI). Raises ``StateError`` when the file
+    cannot be read at all (a folder in its place).
+    """
+    raw = read_state(
+        configs_path(root),
+        None,
+        valid=lambda data: isinstance(data, dict) and isinstance(data.get("servers"), list),
+        what=f"the saved servers of {root.name}",
+        fallback="defaults are shown",
+    ).data
+    if raw is None:
         return default_configs(profiles)
     configs = []
     for item in raw["servers"]:
@@ -152,7 +164,7 @@ def load_configs(root: Path, profiles: Sequence[str]) -> list[LaunchConfig]:
 
 def save_configs(root: Path, configs: Iterable[LaunchConfig]) -> None:
     data = {"root": str(root), "servers": [c.to_json() for c in configs]}
-    write_json_atomic(configs_path(root), json.loads(json.dumps(data)))
+    write_state(configs_path(root), json.loads(json.dumps(data)))
 
 
 def build_spec(project: Project, config: LaunchConfig) -> ServerSpec:
@@ -246,7 +258,12 @@ class ServerManager:
         self.project = project
         self.events: Event[tuple[str, ServerEvent]] = Event()
         self.changed: Event[None] = Event()
-        self.servers = [ManagedServer(self, c) for c in load_configs(project.root, profiles)]
+        try:
+            configs = load_configs(project.root, profiles)
+        except StateError as exc:  # e.g. a folder where the file goes: say so, show defaults
+            notify(f"{exc}; defaults are shown")
+            configs = default_configs(profiles)
+        self.servers = [ManagedServer(self, c) for c in configs]
         self.lock = threading.Lock()  # held by a start, so close never misses one
         self.closed = False
 

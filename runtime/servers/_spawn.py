@@ -15,7 +15,7 @@ except ImportError:  # pragma: no cover - Windows
 from asgideck.runtime.logs import RunLog
 from asgideck.runtime.servers._launch import ServerSpec
 from asgideck.runtime.servers._process_tree import ProcessTree, spawn
-from asgideck.runtime.servers._registry import Entry
+from asgideck.runtime.servers._registry import Entry, check_state
 from asgideck.runtime.servers._services import ServiceCheck
 
 __all__ = ["Run", "spawn_server"]
@@ -51,9 +51,17 @@ class Run:
         self.diagnosis: str | None = None  # set once the startup was seen waiting
 
 
-def spawn_server(args: list[str], spec: ServerSpec, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """The server in its own session, unbuffered pipes widened for a chatty server."""
-    proc = spawn(args, cwd=spec.root, env=env, bufsize=0)
+def spawn_server(
+    args: list[str], spec: ServerSpec, env: dict[str, str], *, die_with_parent: bool = False
+) -> subprocess.Popen[bytes]:
+    """The server in its own session, unbuffered pipes widened for a chatty server.
+
+    Refuses (``userstate.StateError``, an ``OSError``) before spawning when the state
+    file cannot record it: a server that ``ps`` and ``stop`` cannot find never starts.
+    ``die_with_parent``: ``asgideck run``'s server dies with it (see ``_pdeathsig``).
+    """
+    check_state()
+    proc = spawn(args, cwd=spec.root, env=env, bufsize=0, die_with_parent=die_with_parent)
     for pipe in (proc.stdout, proc.stderr):
         _widen_pipe(pipe)
     return proc

@@ -3,7 +3,9 @@
 Threads per run (all daemons, named ``asgideck-<id>-...``):
 
 - two readers drain stdout/stderr with ``os.read(fd, 65536)`` into the
-  ``LogBuffer`` (and the run's capped log file);
+  ``LogBuffer`` (and the run's capped log file, and the ``tap`` when one is given:
+  ``asgideck run`` writes every chunk to its terminal there, so a burst larger than
+  the ring buffer loses nothing);
 - a watcher blocks in ``Popen.wait()``, so a crash is seen the moment it happens;
 - a monitor (``_monitor.Monitor``, which the supervisor creates and holds) waits
   for readiness (the port accepts a connection, plus the startup-complete line
@@ -19,6 +21,9 @@ are delivered **in order on one event thread per supervisor**
 (``asgideck-<id>-events``), never on the caller's thread; a handler may call
 ``start``/``stop``. The GUI moves them to the Qt main thread (``Scope.wrap``).
 
+How a run ended is in ``Status.cause`` (``_events.StopCause``): stopped here, stopped by
+another asgideck (``_stop_requests``), ended by a signal from outside, port taken...
+
 ``start`` returns once the process is spawned (readiness arrives as an
 event; ``wait_for`` blocks for it). ``stop`` blocks until the tree is gone
 (grace + a few seconds at most): call it off the GUI thread.
@@ -26,7 +31,6 @@ event; ``wait_for`` blocks for it). ``stop`` blocks until the tree is gone
 
 from __future__ import annotations
 
-import contextlib
 import shlex
 import signal
 import threading
@@ -53,6 +57,7 @@ from asgideck.runtime.servers._events import (
     ServerState,
     Stats,
     Status,
+    StopCause,
 )
 from asgideck.runtime.servers._features import Features
 from asgideck.runtime.servers._launch import ServerSpec, child_env, connect_host, url
@@ -65,18 +70,30 @@ from asgideck.runtime.servers._output import (
     lines_with,
     secret_masker,
 )
-from asgideck.runtime.servers._ports import is_port_free, next_free_port, port_holder
+from asgideck.runtime.servers._ports import (
+    bind_problem,
+    is_port_free,
+    next_free_port,
+    port_holder,
+)
 from asgideck.runtime.servers._process_tree import EndResult, ProcessTree, create_time_of
 from asgideck.runtime.servers._registry import Entry, entry_holding, register
 from asgideck.runtime.servers._restart_policy import RestartPolicy
 from asgideck.runtime.servers._services import describe_down
 from asgideck.runtime.servers._spawn import Run, spawn_server
 from asgideck.runtime.servers._stall import with_stack_site
+from asgideck.runtime.servers._stop_requests import stop_requested
 from asgideck.runtime.servers._supervisor_state import SupervisorState
+from asgideck.runtime.userstate import StateError
 
 __all__ = ["Supervisor"]
 
 _CLEAN_EXIT = {0, -signal.SIGTERM, -signal.SIGINT}
+#: Signals someone sends (a segfault's SIGSEGV is the app's own crash).
+_SENT_SIGNALS = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGKILL, signal.SIGQUIT}
+#: What a server prints when another process took its port between asgideck's check and
+#: its bind (uvicorn/Hypercorn/Granian: EADDRINUSE's text; gunicorn: "Connection in use").
+_PORT_TAKEN_MARKERS = ("address already in use", "connection in use", "address in use")
 #: uvicorn's exit code for any startup failure (import error, bad app, lifespan failure),
 #: and gunicorn's when a worker failed to boot: restarting cannot help, a fix can.
 STARTUP_FAILED = 3
@@ -84,6 +101,15 @@ STARTUP_FAILED = 3
 
 def _event_wait(event: threading.Event, seconds: float) -> bool:
     return event.wait(seconds)
+
+
+def _signal_name(code: int) -> str:
+    """ "signal 15, SIGTERM" for a negative exit code (a death by signal)."""
+    number = -code
+    try:
+        return f"signal {number}, {signal.Signals(number).name}"
+    except ValueError:
+        return f"signal {number}"
 
 
 class Supervisor:
@@ -109,9 +135,11 @@ class Supervisor:
         restart_waiter: Callable[[threading.Event, float], bool] = _event_wait,
         features: Features | None = None,
         stall_after: float = 4.0,
+        tap: Callable[[Stream, str], None] | None = None,
+        die_with_parent: bool = False,
     ) -> None:
         self._state = SupervisorState(
-            spec, name=name, buffer=buffer, clock=clock, on_event=on_event
+            spec, name=name, buffer=buffer, clock=clock, on_event=on_event, tap=tap
         )
         self._diagnosis = Diagnosis(self._state)
         self._monitor = Monitor(
@@ -127,6 +155,9 @@ class Supervisor:
         self._features = features
         self._restart_waiter = restart_waiter
         self._restart_cancel = threading.Event()
+        #: Linux: the server dies with this process even when it is SIGKILLed
+        #: (``asgideck run``; the window's servers outlive a crashed window on purpose)
+        self.die_with_parent = die_with_parent
         #: ``stop`` calls under way (guarded by the state's lock): a crash seen meanwhile
         #: is not restarted.
         self._stops_pending = 0
@@ -267,10 +298,11 @@ class Supervisor:
             holder = port_holder(spec.port, spec.host)
             who = holder.describe() if holder else "another process"
             error = f"port {spec.port} is still in use by {who}"
-        how = "killed" if result.killed else "stopped"
-        state.event_line(f"{how} (exit code {code})" + (f"; {error}" if error else ""))
+        # the exit code of a tree asgideck ended is asgideck's doing, not the app's
+        how = f"did not stop in {grace:g} s, killed" if result.killed else "stopped"
+        state.event_line(how + (f"; {error}" if error else ""), "warning" if error else "info")
         with state.lock:
-            state.set("stopped", exit_code=code, error=error, message=how, pid=None)
+            state.set("stopped", exit_code=code, error=error, message=how, pid=None, cause="stop")
         return result
 
     def restart(self, grace: float = 5.0, spec: ServerSpec | None = None) -> None:
@@ -294,6 +326,9 @@ class Supervisor:
             self._fail_launch(f"project folder not found: {spec.root}")
         if not spec.python.exists():
             self._fail_launch(f"interpreter not found: {spec.python}")
+        problem = bind_problem(spec.host)
+        if problem is not None:  # else a bad host reads as "port in use" (the bind fails)
+            self._fail_launch(f"host: {problem}")
         if not is_port_free(spec.port, spec.host):
             raise self._port_in_use(spec)
         try:
@@ -314,12 +349,15 @@ class Supervisor:
                 reload_waiting=False,
                 next_restart_in=None,
                 diagnosis=None,
+                cause="",
             )
         first_seq = state.buffer.total + 1
         services, services_done = self._diagnosis.start_service_check(spec)
         state.event_line(f"starting: {shlex.join(args)}  (in {spec.root})")
         try:
-            proc = spawn_server(args, spec, env)
+            proc = spawn_server(args, spec, env, die_with_parent=self.die_with_parent)
+        except StateError as exc:
+            self._fail_launch(f"not started, asgideck could not record it: {exc}")
         except OSError as exc:
             self._fail_launch(f"could not start {args[0]}: {exc}")
         ctime = create_time_of(proc.pid)
@@ -393,15 +431,18 @@ class Supervisor:
             fd,
             stream,
             self._state.buffer,
-            lambda text: self._inspect(run, text),
+            lambda text: self._inspect(run, stream, text),
             transform=secret_masker(run.spec.env),
             # stdout carries the access log (one line per request): drain it in batches;
             # stderr (startup, errors, tracebacks) is read the moment it is written.
             coalesce_s=COALESCE_S if stream == "stdout" else 0.0,
         )
 
-    def _inspect(self, run: Run, text: str) -> None:
-        """Per chunk (already in the buffer): run log file, request counts, marker lines."""
+    def _inspect(self, run: Run, stream: Stream, text: str) -> None:
+        """Per chunk (already in the buffer): the tap, run log file, request counts, markers."""
+        tap = self._state.tap
+        if tap is not None:
+            tap(stream, text)
         if run.log is not None:
             run.log.write(text)
         if "HTTP/" in text:
@@ -432,6 +473,8 @@ class Supervisor:
     def _watch(self, run: Run) -> None:
         state = self._state
         code = run.proc.wait()
+        # another asgideck's `stop` leaves its note while it works: look before it is gone
+        elsewhere = run.entry is not None and stop_requested(run.entry.id)
         run.done.set()
         with state.lock:
             if run.stopping or run.finished:
@@ -444,16 +487,20 @@ class Supervisor:
             with state.lock:
                 if run.stopping or run.finished or state.run is not run:
                     return
-            self._after_exit(run, code)
+            self._after_exit(run, code, elsewhere)
         finally:
             state.op_lock.release()
 
-    def _after_exit(self, run: Run, code: int) -> None:
-        """The root exited on its own: clean up leftovers, classify, maybe restart."""
+    def _after_exit(self, run: Run, code: int, elsewhere: bool = False) -> None:
+        """The root exited on its own: clean up leftovers, classify, maybe restart.
+
+        ``elsewhere``: another asgideck was stopping it (``_stop_requests``).
+        """
         state = self._state
         ran_for = state.clock() - (run.ready_at if run.ready_at is not None else run.started)
-        clean = run.phase == "running" and (
-            code in _CLEAN_EXIT and (code != 0 or not self._errors_logged(run))
+        clean = elsewhere or (
+            run.phase == "running"
+            and (code in _CLEAN_EXIT and (code != 0 or not self._errors_logged(run)))
         )
         error = None if clean else self._error_text(run, code)
         result = run.tree.end(0.5)  # workers that outlived their parent
@@ -462,10 +509,14 @@ class Supervisor:
         state.finish(run, unregister_entry=not result.survivors)
         delay = None
         new_state: ServerState = "stopped" if clean else "crashed"
-        message = f"{'exited' if clean else 'crashed'} with exit code {code}"
+        cause, message = self._why_it_ended(run, code, clean, elsewhere)
+        taken: PortInUse | None = None
+        if cause == "port":
+            taken = self._port_in_use(run.spec)
+            error = str(taken)
         # before readiness: uvicorn's startup failure; once it served, an app's own exit(3)
-        startup_failed = code == STARTUP_FAILED and run.phase == "starting"
-        if startup_failed:
+        startup_failed = (code == STARTUP_FAILED and run.phase == "starting") or taken is not None
+        if code == STARTUP_FAILED and run.phase == "starting":
             message = f"failed at startup (exit code {code}); not restarted: fix it, start again"
         with state.lock:
             stopping = self._stops_pending > 0  # the user asked for a stop: no restart
@@ -477,7 +528,8 @@ class Supervisor:
                     f"crash loop: {self.policy.max_crashes} crashes within "
                     f"{self.policy.window:g} s; not restarting until you start it again"
                 )
-        state.event_line(message, "info" if clean else "error")
+        if taken is None:  # else _port_in_use has said it
+            state.event_line(message, "info" if clean else "error")
         restarts = state.status.restarts + 1
         if delay is not None:
             state.event_line(f"restarting in {delay:g} s (restart #{restarts})")
@@ -498,11 +550,39 @@ class Supervisor:
                 reload_waiting=False,
                 next_restart_in=delay,
                 diagnosis=diagnosis,
+                cause=cause,
             )
         if delay is not None:
             cancel = threading.Event()
             self._restart_cancel = cancel
             state.thread("restart", self._restart_later, cancel, delay, restarts)
+
+    def _why_it_ended(
+        self, run: Run, code: int, clean: bool, elsewhere: bool
+    ) -> tuple[StopCause, str]:
+        """(cause, the line that says it) for a root that exited without our ``stop``."""
+        name = _signal_name(code)
+        if elsewhere:
+            how = "" if code != -signal.SIGKILL else " (it did not stop in time: killed)"
+            return "elsewhere", f"stopped from elsewhere (asgideck stop){how}"
+        if -code in _SENT_SIGNALS:
+            return "outside", f"the server exited ({name}) — stopped from outside asgideck"
+        if run.phase == "starting" and code != 0 and self._port_taken(run):
+            return "port", f"port {run.spec.port} was taken by another process"
+        if clean:
+            return "exited", f"exited on its own (exit code {code})"
+        return "", f"crashed with exit code {code}" + (f" ({name})" if code < 0 else "")
+
+    def _port_taken(self, run: Run) -> bool:
+        """The server failed to bind because another process took the port meanwhile."""
+        tail = self._state.buffer.tail(100, run.first_seq)
+        said = any(
+            m in line.text.lower()
+            for line in tail
+            if line.stream != "event"
+            for m in _PORT_TAKEN_MARKERS
+        )
+        return said and not is_port_free(run.spec.port, run.spec.host)
 
     def _errors_logged(self, run: Run) -> bool:
         """An ERROR line near the end (e.g. uvicorn: "Child process failed ... stopping")."""
@@ -514,8 +594,7 @@ class Supervisor:
         excerpt = error_excerpt([ln.text for ln in tail if ln.stream != "event"])
         head = f"exit code {code}"
         if code is not None and code < 0:
-            with contextlib.suppress(ValueError):
-                head += f" ({signal.Signals(-code).name})"
+            head += f" ({_signal_name(code)})"
         return f"{head}\n{excerpt}" if excerpt else head
 
     def _restart_later(self, cancel: threading.Event, delay: float, restarts: int) -> None:

@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import Any, Literal
 
 from asgideck.runtime.events import Event
-from asgideck.runtime.logs import LogBuffer
+from asgideck.runtime.logs import LogBuffer, Stream
 from asgideck.runtime.servers._events import (
     Notice,
     ServerEvent,
@@ -49,6 +49,7 @@ class SupervisorState:
         buffer: LogBuffer | None,
         clock: Callable[[], float],
         on_event: Callable[[ServerEvent], None] | None,
+        tap: Callable[[Stream, str], None] | None = None,
     ) -> None:
         self.id = new_id()
         self.name = name
@@ -57,6 +58,9 @@ class SupervisorState:
         if on_event is not None:
             self.events.connect(on_event)
         self.clock = clock
+        #: sees every chunk of output as it arrives (``asgideck run``'s terminal), on the
+        #: thread that produced it: a reader thread, or whichever thread wrote an event line
+        self.tap = tap
         self.spec = spec
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
@@ -137,7 +141,11 @@ class SupervisorState:
     def event_line(self, text: str, level: str = "info") -> int:
         """An ``asgideck: ...`` line in the server's log; returns its seq."""
         prefix = {"info": "", "warning": "WARNING: ", "error": "ERROR: "}.get(level, "")
-        return self.buffer.append("event", f"asgideck: {prefix}{text}")
+        line = f"asgideck: {prefix}{text}"
+        seq = self.buffer.append("event", line)
+        if self.tap is not None:
+            self.tap("event", line)
+        return seq
 
     def notice(self, text: str, level: Literal["info", "warning", "error"] = "info") -> None:
         self.emit(Notice(text, level))

@@ -94,6 +94,7 @@ class Workbench:
         self._document: Document | None = None
         self._sender_factory = sender_factory
         self._sender: Sender | None = None
+        self._limits: tuple[float | None, int] | None = None
         self._history: History | None = None
         self._lock = threading.Lock()
 
@@ -172,7 +173,22 @@ class Workbench:
         with self._lock:
             if self._sender is None:
                 self._sender = self._sender_factory()
+                if self._limits is not None:
+                    self._sender.deadline, self._sender.max_body = self._limits
             return self._sender
+
+    def set_limits(self, *, deadline: float | None, max_body: int) -> None:
+        """The deadline for one whole exchange (seconds, ``None``: none) and the most kept
+        of one body (bytes), for the next requests sent (the sender's defaults otherwise)."""
+        with self._lock:
+            self._limits = (deadline, max_body)
+            if self._sender is not None:
+                self._sender.deadline, self._sender.max_body = deadline, max_body
+
+    @property
+    def deadline(self) -> float | None:
+        """The deadline the next request gets (seconds), shown beside the running timer."""
+        return self.sender.deadline
 
     def build_spec(self, draft: Draft, *, use_auth: bool = True) -> RequestSpec:
         """The draft as a spec for the current target, with its credentials unless told not."""
@@ -205,7 +221,8 @@ class Workbench:
 
     @property
     def history(self) -> History:
-        """This project's history (opened on first use; raises RequestFailed if it cannot be)."""
+        """This project's history (opened on first use; raises HistoryUnavailable if it
+        cannot be)."""
         with self._lock:
             if self._history is None:
                 self._history = History(self.history_path)

@@ -115,7 +115,7 @@ def test_ordinary_values_are_shown_but_their_url_passwords_are_not() -> None:
 
 def test_password_pairs_inside_a_value_are_masked() -> None:
     dsn = "host=db user=app password=hunter2 dbname=prod"
-    assert mask_value("DATABASE_DSN", dsn) == "host=db user=app password=**** dbname=prod"
+    assert mask_value("PG_CONNINFO", dsn) == "host=db user=app password=**** dbname=prod"
     assert mask_value("BROKER", "https://h/x?user=a&password=b&y=1") == (
         "https://h/x?user=a&password=****&y=1"
     )

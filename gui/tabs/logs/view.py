@@ -65,6 +65,10 @@ class LogsView(QWidget):
         export.clicked.connect(self.export)
         self.count_label = QLabel("")
         self.count_label.setObjectName("Muted")
+        # the ring buffer is bounded: say how many lines left the view, never drop silently
+        self.dropped_label = QLabel("")
+        self.dropped_label.setObjectName("Muted")
+        self.dropped_label.hide()
 
         # A one-column table with fixed row heights, not a QListView: the list view lays
         # out every row again after each insert (measured ~250 ms per tick at 100k rows),
@@ -94,7 +98,11 @@ class LogsView(QWidget):
         layout.addWidget(self.banner)
         layout.addLayout(bar)
         layout.addWidget(self.list, 1)
-        layout.addWidget(self.count_label)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.count_label)
+        bottom.addStretch(1)
+        bottom.addWidget(self.dropped_label)
+        layout.addLayout(bottom)
 
         self.search.textChanged.connect(self._apply_filter)
         self.regex.toggled.connect(self._apply_filter)
@@ -125,6 +133,13 @@ class LogsView(QWidget):
             f"{self.model.rowCount():,} shown · {len(self.server.buffer):,} kept · "
             f"{self.server.buffer.total:,} received"
         )
+        evicted = self.server.buffer.evicted
+        if evicted:
+            self.dropped_label.setText(
+                f"{evicted:,} earlier line{'s' if evicted != 1 else ''} dropped from view; "
+                "the run log file has them"
+            )
+        self.dropped_label.setVisible(bool(evicted))
 
     def _apply_filter(self) -> None:
         spec = LogFilter(

@@ -1,8 +1,24 @@
-"""Profile tab: every variable of the selected profile, where it came from, editable."""
+"""Profile tab: every variable of the selected profile, where it came from, editable.
+
+The profile's files are watched: a change on disk reloads the tab and says so, unless
+a value is being edited, in which case the reload waits until the edit is done. An
+edit is written only if the file still holds the value the user saw; otherwise it is
+refused (through the one error presenter) and the tab reloads to show the file.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -10,6 +26,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QInputDialog,
     QLineEdit,
+    QMainWindow,
     QMessageBox,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -20,11 +37,21 @@ from PySide6.QtWidgets import (
 )
 
 from asgideck.gui.core import theme
+from asgideck.gui.core.tasks import present_error
 from asgideck.gui.core.widgets import Banner, muted
 from asgideck.gui.tabs.profile.models import VariablesModel
+from asgideck.gui.tabs.profile.watch import FileWatcher
 from asgideck.runtime.inspect import ProjectSession
-from asgideck.runtime.profiles import EnvFileError, Profile, edit_target
+from asgideck.runtime.profiles import (
+    EditConflict,
+    EnvFileError,
+    Expect,
+    Profile,
+    edit_target,
+)
 from asgideck.runtime.secrets import is_secret_key
+
+NOTICE_MS = 15_000
 
 
 class SecretDelegate(QStyledItemDelegate):
@@ -96,7 +123,19 @@ class ProfileView(QWidget):
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
 
         self.banner = Banner()
+        self.notice = Banner()
+        self._notice_timer = QTimer(self)
+        self._notice_timer.setSingleShot(True)
+        self._notice_timer.setInterval(NOTICE_MS)
+        self._notice_timer.timeout.connect(self.notice.clear_message)
         self.files_label = muted()
+        self._profile_name: str | None = None
+        self._dialogs = 0  # modal questions open: an edit in progress
+        self._reload_waiting: list[Path] = []
+        self.watcher = FileWatcher(self)
+        self.watcher.changed.connect(self._on_files_changed)
+        delegate = self.table.itemDelegateForColumn(VariablesModel.VALUE)
+        delegate.closeEditor.connect(lambda *_: QTimer.singleShot(0, self, self._after_edit))
 
         bar = QHBoxLayout()
         bar.addWidget(self.filter, 1)
@@ -104,6 +143,7 @@ class ProfileView(QWidget):
             bar.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
+        layout.addWidget(self.notice)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.files_label)
@@ -120,12 +160,19 @@ class ProfileView(QWidget):
         return button
 
     def detach(self) -> None:
-        """Stop listening to the session (the page is closing)."""
+        """Stop listening to the session and the disk (the page is closing)."""
         self.session.profile_changed.disconnect(self._on_profile_changed)
+        self.watcher.stop()
+        self._notice_timer.stop()
 
     def _on_profile_changed(self, profile: Profile | None) -> None:
         selected = self.selected_key()
         self.model.set_profile(profile)
+        if profile is not None:
+            self._profile_name = profile.name
+            self.watcher.watch(list(profile.files))
+        else:  # keep watching the files it had: fixing the broken one reloads it
+            self.watcher.accept()
         if profile is None:
             self.banner.show_message(
                 self.session.profile_error or "This project has no .env profiles.", "error"
@@ -173,14 +220,59 @@ class ProfileView(QWidget):
         self.edit_button.setEnabled(has_selection)
         self.remove_button.setEnabled(has_selection)
 
+    # ----------------------------------------------------------------- changes on disk
+    def editing(self) -> bool:
+        """A value is being edited (or a question about one is open): do not reload under it."""
+        return self._dialogs > 0 or self.table.state() == QAbstractItemView.State.EditingState
+
+    def _on_files_changed(self, paths: list[Path]) -> None:
+        self._reload_waiting = sorted({*self._reload_waiting, *paths})
+        if not self.editing():
+            self._reload_from_disk()
+
+    def _after_edit(self) -> None:
+        if self._reload_waiting and not self.editing():
+            self._reload_from_disk()
+
+    def _reload_from_disk(self) -> None:
+        names = ", ".join(dict.fromkeys(p.name for p in self._reload_waiting))
+        self._reload_waiting = []
+        name = self._profile_name
+        if name is not None and name in self.session.profile_names:
+            self.session.select_profile(name)
+        else:
+            self.session.reload()
+        self.show_notice(f"{names} changed on disk — reloaded")
+
+    def show_notice(self, text: str) -> None:
+        self.notice.show_message(text, "info")
+        self._notice_timer.start()
+        self._status(text)
+
+    def _status(self, text: str, ms: int = 5000) -> None:
+        window = self.window()
+        if isinstance(window, QMainWindow):
+            window.statusBar().showMessage(text, ms)
+
+    # ----------------------------------------------------------------- edits
     def edit_value(self, key: str, value: str) -> bool:
-        """Write through the runtime; a failure is shown, the file stays as it was."""
+        """Write through the runtime, only over the value the user saw; a failure is shown
+        and the file stays as it was."""
+        profile = self.session.profile
+        if profile is None:
+            return False
+        shown = profile.variables.get(key)
         try:
-            target = self.session.set_value(key, value)
+            target = self.session.set_value(
+                key, value, expected=shown.raw if shown is not None else Expect.ABSENT
+            )
+        except EditConflict as exc:  # the session reloaded: the tab shows the file as it is
+            present_error(exc)
+            return False
         except (OSError, EnvFileError, ValueError) as exc:
             QMessageBox.warning(self, "Could not save", f"{key} was not changed:\n{exc}")
             return False
-        self.window().statusBar().showMessage(f"Saved {key} in {target.name}", 5000)  # type: ignore[attr-defined]
+        self._status(f"Saved {key} in {target.name}")
         return True
 
     def edit_selected(self) -> None:
@@ -191,7 +283,8 @@ class ProfileView(QWidget):
     def add_variable(self) -> None:
         if self.session.profile is None:
             return
-        key, ok = QInputDialog.getText(self, "Add variable", "Name:")
+        with self._question():
+            key, ok = QInputDialog.getText(self, "Add variable", "Name:")
         key = key.strip()
         if not ok or not key:
             return
@@ -199,26 +292,38 @@ class ProfileView(QWidget):
             QMessageBox.warning(self, "Invalid name", f"{key!r} is not a valid variable name.")
             return
         echo = QLineEdit.EchoMode.Password if is_secret_key(key) else QLineEdit.EchoMode.Normal
-        value, ok = QInputDialog.getText(self, "Add variable", f"Value of {key}:", echo)
-        if ok and self.edit_value(key, value):
-            self.select_key(key)
+        with self._question():
+            value, ok = QInputDialog.getText(self, "Add variable", f"Value of {key}:", echo)
+            if ok and self.edit_value(key, value):
+                self.select_key(key)
 
     def remove_selected(self) -> None:
         key = self.selected_key()
         if key is None:
             return
         target = edit_target(self.session.profile, key) if self.session.profile else None
-        answer = QMessageBox.question(
-            self,
-            "Remove variable",
-            f"Remove {key} from {target.name if target else 'the profile'}?",
-        )
-        if answer != QMessageBox.StandardButton.Yes:
-            return
+        with self._question():
+            answer = QMessageBox.question(
+                self,
+                "Remove variable",
+                f"Remove {key} from {target.name if target else 'the profile'}?",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+            try:
+                self.session.remove_key(key)
+            except (OSError, EnvFileError) as exc:
+                QMessageBox.warning(self, "Could not remove", f"{key} was not removed:\n{exc}")
+
+    @contextlib.contextmanager
+    def _question(self) -> Iterator[None]:
+        """A modal question about an edit is open: changes on disk wait until it closes."""
+        self._dialogs += 1
         try:
-            self.session.remove_key(key)
-        except (OSError, EnvFileError) as exc:
-            QMessageBox.warning(self, "Could not remove", f"{key} was not removed:\n{exc}")
+            yield
+        finally:
+            self._dialogs -= 1
+            QTimer.singleShot(0, self, self._after_edit)
 
     def focus_filter(self) -> None:
         self.filter.setFocus()

@@ -4,6 +4,10 @@ Start/stop run on the panel's task scope (stop waits for the whole tree to end);
 the state comes back as supervisor events, which the page moves onto the GUI
 thread (``on_event``). Servers are named, not held: a name is what the list, the
 status and the events share, and it survives an edited config.
+
+A state file that was damaged (restored from its backup, or set aside with defaults
+shown) or cannot be used at all is said in a warning banner under the list
+(``userstate.take_notices``), never silently.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from PySide6.QtWidgets import (
 from asgideck.gui.core import theme
 from asgideck.gui.core.status_strip import STATE_COLOURS
 from asgideck.gui.core.tasks import TaskRunner, present_error
-from asgideck.gui.core.widgets import muted, section_title
+from asgideck.gui.core.widgets import Banner, muted, section_title
 from asgideck.gui.tabs.servers.dialog import ServerDialog
 from asgideck.runtime.errors import AsgideckError
 from asgideck.runtime.servers import (
@@ -41,6 +45,7 @@ from asgideck.runtime.servers import (
     stop_orphan,
     with_port,
 )
+from asgideck.runtime.userstate import StateError, take_notices
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -101,6 +106,9 @@ class ServersPanel(QWidget):
         )
         self.orphan_adopt.clicked.connect(self.adopt_orphan)
         self.orphan_note = muted("")
+        self.state_banner = Banner()
+        self.state_banner.setObjectName("StateBanner")
+        self._state_lines: list[str] = []
 
         buttons = QHBoxLayout()
         for button in (self.start_button, self.stop_button, self.restart_button):
@@ -121,6 +129,7 @@ class ServersPanel(QWidget):
         layout.addWidget(self.orphan_list)
         layout.addLayout(orphan_buttons)
         layout.addWidget(self.orphan_note)
+        layout.addWidget(self.state_banner)
 
         self.rebuild()
         self.refresh_orphans()
@@ -322,7 +331,7 @@ class ServersPanel(QWidget):
         """Save an edited config (it applies at the next start); a rename keeps the state."""
         try:
             self.manager.update(name, config)
-        except ConfigError as exc:
+        except (ConfigError, StateError) as exc:
             self.warn("Cannot save the server", str(exc))
             return False
         if config.name != name:
@@ -343,7 +352,7 @@ class ServersPanel(QWidget):
         if dialog.exec() and dialog.result_config is not None:
             try:
                 self.manager.add(dialog.result_config)
-            except ValueError as exc:
+            except (ValueError, StateError) as exc:
                 self.warn("Cannot add server", str(exc))
                 return
             self.rebuild()
@@ -358,7 +367,7 @@ class ServersPanel(QWidget):
             return
         try:
             self.manager.remove(name)
-        except ConfigError as exc:
+        except (ConfigError, StateError) as exc:
             self.warn("Cannot remove the server", str(exc))
             return
         self.status.pop(name, None)
@@ -371,8 +380,26 @@ class ServersPanel(QWidget):
         return list_profiles(self.manager.project.root)
 
     # ----------------------------------------------------------------- orphans
+    def show_state_notices(self, extra: str = "") -> None:
+        """Say what happened to a state file (restored from a backup, set aside, unusable):
+        in the banner (the last few lines) and once in the status bar."""
+        lines = take_notices() + ([extra] if extra else [])
+        fresh = [line for line in lines if line not in self._state_lines]
+        if not fresh:
+            return
+        self._state_lines = (self._state_lines + fresh)[-4:]
+        self.state_banner.show_message("\n".join(self._state_lines), "warning")
+        for line in fresh:
+            self.notice.emit(line)
+
     def refresh_orphans(self) -> None:
-        entries = self.manager.orphans()
+        try:
+            entries = self.manager.orphans()
+        except AsgideckError as exc:  # e.g. servers.json is a folder: say so, list none
+            entries = []
+            self.show_state_notices(str(exc))
+        else:
+            self.show_state_notices()
         self.orphan_list.clear()
         for entry in entries:
             item = QListWidgetItem(state_icon("orphan"), entry.describe())

@@ -22,8 +22,9 @@ Fetched = tuple[ResponseRecord, object, QImage | None]  # record, body view, ima
 class Flight:
     """One request in flight: what was sent, when, and how much has arrived (worker-written)."""
 
-    def __init__(self, spec: RequestSpec) -> None:
+    def __init__(self, spec: RequestSpec, deadline: float | None = None) -> None:
         self.spec = spec
+        self.deadline = deadline
         self.started = time.perf_counter()
         self.received = -1
 

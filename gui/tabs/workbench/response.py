@@ -142,9 +142,13 @@ class ResponseViewer(QWidget):
         self._chip("…", None)
         self.meta.setText(f"Sending {what}…  (Esc cancels)")
 
-    def show_progress(self, received: int, elapsed_s: float) -> None:
+    def show_progress(
+        self, received: int, elapsed_s: float, deadline_s: float | None = None
+    ) -> None:
+        """The running timer while a request is in flight (and its deadline, if any)."""
         what = "waiting for the answer" if received < 0 else f"received {size_text(received)}"
-        self.meta.setText(f"{what} · {_ms(elapsed_s)}  (Esc cancels)")
+        limit = f" of {deadline_s:g} s" if deadline_s is not None else ""
+        self.meta.setText(f"{what} · {elapsed_s:.1f} s{limit}  (Esc cancels)")
 
     def show_error(self, message: str, *, cancelled: bool = False) -> None:
         self._chip("Cancelled" if cancelled else "Error", None if cancelled else 0)
@@ -157,6 +161,9 @@ class ResponseViewer(QWidget):
         self._forget_body_file(keep=record)
         self.record, self.view = record, view
         self.error.clear_message()
+        if record.cut:
+            cut = record.cut_notice()
+            self.error.show_message(cut[0].upper() + cut[1:] + ".", "warning")
         self._chip(f"{record.status} {record.reason}".strip(), record.status)
         self.chip.setProperty("status_class", f"{record.status // 100}xx")
         parts = [

@@ -216,7 +216,7 @@ class TryView(QWidget):
             self.banner.show_message(str(exc), "warning")
             return False
         self.banner.clear_message()
-        flight = Flight(spec)
+        flight = Flight(spec, self.workbench.deadline)
         self._flight = flight
         self.composer.set_sending(True)
         self.actions_["cancel"].setEnabled(True)
@@ -271,7 +271,7 @@ class TryView(QWidget):
     def _show_progress(self) -> None:
         flight = self._flight
         if flight is not None:
-            self.response.show_progress(flight.received, flight.elapsed())
+            self.response.show_progress(flight.received, flight.elapsed(), flight.deadline)
 
     # ------------------------------------------------------------------ history
     def _record(self, spec: RequestSpec, record: ResponseRecord | None, error: str | None) -> None:

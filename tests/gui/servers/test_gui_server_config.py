@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from asgideck.gui.tabs.servers.dialog import ServerDialog
+from asgideck.runtime.profiles import load_profile
 from asgideck.runtime.servers import (
     LaunchConfig,
     free_port,
     is_port_free,
     load_configs,
-    port_accepts,
 )
-from support import REPO
+from support.servers import make_spec, orphan_reaper, run_and_kill_asgideck
 
 
 def test_dialog_offers_every_server_kind_with_its_options(qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -77,21 +72,19 @@ def test_edits_are_saved_per_project(make_window, project_copy: Path) -> None:  
 def test_orphans_of_a_killed_asgideck_are_listed_and_stopped(  # type: ignore[no-untyped-def]
     make_window, project_copy: Path, qtbot
 ) -> None:
+    """A window killed outright leaves its server running (``asgideck run``'s server dies
+    with it on Linux instead): the next window lists it as an orphan and stops it."""
     port = free_port()
-    cli = subprocess.Popen(
-        [sys.executable, "-m", "asgideck", "run", str(project_copy), "--profile", "development",
-         "--port", str(port)],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        tick = threading.Event()
-        while not port_accepts("127.0.0.1", port):
-            assert time.monotonic() < deadline and cli.poll() is None
-            tick.wait(0.05)
-    finally:
-        cli.send_signal(signal.SIGKILL)  # asgideck dies; its server lives on
-        cli.wait(10)
+    env = load_profile(project_copy, "development").environ()
+    spec = make_spec(project_copy, app="app.main:app", port=port, env=env)
+    with orphan_reaper() as reaper:
+        run_and_kill_asgideck(spec, reaper)
+        _the_orphan_is_listed_and_stopped(make_window, project_copy, port, qtbot)
+
+
+def _the_orphan_is_listed_and_stopped(  # type: ignore[no-untyped-def]
+    make_window, project_copy: Path, port: int, qtbot
+) -> None:
     window = make_window(project_copy)
     panel = window.servers_panel
     assert panel.orphan_list.count() == 1

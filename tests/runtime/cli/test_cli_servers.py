@@ -20,7 +20,13 @@ from asgideck.runtime.cli._shared import EXIT_CANNOT_START, EXIT_NOT_READY, EXIT
 from asgideck.runtime.servers import free_port, is_port_free, port_accepts
 from support import REPO
 from support.projects import copy_project, make_venv
-from support.servers import wait_until
+from support.servers import (
+    make_spec,
+    orphan_reaper,
+    run_and_kill_asgideck,
+    wait_until,
+    write_app,
+)
 
 pytestmark = pytest.mark.integration
 DEADLINE_S = 30.0
@@ -87,31 +93,30 @@ def test_exit_status_reflects_a_crash(running: tuple[subprocess.Popen[str], int]
     assert "asgideck: uvicorn crashed with exit code 3" in err
 
 
-def test_an_orphan_of_a_killed_asgideck_is_listed_and_stopped(
-    running: tuple[subprocess.Popen[str], int],
-) -> None:
-    proc, port = running
-    [entry] = ps_json()
-    tree = [psutil.Process(int(str(entry["pid"])))]
-    tree += tree[0].children(recursive=True)
-    proc.kill()  # asgideck itself dies; its server lives on in its own session
-    proc.communicate(timeout=DEADLINE_S)
-    assert port_accepts("127.0.0.1", port)
-    [orphan] = ps_json()
-    assert orphan["orphan"] is True
-    done = subprocess.run(
-        [sys.executable, "-m", "asgideck", "stop", str(orphan["id"])[:6]],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=DEADLINE_S,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "stopped" in done.stdout
-    _gone, alive = psutil.wait_procs(tree, timeout=5)
-    assert alive == []
-    assert is_port_free(port)
-    assert ps_json() == []
+def test_an_orphan_of_a_killed_window_is_listed_and_stopped(tmp_path: Path) -> None:
+    """A window (any asgideck but `run`, whose server dies with it) killed outright leaves
+    its server running in its own session: `ps` lists it as an orphan, `stop` ends it."""
+    port = free_port()
+    spec = make_spec(write_app(tmp_path / "tiny"), port=port)
+    with orphan_reaper() as reaper:
+        report = run_and_kill_asgideck(spec, reaper)
+        tree = [psutil.Process(pid) for pid in report["pids"]]
+        assert port_accepts("127.0.0.1", port)
+        [orphan] = ps_json()
+        assert orphan["orphan"] is True
+        done = subprocess.run(
+            [sys.executable, "-m", "asgideck", "stop", str(orphan["id"])[:6]],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=DEADLINE_S,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "stopped" in done.stdout
+        _gone, alive = psutil.wait_procs(tree, timeout=5)
+        assert alive == []
+        assert is_port_free(port)
+        assert ps_json() == []
 
 
 def test_stop_names_an_unknown_id() -> None:

@@ -194,3 +194,20 @@ def test_a_short_api_key_under_an_innocent_name_is_still_masked(tmp_path: Path) 
     assert entry.url == "http://127.0.0.1:1/x?k=****"
     assert b"zq7" not in _all_bytes(db)
     assert db.stat().st_mode & 0o777 == 0o600
+
+
+def test_redactor_masks_by_shape_and_remembers_every_form_of_basic_credentials() -> None:
+    r = Redactor()
+    ghp = "ghp_" + "x1Y2z3" * 6
+    assert r.header("X-Upstream", f"Bearer {ghp}") == "Bearer ****"  # the value's shape
+    assert r.header("X-Note", "Basic usage") == "Basic usage"  # prose, not a credential
+    assert r.url("http://bob:pw@h/x?page=1&k=" + ghp) == "http://bob:****@h/x?page=1&k=****"
+    # httpx turns URL userinfo into "Authorization: Basic Ym9iOnB3": an echo of it is scrubbed.
+    assert {"pw", "bob:pw", base64.b64encode(b"bob:pw").decode(), ghp} <= r.values
+    assert r.scrub("echo: Basic Ym9iOnB3 / bob:pw") == "echo: Basic **** / ****"
+    data = {"cookie": "sid=abc123", "x": [f"key {ghp}"], "session": {"id": "s-1", "n": [2]}}
+    assert r.json_value(data) == {
+        "cookie": "sid=****",
+        "x": ["key ****"],
+        "session": {"id": "****", "n": ["****"]},  # all of a secret field, its shape kept
+    }

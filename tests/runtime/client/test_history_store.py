@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -10,12 +13,13 @@ import pytest
 from asgideck.runtime.client import (
     BearerAuth,
     History,
+    HistoryUnavailable,
     MultipartBody,
     RequestFailed,
     RequestSpec,
     ResponseRecord,
 )
-from asgideck.runtime.errors import NotFound
+from asgideck.runtime.errors import AsgideckError, NotFound
 
 BASE = "http://127.0.0.1:8000"
 
@@ -208,5 +212,83 @@ def test_adding_from_many_threads(tmp_path: Path) -> None:
 def test_a_corrupt_file_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "h.db"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(RequestFailed, match=r"cannot open the request history .*h\.db"):
+    with pytest.raises(HistoryUnavailable, match=r"cannot open the request history .*h\.db"):
         History(path)
+
+
+# --- issue 10, defect 8: a broken history is its own error, never "the request failed"
+
+
+def test_history_errors_are_not_request_failures() -> None:
+    assert not issubclass(HistoryUnavailable, RequestFailed)
+    assert issubclass(HistoryUnavailable, AsgideckError)
+
+
+def test_a_folder_where_the_file_should_be(tmp_path: Path) -> None:
+    (tmp_path / "h.db").mkdir()
+    with pytest.raises(HistoryUnavailable) as caught:
+        History(tmp_path / "h.db")
+    assert str(caught.value).startswith(f"cannot open the request history {tmp_path / 'h.db'}: ")
+    assert caught.value.path == tmp_path / "h.db"
+
+
+def test_a_state_folder_that_is_a_file(tmp_path: Path) -> None:
+    (tmp_path / "home").write_text("not a folder")
+    with pytest.raises(HistoryUnavailable, match=r"cannot open the request history .*home"):
+        History(tmp_path / "home" / "h.db")
+
+
+def test_damage_found_after_opening_is_a_history_error(tmp_path: Path) -> None:
+    """Only the first page (the schema) is intact: opening works, writing and reading do not."""
+    path = tmp_path / "h.db"
+    with History(path) as history:
+        for i in range(30):
+            history.add("p", RequestSpec("GET", f"/n{i}", base_url=BASE), _response())
+    data = path.read_bytes()
+    page = int.from_bytes(data[16:18], "big")
+    path.write_bytes(data[:page] + b"\xa5" * (len(data) - page))
+    with History(path) as history:
+        with pytest.raises(HistoryUnavailable, match=r"cannot write to the request history "):
+            history.add("p", RequestSpec("GET", "/x", base_url=BASE), _response())
+        with pytest.raises(HistoryUnavailable, match=r"cannot read the request history "):
+            history.list("p")
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes read-only files"
+)
+def test_a_read_only_file(tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    History(path).close()
+    path.chmod(0o400)
+    with History(path) as history, pytest.raises(HistoryUnavailable, match="readonly"):
+        history.add("p", RequestSpec("GET", "/x", base_url=BASE), _response())
+
+
+_FULL_DISK = """
+import resource, signal, sys
+from pathlib import Path
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+from asgideck.runtime.client import History, HistoryUnavailable, RequestFailed, RequestSpec
+history = History(Path(sys.argv[1]))
+resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+spec = RequestSpec("POST", "http://127.0.0.1:9/x", body_kind="raw", body="x" * 20000)
+try:
+    for _ in range(50):
+        history.add("p", spec, None, "connection refused")
+except HistoryUnavailable as exc:
+    print("unavailable", isinstance(exc, RequestFailed), exc)
+else:
+    print("no error")
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
+def test_a_full_disk_is_a_history_error(tmp_path: Path) -> None:
+    """The file cannot grow (a file-size limit stands in for a full disk, in a child)."""
+    path = tmp_path / "h.db"
+    result = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK, str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"unavailable False cannot write to the request history {path}")

@@ -19,6 +19,7 @@ from asgideck.runtime.inspect import (
 from asgideck.runtime.profiles import load_profile
 from asgideck.runtime.project import Project, open_project
 from asgideck.runtime.servers import (
+    LAUNCH_VARS,
     LaunchConfig,
     Supervisor,
     build_spec,
@@ -125,6 +126,8 @@ def test_inspect_and_run_import_the_app_in_the_same_process_setting(project: Pro
     assert probed["cwd"] == served["cwd"] == str(spec.root)
     own = {k: probed["env"].pop(k) for k in PROBE_OWN}
     assert own == PROBE_OWN
+    markers = {k: (probed["env"].pop(k), served["env"].pop(k)) for k in LAUNCH_VARS}
+    assert markers["ASGIDECK_LAUNCH"][0] != markers["ASGIDECK_LAUNCH"][1]  # one per launch
     assert probed["env"] == _without_launch_own(served["env"])
     cwd = served["cwd"]
     assert _normal(probed["sys_path"], cwd)[:2] == _normal(served["sys_path"], cwd)[:2]

@@ -12,6 +12,7 @@ import psutil
 import pytest
 
 from asgideck.runtime.inspect import ProbeError, probe_environment, run_probe
+from asgideck.runtime.servers import LAUNCH_VARS
 from support.files import write_files
 
 PYTHON = Path(sys.executable)
@@ -134,7 +135,7 @@ def test_the_shell_environment_does_not_leak(
     assert entry["secrets"]["secret_key"]["length"] == 40  # the profile's, not the shell's
     ping = result["results"][1]
     assert "SHOP_WORKERS" not in ping["env_keys"]
-    assert set(ping["env_keys"]) <= set(probe_environment(env)) | {"LC_CTYPE"}
+    assert set(ping["env_keys"]) <= set(probe_environment(env)) | {"LC_CTYPE", *LAUNCH_VARS}
     assert ping["sys_path"][0] == str(tmp_path)  # not asgideck's runtime/ folder
     assert ping["masking"] == "asgideck"
 

@@ -181,3 +181,16 @@ def test_ingestion_is_cheap_per_line() -> None:
     elapsed = time.perf_counter() - started
     assert buf.total >= 499_000
     assert elapsed < 1.0, f"{elapsed:.2f} s for 500k lines"
+
+
+def test_evicted_counts_every_line_the_bounds_pushed_out() -> None:
+    buf = LogBuffer(capacity=10, max_chars=1_000)
+    buf.append_many("stdout", [f"l{i}" for i in range(8)])
+    assert buf.evicted == 0
+    buf.append_many("stdout", [f"l{i}" for i in range(8, 25)])  # wraps, and one chunk > capacity
+    assert buf.evicted == 15 == buf.first_seq - 1
+    buf.append("stdout", "x" * 990)  # the character budget pushes out more
+    assert buf.evicted == buf.first_seq - 1 > 15
+    before = buf.evicted
+    buf.clear()  # the user's clear is not a loss
+    assert buf.evicted == before

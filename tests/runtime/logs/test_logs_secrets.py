@@ -28,7 +28,7 @@ def test_secret_values_are_what_the_ui_masks() -> None:
         "API_TOKEN": "tok-123456789",
         "SHORT_SECRET": "abc",  # too short to scrub from free text
         "DATABASE_URL": "postgresql://u:s3cr3t-pw@db/x,redis://:p%40ssword@cache/0",
-        "DATABASE_DSN": DSN,
+        "PG_CONNINFO": DSN,
         "APP_NAME": "my-application",
         "EMPTY_PASSWORD": "",
     }
@@ -47,18 +47,18 @@ def test_secret_values_are_what_the_ui_masks() -> None:
 
 
 def test_the_log_masker_hides_a_password_pair() -> None:
-    mask = secret_masker({"DATABASE_DSN": DSN})
+    mask = secret_masker({"PG_CONNINFO": DSN})
     assert mask is not None
     assert mask(f"connecting with {DSN}") == f"connecting with host=db password={MASK} dbname=prod"
 
 
-LEAKY_APP = 'import os\nprint("dsn is", os.environ["DATABASE_DSN"], flush=True)\n' + TINY_APP
+LEAKY_APP = 'import os\nprint("dsn is", os.environ["PG_CONNINFO"], flush=True)\n' + TINY_APP
 
 
 @pytest.mark.integration
 def test_a_dsn_password_never_reaches_the_run_log(tmp_path: Path) -> None:
     spec = make_spec(
-        write_app(tmp_path / "proj", LEAKY_APP, "leaky"), "leaky:app", env={"DATABASE_DSN": DSN}
+        write_app(tmp_path / "proj", LEAKY_APP, "leaky"), "leaky:app", env={"PG_CONNINFO": DSN}
     )
     sup = Supervisor(spec, name="dsn")
     sup.start()

@@ -52,7 +52,9 @@ def dead_pid() -> tuple[int, float]:
 
 
 def test_register_and_unregister_round_trip(_private_state: Path) -> None:
-    first, second = entry_for(os.getpid()), entry_for(os.getpid(), port=8001)
+    pid, ctime = dead_pid()  # a stopped server: unregister keeps entries whose tree still runs
+    first = replace(entry_for(os.getpid()), pid=pid, create_time=ctime)
+    second = entry_for(os.getpid(), port=8001)
     registry.register(first)
     registry.register(second)
     assert registry.registry_path() == _private_state / "servers.json"
@@ -69,7 +71,7 @@ def test_state_file_holds_no_environment(_private_state: Path) -> None:
     raw = json.loads(registry.registry_path().read_text())
     assert set(raw["servers"][0]) == {
         "id", "pid", "create_time", "argv", "port", "host", "root", "kind", "started_at",
-        "pgid", "owner_pid", "owner_create_time", "name",
+        "pgid", "owner_pid", "owner_create_time", "name", "launch",
     }  # fmt: skip
 
 

@@ -1,0 +1,78 @@
+"""``spawn(..., die_with_parent=True)``: on Linux the child dies with the process that
+started it, even when that process is SIGKILLed; without it (the window's servers) the
+child lives on as an orphan, as designed."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+
+import psutil
+import pytest
+
+from support import REPO
+from support.servers import live, wait_until
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG"),
+]
+
+#: Spawns a sleeper the way servers are spawned (argv[2]: "main" or "thread"), prints
+#: its pid, then waits to be killed.
+PARENT = """
+import sys, threading, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from asgideck.runtime.servers import spawn
+
+def start():
+    child = spawn([sys.executable, "-c", "import time; time.sleep(60)"], cwd=Path("."), env={},
+                  die_with_parent=sys.argv[3] == "1")
+    print(child.pid, flush=True)
+
+if sys.argv[2] == "main":
+    start()
+else:
+    t = threading.Thread(target=start); t.start(); t.join()
+time.sleep(60)
+"""
+
+
+def child_after_parent_killed(
+    where: str, die_with_parent: bool, wait: float = 0.5
+) -> psutil.Process | None:
+    """Start the parent, SIGKILL it; the child if it still runs after ``wait`` s, else None."""
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, str(REPO), where, "1" if die_with_parent else "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert parent.stdout is not None
+    child = psutil.Process(int(parent.stdout.readline()))
+    parent.send_signal(signal.SIGKILL)
+    parent.wait(5)
+    _gone, alive = psutil.wait_procs([child], timeout=wait)
+    return alive[0] if alive else None
+
+
+def test_the_child_dies_with_its_killed_parent() -> None:
+    assert child_after_parent_killed("main", die_with_parent=True, wait=5) is None
+
+
+@pytest.mark.parametrize(
+    ("where", "die_with_parent"),
+    [("main", False), ("thread", True)],  # the window's servers; a spawn off the main thread
+)
+def test_otherwise_the_child_outlives_its_parent(where: str, die_with_parent: bool) -> None:
+    survivor = child_after_parent_killed(where, die_with_parent)
+    try:
+        assert survivor is not None and survivor.ppid() != os.getpid()
+    finally:
+        if survivor is not None:
+            with contextlib.suppress(psutil.Error):
+                survivor.kill()
+            assert wait_until(lambda: live([survivor.pid]) == [], 5)
