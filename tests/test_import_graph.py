@@ -28,6 +28,7 @@ SHARED_RUNTIME_MODULES = {
     "editor",
     "secrets",
     "sourcetree",
+    "terminal",
 }
 
 Graph = Mapping[str, Iterable[str]]
