@@ -40,8 +40,21 @@ faults: $(STAMP)
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/run.py
 
+# The real window on a private Xvfb display (light theme, nothing pops up on the desktop;
+# capture.py starts jwm, stalonetray or trayer for the tray), else on $DISPLAY, else
+# offscreen, which cannot show the tray: every picture but tray.png, and it says so.
 screenshots: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python resources/screenshots/capture.py
+	@if command -v xvfb-run >/dev/null 2>&1; then \
+	  echo "screenshots: on a private Xvfb display"; \
+	  env -u QT_QPA_PLATFORM xvfb-run -a -s '-screen 0 1400x900x24' \
+	    $(BIN)/python resources/screenshots/capture.py; \
+	elif [ -n "$$DISPLAY" ]; then \
+	  echo "screenshots: Xvfb is missing (apt-get install xvfb jwm): on your display $$DISPLAY"; \
+	  env -u QT_QPA_PLATFORM $(BIN)/python resources/screenshots/capture.py; \
+	else \
+	  echo "screenshots: Xvfb is missing (apt-get install xvfb jwm): offscreen, without tray.png"; \
+	  QT_QPA_PLATFORM=offscreen $(BIN)/python resources/screenshots/capture.py; \
+	fi
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -1,8 +1,10 @@
 """The strip above the tabs: the project's name and folder, the app and interpreter
-chips (what runs, and why that one), and the profile every tab shows.
+chips (what runs, and why that one), what the tabs show ("Showing: server · profile")
+and the profile box.
 
 The window holds one and tells it what to show; a profile picked here is only
-reported (``profile_picked``), the window asks the session to switch.
+reported (``profile_picked``), the window asks the session to switch (and the page
+then selects the first server using that profile).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from asgideck.gui.core.paths import shown_path
 from asgideck.gui.tabs import app_picker
 from asgideck.runtime.project import Interpreter, Project
 
@@ -36,8 +39,22 @@ class ProjectHeader(QWidget):
         self.python_chip.setObjectName("Chip")
         self.profile_combo = QComboBox()
         self.profile_combo.setMinimumWidth(150)
-        self.profile_combo.setToolTip("The profile every tab shows (Ctrl+P)")
+        self.profile_combo.setToolTip(
+            "The selected server's profile. Picking another selects the first server using it;"
+            "\nwith none, the tabs show what the probe sees for that profile. (Ctrl+P)"
+        )
         self.profile_combo.currentTextChanged.connect(self.profile_picked)
+        self.showing_label = QLabel("")  # two lines: which server and profile; where from
+        self.showing_label.setObjectName("Showing")
+        self.showing_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.showing_label.setToolTip(
+            "What Logs, Routes, Middleware and Try show: the server selected in the sidebar"
+            " and its profile"
+        )
+        # In a narrow window the chips and the path give way (their tooltips say it all);
+        # the "Showing" lines and the profile box never do.
+        for label in (self.path_label, self.app_chip, self.python_chip):
+            label.setMinimumWidth(48)
         titles = QVBoxLayout()
         titles.setSpacing(0)
         titles.addWidget(self.name_label)
@@ -46,12 +63,15 @@ class ProjectHeader(QWidget):
         row.addLayout(titles, 1)
         row.addWidget(self.app_chip)
         row.addWidget(self.python_chip)
+        row.addSpacing(12)
+        row.addWidget(self.showing_label)
         row.addWidget(QLabel("Profile:"))
         row.addWidget(self.profile_combo)
 
     def show_project(self, project: Project) -> None:
         self.name_label.setText(project.name)
-        self.path_label.setText(str(project.root))
+        self.path_label.setText(shown_path(project.root))
+        self.path_label.setToolTip(str(project.root))
         self.show_app(project)
         self.show_interpreter(project.interpreter)
 
@@ -82,6 +102,10 @@ class ProjectHeader(QWidget):
             if interp.fallback
             else ""
         )
+
+    def show_showing(self, text: str) -> None:
+        """The one line saying what the tabs show (the page keeps it current)."""
+        self.showing_label.setText(text)
 
     # ----------------------------------------------------------------- profiles
     def fill_profiles(self, names: Sequence[str], current: str | None) -> None:
@@ -116,3 +140,4 @@ class ProjectHeader(QWidget):
 
     def disable_profiles(self) -> None:
         self.profile_combo.setEnabled(False)
+        self.showing_label.setText("")

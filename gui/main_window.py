@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFileDialog,
     QMainWindow,
     QMenu,
@@ -34,11 +35,13 @@ from asgideck.gui.core.status_strip import StatusStrip
 from asgideck.gui.core.tasks import TaskRunner, set_presenter, traceback_text
 from asgideck.gui.core.widgets import Banner, muted
 from asgideck.gui.header import ProjectHeader
-from asgideck.gui.project_page import TABS, ProjectPage
+from asgideck.gui.project_page import LAZY_TABS, TABS, ProjectPage
+from asgideck.gui.shortcuts_dialog import ShortcutsDialog
 from asgideck.gui.tabs import app_picker
 from asgideck.gui.tabs.app_picker import AppPicker
 from asgideck.gui.tabs.install_dialog import InstallDialog
 from asgideck.gui.tabs.interpreter_picker import InterpreterPicker
+from asgideck.gui.tray import Tray
 from asgideck.runtime import userstate
 from asgideck.runtime.errors import AsgideckError
 from asgideck.runtime.inspect import ProjectSession
@@ -50,7 +53,13 @@ from asgideck.runtime.project import (
     remembered_interpreter,
 )
 
-__all__ = ["TABS", "MainWindow"]
+__all__ = ["ASK_QUIT_KEY", "MINIMISE_KEY", "TABS", "MainWindow"]
+
+#: QSettings keys (window.ini): ask before quitting with servers running; hide to the tray.
+ASK_QUIT_KEY = "quit/ask"
+MINIMISE_KEY = "tray/minimise"
+#: The window fits a 900×600 screen (the tab bar scrolls rather than pushing tabs off).
+MINIMUM_SIZE = (720, 480)
 
 
 def _from_page(name: str) -> Any:
@@ -77,7 +86,7 @@ class MainWindow(QMainWindow):
     def __init__(self, session: ProjectSession | None = None, *, python: str | None = None) -> None:
         super().__init__()
         self.setWindowTitle("asgideck")
-        self.setMinimumSize(720, 480)
+        self.setMinimumSize(*MINIMUM_SIZE)
         self.python = python
         self.session: ProjectSession | None = None
         self.runner = TaskRunner(self)
@@ -89,6 +98,9 @@ class MainWindow(QMainWindow):
         self.install_dialog: InstallDialog | None = None
         self.interpreter_picker: InterpreterPicker | None = None
         self.app_picker: AppPicker | None = None
+        self.quit_box: QMessageBox | None = None
+        self.shortcuts_dialog: ShortcutsDialog | None = None
+        self._quitting = False  # the user confirmed (or nothing needed confirming)
         self.settings = QSettings(
             str(userstate.config_dir() / "window.ini"), QSettings.Format.IniFormat
         )
@@ -115,6 +127,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.strip)
         self.statusBar().addPermanentWidget(self.busy)
         self._build_menus()
+        self.tray = Tray(self, self)
         self._restore_geometry()
         if session is not None:
             self.set_session(session)
@@ -138,18 +151,15 @@ class MainWindow(QMainWindow):
         return page
 
     def _build_menus(self) -> None:
+        """Every window action with an explicit key (never a QKeySequence.StandardKey: those
+        differ per desktop — GNOME's Refresh is Ctrl+R, which is Start)."""
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        self._action(
-            file_menu,
-            "&Open Project…",
-            QKeySequence.StandardKey.Open,
-            self.choose_project,
-            "folder-open",
-        )
+        self._action(file_menu, "&Open Project…", "Ctrl+O", self.choose_project, "folder-open")
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
-        self._action(file_menu, "Re&load", QKeySequence.StandardKey.Refresh, self.reload, "refresh")
+        # F5, not Ctrl+R: Start owns Ctrl+R on every desktop.
+        self._action(file_menu, "Re&load Env Files", "F5", self.reload, "refresh")
         self.interpreter_action = self._action(
             file_menu, "Choose &Interpreter…", "Ctrl+I", self.choose_interpreter
         )
@@ -158,9 +168,9 @@ class MainWindow(QMainWindow):
         )
         self.app_action.setEnabled(False)  # only a project with several apps has a choice
         file_menu.addSeparator()
-        self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
+        self.quit_action = self._action(file_menu, "&Quit", "Ctrl+Q", self.request_quit)
 
-        view = bar.addMenu("&View")
+        self.view_menu = view = bar.addMenu("&View")
         group = QActionGroup(self)
         for number, name in enumerate(TABS, start=1):
             action = self._action(
@@ -171,21 +181,29 @@ class MainWindow(QMainWindow):
         self.reveal_action = self._action(view, "&Reveal Secrets", "Ctrl+Shift+R", None, "eye")
         self.reveal_action.setCheckable(True)
         self.reveal_action.toggled.connect(self._on_reveal)
-        self._action(view, "&Find", QKeySequence.StandardKey.Find, self._focus_filter, "search")
+        self._action(view, "&Find", "Ctrl+F", self._focus_filter, "search")
+        view.addSeparator()
+        self.tray_action = self._action(view, "&Minimise to Tray", None, None)
+        self.tray_action.setCheckable(True)
+        self.tray_action.setToolTip(
+            "Closing the window while servers run hides it to the tray icon"
+        )
+        self.tray_action.setChecked(bool(self.settings.value(MINIMISE_KEY, False, type=bool)))
+        self.tray_action.toggled.connect(lambda on: self.settings.setValue(MINIMISE_KEY, on))
+        self.tab_menus: dict[str, QMenu] = {"overview": view, "routes": view, "middleware": view}
 
-        profile = bar.addMenu("&Profile")
+        self.profile_menu = profile = bar.addMenu("&Profile")
         self._action(profile, "&Choose Profile", "Ctrl+P", self.header.focus_profiles)
         self._action(profile, "&Next Profile", "Ctrl+PgDown", lambda: self.header.step_profile(1))
         self._action(
             profile, "&Previous Profile", "Ctrl+PgUp", lambda: self.header.step_profile(-1)
         )
-        profile.addSeparator()
-        self._action(
-            profile, "&Add Variable…", QKeySequence.StandardKey.New, self._add_variable, "plus"
-        )
         self._action(profile, "&Validate", "Ctrl+Shift+V", self.validate, "shield")
+        # Add/Edit/Delete Variable and Undo are the Profile tab's own actions (Ctrl+N, F2,
+        # Del, Ctrl+Z), listed below when a project is open: one binding per key.
+        self.tab_menus["profile"] = self.tab_menus["compare"] = profile
 
-        server = bar.addMenu("&Server")
+        self.server_menu = server = bar.addMenu("&Server")
         self._action(server, "&Start", "Ctrl+R", lambda: self._panel_call("start_selected"), "play")
         self._action(server, "S&top", "Ctrl+.", lambda: self._panel_call("stop_selected"), "stop")
         self._action(
@@ -197,20 +215,44 @@ class MainWindow(QMainWindow):
         )
         server.addSeparator()
         self._action(
-            server, "&Edit Server…", None, lambda: self._panel_call("edit_selected"), "edit"
+            server,
+            "&Edit Server…",
+            "Ctrl+Shift+M",
+            lambda: self._panel_call("edit_selected"),
+            "edit",
         )
-        self._action(server, "&Add Server…", None, lambda: self._panel_call("add_server"), "plus")
+        self._action(
+            server, "&Add Server…", "Ctrl+Shift+N", lambda: self._panel_call("add_server"), "plus"
+        )
+        self._action(
+            server,
+            "Re&move Server…",
+            "Ctrl+Shift+Del",
+            lambda: self._panel_call("remove_selected"),
+            "minus",
+        )
+        self.tab_menus["servers"] = self.tab_menus["logs"] = server
 
         self.request_menu = bar.addMenu("&Request")
+        self.tab_menus["try"] = self.request_menu
 
         help_menu = bar.addMenu("&Help")
+        self.shortcuts_action = self._action(
+            help_menu, "&Keyboard Shortcuts", "F1", self.show_shortcuts
+        )
         self._action(help_menu, "&About asgideck", None, self._about)
+        # The tabs' own actions, put in these menus for the open project (and kept current).
+        self._tab_actions: dict[QMenu, list[QAction]] = {m: [] for m in self.tab_menus.values()}
+        # The Try tab is built when first shown; opening its menu builds it (before filling).
+        self.request_menu.aboutToShow.connect(self._build_try)
+        for menu in list(self._tab_actions):
+            menu.aboutToShow.connect(partial(self._fill_tab_actions, menu))
 
     def _action(
         self,
         menu: QMenu,
         text: str,
-        shortcut: QKeySequence.StandardKey | str | None,
+        shortcut: str | None,
         slot: Callable[[], object] | None,
         icon: str | None = None,
     ) -> QAction:
@@ -289,15 +331,20 @@ class MainWindow(QMainWindow):
             revealed=self.reveal_action.isChecked(),
         )
         self.page.validated.connect(self.loaded)
+        self.page.tab_built.connect(lambda _name: self._fill_all_tab_actions())
         self.page.message.connect(self.statusBar().showMessage)
         self.page.profile_view.reveal_button.toggled.connect(self.reveal_action.setChecked)
         self.page.overview.watch(self.page.inspection)
         self.page.overview.install_requested.connect(self.install)
         self.page.overview.choose_interpreter_requested.connect(self.choose_interpreter)
         self.page.overview.choose_app_requested.connect(self.choose_app)
-        self.request_menu.clear()
-        for action in self.page.try_view.menu_actions():
-            self.request_menu.addAction(action)
+        tabs = self.page.tabs
+        tabs.setUsesScrollButtons(True)  # at 900×600 the last tabs scroll, never vanish
+        tabs.setElideMode(Qt.TextElideMode.ElideRight)
+        for index in range(min(tabs.count(), len(TABS))):  # an elided title is still named
+            tabs.setTabToolTip(index, f"{tabs.tabText(index)} (Ctrl+{index + 1})")
+        tabs.currentChanged.connect(lambda _index: self._focus_current_tab())
+        self._fill_all_tab_actions()
         self.pages.addWidget(self.page)
         self.pages.setCurrentWidget(self.page)
         self.page.show_tab(current)
@@ -305,6 +352,8 @@ class MainWindow(QMainWindow):
         self._fill_profiles(session)
         session.profile_changed.connect(self._on_session_profile_changed)
         self.page.start()
+        self._fill_all_tab_actions()  # actions a view made while starting
+        self.tray.rebuild()
 
     # ----------------------------------------------------------------- app
     def choose_app(self) -> None:
@@ -385,8 +434,80 @@ class MainWindow(QMainWindow):
             self.page.refresh_inspection()
 
     def show_tab(self, name: str) -> None:
+        """Show tab ``name`` and put the focus on its main control (also when it was shown)."""
         if self.page is not None:
             self.page.show_tab(name)
+            self._focus_current_tab()
+
+    def _focus_current_tab(self) -> None:
+        """The tab in front takes the focus on its main control (its ``focus_main``)."""
+        if self.page is None:
+            return
+        widget: QWidget | None = self.page.tabs.currentWidget()
+        if not hasattr(widget, "focus_main") and isinstance(widget, QStackedWidget):
+            widget = widget.currentWidget()  # Logs: the selected server's view
+        focus_main = getattr(widget, "focus_main", None)
+        if callable(focus_main):
+            focus_main()
+
+    # ----------------------------------------------------------------- tab actions
+    def _tab_widgets(self) -> dict[str, QWidget]:
+        """The open project's views whose ``actions()`` the menus list, by tab name."""
+        page = self.page
+        if page is None:
+            return {}
+        logs = page.logs_stack.currentWidget()
+        widgets: dict[str, QWidget] = {
+            "overview": page.overview,
+            "profile": page.profile_view,
+            "middleware": page.middleware_view,
+            "servers": page.servers_panel,
+        }
+        for name in LAZY_TABS:  # not built yet: nothing of it to list
+            view = page.built_view(name)
+            if view is not None:
+                widgets[name] = view
+        if logs is not None and logs is not page.logs_empty:
+            widgets["logs"] = logs
+        return widgets
+
+    def _build_try(self) -> None:
+        if self.page is not None:
+            self.page.build_tab("try")  # built on first use; its actions then exist
+
+    def _fill_all_tab_actions(self) -> None:
+        for menu in list(self._tab_actions):
+            self._fill_tab_actions(menu)
+
+    def _fill_tab_actions(self, menu: QMenu) -> None:
+        """Put the views' current actions into ``menu`` (one section per view)."""
+        for item in self._tab_actions.pop(menu, []):
+            menu.removeAction(item)
+        added: list[QAction] = []
+        in_menus = {id(a) for a in menu.actions()}
+        for name, widget in self._tab_widgets().items():
+            if self.tab_menus.get(name) is not menu:
+                continue
+            actions = [
+                a
+                for a in widget.actions()
+                if a.text() and not a.isSeparator() and id(a) not in in_menus
+            ]
+            if not actions:
+                continue
+            title = "Servers" if name == "servers" else name.capitalize()
+            added.append(menu.addSection(title))
+            for action in actions:
+                in_menus.add(id(action))
+                menu.addAction(action)
+                added.append(action)
+        self._tab_actions[menu] = added
+
+    def _clear_tab_actions(self) -> None:
+        for menu, items in self._tab_actions.items():
+            for item in items:
+                menu.removeAction(item)
+            items.clear()
 
     def _panel_call(self, method: str) -> None:
         if self.page is not None:
@@ -398,7 +519,8 @@ class MainWindow(QMainWindow):
             return
         if self.session is not None:
             self.session.profile_changed.disconnect(self._on_session_profile_changed)
-        running = self.page.running_count
+        self._clear_tab_actions()
+        running = self._running_count()
         if running:
             self.statusBar().showMessage(f"Stopping {running} server(s)…")
             self.statusBar().repaint()  # painted before the (bounded) wait below
@@ -406,6 +528,7 @@ class MainWindow(QMainWindow):
         self.pages.removeWidget(self.page)
         self.page.deleteLater()
         self.page = None
+        self.tray.rebuild()
 
     def _show_welcome(self) -> None:
         self.pages.setCurrentWidget(self.welcome)
@@ -459,10 +582,6 @@ class MainWindow(QMainWindow):
         if self.page is not None:
             self.page.focus_filter()
 
-    def _add_variable(self) -> None:
-        if self.page is not None:
-            self.page.add_variable()
-
     def _on_busy(self, busy: bool) -> None:
         self.busy.setVisible(busy)
 
@@ -498,7 +617,79 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray):
             self.restoreState(state)
 
+    # ----------------------------------------------------------------- quitting
+    def _running_count(self) -> int:
+        if self.page is None:
+            return 0
+        count = self.page.running_count
+        return int(count() if callable(count) else count)
+
+    def request_quit(self) -> None:
+        """Ctrl+Q and the tray's Quit: ask first while servers run (unless told not to)."""
+        running = self._running_count()
+        if running and self._ask_before_quit():
+            self._confirm_quit(running)
+            return
+        self._quitting = True
+        self.close()
+
+    def _ask_before_quit(self) -> bool:
+        return bool(self.settings.value(ASK_QUIT_KEY, True, type=bool))
+
+    def _confirm_quit(self, running: int) -> None:
+        """ "N servers are running — Stop them and quit / Cancel", with "Don't ask again"."""
+        if self.quit_box is not None:
+            self.quit_box.raise_()
+            return
+        if not self.isVisible():
+            self.tray.show_window()  # asked from the tray while hidden: show what is asked
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Quit asgideck")
+        servers = "1 server is running" if running == 1 else f"{running} servers are running"
+        box.setText(f"{servers} — stop {'it' if running == 1 else 'them'} and quit?")
+        box.setInformativeText("Quitting stops every server this window started.")
+        stop = box.addButton("&Stop Them and Quit", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(stop)
+        box.setCheckBox(QCheckBox("&Don't ask again", box))  # parented: Qt owns it
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _result: self._quit_answered(box, box.clickedButton() is stop))
+        self.quit_box = box
+        box.open()  # not modal to the event loop: server events keep landing meanwhile
+
+    def _quit_answered(self, box: QMessageBox, stop: bool) -> None:
+        self.quit_box = None
+        if not stop:
+            return
+        check = box.checkBox()
+        if check is not None and check.isChecked():
+            self.settings.setValue(ASK_QUIT_KEY, False)
+        self._quitting = True
+        self.close()
+
+    def closed_by_user(self, event: QCloseEvent) -> bool:
+        """The window system's close (the title bar's ×, Alt+F4), not asgideck's own
+        ``close()``: Qt marks only that one spontaneous. (A seam tests replace: offscreen
+        there is no window manager to click.)"""
+        return event.spontaneous()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        """Closed by the user (the title bar's ×): hide to the tray or ask while servers run.
+        Closed by asgideck itself (Quit confirmed, a signal, a test): stop and close."""
+        by_user = not self._quitting and self.closed_by_user(event)
+        running = self._running_count() if by_user else 0
+        if running and self.tray.shown and self.tray_action.isChecked():
+            event.ignore()
+            self.hide()
+            self.tray.icon.showMessage(
+                "asgideck", f"Still running {running} server(s); the tray icon brings it back"
+            )
+            return
+        if running and self._ask_before_quit():
+            event.ignore()
+            self._confirm_quit(running)
+            return
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("state", self.saveState())
         if self.page is not None:
@@ -507,8 +698,21 @@ class MainWindow(QMainWindow):
         if self.install_dialog is not None and self.install_dialog.running:
             self.install_dialog.cancel()  # the command must not outlive asgideck
         self._close_page()  # stops the servers; late results are dropped by the page's scope
+        self.tray.close()
         set_presenter(None)
         super().closeEvent(event)
+
+    # ----------------------------------------------------------------- help
+    def show_shortcuts(self) -> None:
+        """Help → Keyboard Shortcuts: read from the actions as they are now."""
+        if self.shortcuts_dialog is not None:
+            self.shortcuts_dialog.close()
+        self._build_try()  # every shortcut is listed, Try's too (built on first use)
+        dialog = ShortcutsDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _result: setattr(self, "shortcuts_dialog", None))
+        self.shortcuts_dialog = dialog
+        dialog.open()
 
     def drain(self, msecs: int = 30_000) -> bool:
         """Block until the background jobs still running end (their results are dropped).

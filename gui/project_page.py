@@ -4,25 +4,36 @@ Built when a project opens and closed (servers stopped, views detached) when ano
 one opens or the window closes, so no view ever outlives the runtime objects it shows.
 The page's task scope runs validation and inspection (newest per key wins) and carries
 the servers' events home; closing the page closes it, so nothing late lands.
+
+One rule for "what am I looking at": the server selected in the sidebar, and so its
+profile, drives Logs, Routes, Middleware and Try; the header says which (``showing``).
+Selecting a server selects its profile; picking a profile selects the first server
+using it, or none (the tabs then show what the probe sees for that profile).
+
+Compare, Routes and Try are built the first time they are shown or asked for
+(``diff_view``, ``routes_view``, ``try_view``; a placeholder holds their place in the tab
+bar): the window comes up without paying for them, nor for httpx and websockets, which
+come with Try and its workbench. Until then the page keeps what it would have handed Try
+(document, target, WebSocket routes, server names) and gives it over when it is built.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QSettings, Signal
-from PySide6.QtWidgets import QSplitter, QStackedWidget, QTabWidget
+from PySide6.QtWidgets import QSplitter, QStackedWidget, QTabWidget, QWidget
 
 from asgideck.gui.core import theme
 from asgideck.gui.core.status_strip import StatusStrip
 from asgideck.gui.core.tasks import TaskRunner, present_error
 from asgideck.gui.core.widgets import muted
+from asgideck.gui.header import ProjectHeader
 from asgideck.gui.tabs.logs.view import LogsView
 from asgideck.gui.tabs.middleware import MiddlewareView
 from asgideck.gui.tabs.overview import OverviewView
-from asgideck.gui.tabs.profile.compare import DiffView
 from asgideck.gui.tabs.profile.view import ProfileView
-from asgideck.gui.tabs.routes.view import RoutesView
 from asgideck.gui.tabs.servers.panel import ServersPanel
-from asgideck.gui.tabs.workbench.view import TryView
 from asgideck.runtime.errors import AsgideckError
 from asgideck.runtime.inspect import (
     Inspection,
@@ -32,11 +43,18 @@ from asgideck.runtime.inspect import (
     Validation,
     compute,
 )
-from asgideck.runtime.openapi import Operation
+from asgideck.runtime.openapi import Document, Operation
 from asgideck.runtime.servers import ServerEvent, ServerManager, StateChanged, StatsUpdated
-from asgideck.runtime.workbench import Workbench
+
+if TYPE_CHECKING:  # imported when the tab is first built (httpx and websockets come with Try)
+    from asgideck.gui.tabs.profile.compare import DiffView
+    from asgideck.gui.tabs.routes.view import RoutesView
+    from asgideck.gui.tabs.workbench.view import TryView
+    from asgideck.runtime.workbench import Workbench
 
 TABS = ("overview", "profile", "compare", "logs", "routes", "middleware", "try")
+#: tabs built when first shown or asked for (the others are built with the page)
+LAZY_TABS = ("compare", "routes", "try")
 
 
 class ProjectPage(QSplitter):
@@ -44,6 +62,10 @@ class ProjectPage(QSplitter):
     validated = Signal()
     #: text for the status bar, and how long to show it (ms; 0 = until replaced)
     message = Signal(str, int)
+    #: what the tabs show now (the header's "Showing: …" line)
+    showing_changed = Signal(str)
+    #: a lazy tab was built (its name): its actions now exist, the window lists them
+    tab_built = Signal(str)
 
     def __init__(
         self,
@@ -58,20 +80,31 @@ class ProjectPage(QSplitter):
         super().__init__()
         self.session = session
         self.strip = strip
+        self.runner = runner
         self.tasks = runner.scope(self)
+        self._aligning = False  # selection and profile are being matched to each other
+        self._started = False
+        self._header: ProjectHeader | None = None
+        self.validation: Validation | None = None  # the last result, for the start warning
 
         self.overview = OverviewView(session)
         self.overview.recheck_requested.connect(self.validate)
         self.profile_view = ProfileView(session)
         self.profile_view.set_revealed(revealed)
-        self.diff_view = DiffView(session)
         self.inspection = Inspection(session.project)
         self.inspection.changed.connect(self._on_inspected)
-        self.routes_view = RoutesView(self.inspection)
-        self.routes_view.try_requested.connect(self.try_route)
         self.middleware_view = MiddlewareView(self.inspection)
-        self.workbench = Workbench(session.project.name, project_key=str(session.project.root))
-        self.try_view = TryView(self.workbench, runner)
+        # Built when first shown or asked for; until then a placeholder holds the tab's place.
+        self._placeholders = {name: QWidget() for name in LAZY_TABS}
+        self._diff_view: DiffView | None = None
+        self._routes_view: RoutesView | None = None
+        self._try_view: TryView | None = None
+        self._workbench: Workbench | None = None
+        # What Try gets when it is built.
+        self._document: Document | None = None
+        self._target: tuple[str, str, str] | None = None  # name, URL, root path
+        self._ws_routes: list[str] = []
+        self._server_names: dict[str, str] = {}  # base URL -> server name, oldest first
         self.logs: dict[str, LogsView] = {}
         self.logs_stack = QStackedWidget()
         self.logs_empty = muted("Select a server to see its log.")
@@ -79,37 +112,93 @@ class ProjectPage(QSplitter):
 
         self.manager = ServerManager(session.project, session.profile_names)
         self.manager.events.connect(self.tasks.wrap(self._on_server_event))
+        # The Profile tab's "restart … to apply" hint names the running servers of a profile.
+        self.profile_view.set_servers_using(
+            lambda profile: [
+                s.name for s in self.manager.servers if s.config.profile == profile and s.running
+            ]
+        )
         self.servers_panel = ServersPanel(self.manager, server_runner)
         self.servers_panel.setMinimumWidth(210)
         self.servers_panel.selection_changed.connect(self._on_server_selected)
         self.servers_panel.notice.connect(lambda text: self.message.emit(text, 10000))
         self.servers_panel.renamed.connect(self._on_server_renamed)
         self.servers_panel.removed.connect(self._on_server_removed)
+        self.servers_panel.start_blockers = self.start_blockers
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         for widget, icon, title in (
             (self.overview, "info", "Overview"),
             (self.profile_view, "edit", "Profile"),
-            (self.diff_view, "compare", "Compare"),
+            (self._placeholders["compare"], "compare", "Compare"),
             (self.logs_stack, "terminal", "Logs"),
-            (self.routes_view, "search", "Routes"),
+            (self._placeholders["routes"], "search", "Routes"),
             (self.middleware_view, "shield", "Middleware"),
-            (self.try_view, "send", "Try"),
+            (self._placeholders["try"], "send", "Try"),
         ):
             self.tabs.addTab(widget, theme.icon(icon), title)
+        # Connected before the window's own handler: Try is built before it is focused.
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         self.addWidget(self.servers_panel)
         self.addWidget(self.tabs)
         self.setStretchFactor(1, 1)
         self.setSizes([240, 860])
 
         session.profile_changed.connect(self._on_profile_changed)
+        self._align_selection()  # the profile the session opened with wins at first
         self._on_server_selected(self.servers_panel.selected_name())
 
     def start(self) -> None:
         """First validation and inspection; call once the page's signals are connected."""
+        self._started = True
+        window = self.window()
+        header = window.findChild(ProjectHeader) if window is not self else None
+        if isinstance(header, ProjectHeader):
+            self._header = header
+        self._show_showing()
         self.validate()
         self.refresh_inspection()
+
+    # ----------------------------------------------------------------- what is shown
+    def profile_name(self) -> str | None:
+        profile = self.session.profile
+        return profile.name if profile is not None else None
+
+    def showing(self) -> str:
+        """The header's line: the selected server, its profile, and where Routes come from."""
+        name = self.servers_panel.selected_name()
+        profile = self.profile_name() or "no profile"
+        if not name:
+            return f"Showing: profile {profile} (no server uses it)\nnot running — from the probe"
+        running = self.running_server()
+        if running is not None:
+            return f"Showing: {name} · profile {profile}\nrunning at {running[1]}"
+        return f"Showing: {name} · profile {profile}\nnot running — from the probe"
+
+    def _show_showing(self) -> None:
+        text = self.showing()
+        if self._header is not None:
+            self._header.show_showing(text)
+        self.showing_changed.emit(text)
+
+    def _align_selection(self) -> None:
+        """Select the first server using the session's profile, or none if none uses it."""
+        profile = self.profile_name()
+        selected = self.servers_panel.selected_name()
+        if profile is None or (
+            selected and self.manager.server(selected).config.profile == profile
+        ):
+            return
+        first = next((s.name for s in self.manager.servers if s.config.profile == profile), "")
+        self._aligning = True
+        try:
+            if first:
+                self.servers_panel.select(first)
+            else:
+                self.servers_panel.clear_selection()
+        finally:
+            self._aligning = False
 
     # ----------------------------------------------------------------- tabs
     def show_tab(self, name: str) -> None:
@@ -119,6 +208,101 @@ class ProjectPage(QSplitter):
     def current_tab(self) -> str:
         return TABS[self.tabs.currentIndex()]
 
+    def _on_tab_changed(self, index: int) -> None:
+        """A lazy tab comes to the front: build it (before the window focuses it)."""
+        name = TABS[index] if 0 <= index < len(TABS) else ""
+        if name in LAZY_TABS:
+            self.build_tab(name)
+
+    # ----------------------------------------------------------------- lazy tabs
+    def build_tab(self, name: str) -> QWidget:
+        """Lazy tab ``name``'s view, built now if it was not yet."""
+        if name == "compare":
+            return self.diff_view
+        if name == "routes":
+            return self.routes_view
+        if name == "try":
+            return self.try_view
+        raise ValueError(f"not a lazy tab: {name!r} (lazy: {', '.join(LAZY_TABS)})")
+
+    def built_view(self, name: str) -> QWidget | None:
+        """Tab ``name``'s view if it exists (a lazy tab not built yet: None)."""
+        if name in LAZY_TABS:
+            views = {"compare": self._diff_view, "routes": self._routes_view}
+            return self._try_view if name == "try" else views[name]
+        return self.tabs.widget(TABS.index(name))
+
+    def _swap_in(self, name: str, view: QWidget) -> None:
+        """Put ``view`` in tab ``name``'s placeholder's place: same index, title, icon and
+        tooltip, still the current tab when it was; no currentChanged for the swap."""
+        tabs, index = self.tabs, TABS.index(name)
+        current = tabs.currentIndex() == index
+        icon, title, tip = tabs.tabIcon(index), tabs.tabText(index), tabs.tabToolTip(index)
+        blocked = tabs.blockSignals(True)
+        try:
+            tabs.insertTab(index, view, icon, title)  # the placeholder moves to index + 1
+            tabs.setTabToolTip(index, tip)
+            if current:
+                tabs.setCurrentIndex(index)
+            tabs.removeTab(index + 1)
+        finally:
+            tabs.blockSignals(blocked)
+        self._placeholders.pop(name).deleteLater()
+        self.tab_built.emit(name)
+
+    @property
+    def diff_view(self) -> DiffView:
+        """The Compare tab, built when first shown or asked for."""
+        if self._diff_view is None:
+            from asgideck.gui.tabs.profile.compare import DiffView
+
+            self._diff_view = DiffView(self.session)
+            self._swap_in("compare", self._diff_view)
+        return self._diff_view
+
+    @property
+    def routes_view(self) -> RoutesView:
+        """The Routes tab (it reads the inspection's current snapshot), built when first
+        shown or asked for."""
+        if self._routes_view is None:
+            from asgideck.gui.tabs.routes.view import RoutesView
+
+            self._routes_view = RoutesView(self.inspection)
+            self._routes_view.try_requested.connect(self.try_route)
+            self._swap_in("routes", self._routes_view)
+        return self._routes_view
+
+    @property
+    def workbench(self) -> Workbench:
+        """The Try tab's workbench, built (with the document and target so far) when first
+        asked for."""
+        if self._workbench is None:
+            from asgideck.runtime.workbench import Workbench
+
+            project = self.session.project
+            workbench = Workbench(project.name, project_key=str(project.root))
+            workbench.set_document(self._document)
+            if self._target is not None:
+                workbench.set_target(*self._target)
+            self._workbench = workbench
+        return self._workbench
+
+    @property
+    def try_view(self) -> TryView:
+        """The Try tab, built when first shown or asked for, with what the page kept."""
+        if self._try_view is not None:
+            return self._try_view
+        from asgideck.gui.tabs.workbench.view import TryView
+
+        view = TryView(self.workbench, self.runner)
+        if self._server_names:
+            view.name_servers(dict(self._server_names))
+        if self._ws_routes:
+            view.set_websocket_routes(list(self._ws_routes))
+        self._try_view = view
+        self._swap_in("try", view)
+        return view
+
     def focus_filter(self) -> None:
         """Ctrl+F: the filter of the tab in front (variables when it has none)."""
         current = self.tabs.currentWidget()
@@ -126,10 +310,10 @@ class ProjectPage(QSplitter):
             view = self.logs_stack.currentWidget()
             if isinstance(view, LogsView):
                 view.focus_search()
-        elif current is self.routes_view:
-            self.routes_view.focus_filter()
-        elif current is self.try_view:
-            self.try_view.focus_filter()
+        elif self._routes_view is not None and current is self._routes_view:
+            self._routes_view.focus_filter()
+        elif self._try_view is not None and current is self._try_view:
+            self._try_view.focus_filter()
         else:
             self.show_tab("profile")
             self.profile_view.focus_filter()
@@ -140,8 +324,12 @@ class ProjectPage(QSplitter):
 
     # ----------------------------------------------------------------- validation
     def _on_profile_changed(self, _profile: object) -> None:
+        if not self._aligning:
+            self._align_selection()
+        self.validation = None
         self.validate()
         self.refresh_inspection()
+        self._show_showing()
 
     def validate(self) -> None:
         """Run the project's settings classes off the GUI thread; a newer run wins."""
@@ -163,12 +351,14 @@ class ProjectPage(QSplitter):
         )
 
     def _on_validated(self, result: Validation) -> None:
+        self.validation = result
         self.overview.set_busy(False)
         self.overview.show_validation(result)
         self.message.emit(f"Validated profile {result.profile}", 4000)
         self.validated.emit()
 
     def _on_validation_failed(self, exc: Exception) -> None:
+        self.validation = None
         self.overview.set_busy(False)
         if isinstance(exc, AsgideckError):
             self.overview.show_validation_error(exc)
@@ -177,9 +367,21 @@ class ProjectPage(QSplitter):
             present_error(exc)  # a bug, shown as one
         self.validated.emit()
 
+    def start_blockers(self, name: str) -> list[str]:
+        """Error-level findings of server ``name``'s profile (asked before it starts)."""
+        result = self.validation
+        if result is None or result.profile != self.manager.server(name).config.profile:
+            return []  # not validated (yet): nothing known to warn about
+        lines = [f"{i.env_var}: {i.message}" for i in result.settings.issues]
+        if result.settings.error:
+            lines.append(result.settings.error)
+        lines += [f"{f.key}: {f.message}" for f in result.findings if f.severity == "error"]
+        return lines
+
     # ----------------------------------------------------------------- inspection
     def refresh_inspection(self) -> None:
-        """Probe the app (and read a running server's OpenAPI) off the GUI thread."""
+        """Probe the app under the selected server's profile off the GUI thread, and read
+        that server's OpenAPI when it runs (never another server's)."""
         session, inspection = self.session, self.inspection
         if session.project.app is None:
             return
@@ -200,7 +402,12 @@ class ProjectPage(QSplitter):
         self.message.emit(f"Could not inspect the app: {exc}", 10000)
 
     def _on_inspected(self, snapshot: Snapshot) -> None:
-        self.workbench.set_document(snapshot.document)
+        self._document = snapshot.document
+        self._ws_routes = [entry.path for entry in snapshot.entries if entry.kind == "websocket"]
+        if self._workbench is not None:
+            self._workbench.set_document(snapshot.document)
+        if self._try_view is not None:
+            self._try_view.set_websocket_routes(list(self._ws_routes))
 
     def try_route(self, entry: RouteEntry) -> None:
         """Open a route from the Routes tab in the Try tab."""
@@ -222,18 +429,22 @@ class ProjectPage(QSplitter):
         view = self.logs.get(name)
         if view is None:
             view = LogsView(self.manager.server(name))
+            view.restart_requested.connect(self._restart_from_logs)
             self.logs[name] = view
             self.logs_stack.addWidget(view)
         return view
 
+    def _restart_from_logs(self, name: str) -> None:
+        """Restart pressed on a log view's crash banner: as the sidebar's Restart does."""
+        self.servers_panel.select(name)
+        self.servers_panel.restart_selected()
+
     def running_server(self) -> tuple[str, str] | None:
-        """(name, URL) of the server to talk to: the selected one if it runs, else any."""
-        selected = self.servers_panel.selected_name()
-        names = [selected] + [s.name for s in self.manager.servers if s.name != selected]
-        for name in names:
-            status = self.servers_panel.status.get(name)
-            if status is not None and status.state == "running" and status.url:
-                return name, status.url
+        """(name, URL) of the selected server when it runs; never another one."""
+        name = self.servers_panel.selected_name()
+        status = self.servers_panel.status.get(name) if name else None
+        if status is not None and status.state == "running" and status.url:
+            return name, status.url
         return None
 
     def start_server(self, name: str) -> None:
@@ -246,15 +457,31 @@ class ProjectPage(QSplitter):
         self.servers_panel.start_selected()
 
     def _update_target(self) -> None:
-        """Requests from the Try tab go to the running server ``running_server`` picks."""
+        """Requests from the Try tab go to the selected server (none when it is not running)."""
         running = self.running_server()
         if running is None:
-            self.workbench.set_target(None, None)
-            return
-        name, url = running
-        self.workbench.set_target(name, url, self.manager.server(name).config.root_path)
+            self._target = None
+        else:
+            name, url = running
+            self._target = (name, url, self.manager.server(name).config.root_path)
+        if self._workbench is not None:
+            if self._target is None:
+                self._workbench.set_target(None, None)
+            else:
+                self._workbench.set_target(*self._target)
 
     def _on_server_selected(self, name: str) -> None:
+        profile_before = self.profile_name()
+        if name and not self._aligning:
+            wanted = self.manager.server(name).config.profile
+            if wanted != profile_before and wanted in self.session.profile_names:
+                self._aligning = True
+                try:
+                    self.session.select_profile(wanted)  # validates and inspects again
+                finally:
+                    self._aligning = False
+        if self._started and not self._aligning and self.profile_name() == profile_before:
+            self.refresh_inspection()  # same profile, another server: its own OpenAPI
         self._update_target()
         view = self.logs_for(name)
         self.logs_stack.setCurrentWidget(view if view is not None else self.logs_empty)
@@ -262,6 +489,7 @@ class ProjectPage(QSplitter):
         self.strip.show_server(
             name or None, status.state if status else "stopped", status.url if status else None
         )
+        self._show_showing()
 
     def _on_server_renamed(self, old: str, new: str) -> None:
         if old in self.logs:
@@ -283,14 +511,20 @@ class ProjectPage(QSplitter):
         self.servers_panel.on_event(name, event)
         selected = self.servers_panel.selected_name()
         if isinstance(event, StateChanged):
+            if event.status.state == "running" and event.status.url:
+                self._server_names.pop(event.status.url, None)  # the latest name comes last
+                self._server_names[event.status.url] = name
+                if self._try_view is not None:  # History's Server column
+                    self._try_view.name_servers({event.status.url: name})
             view = self.logs_for(name)
             if view is not None:
                 view.show_status(event.status)
             if name == selected:
                 self.strip.set_state(name, event.status.state, event.status.url)
-            if event.status.state == "running" and event.previous != "running":
-                self.refresh_inspection()  # a (re)started server: never show stale routes
-            self._update_target()
+                if (event.status.state == "running") != (event.previous == "running"):
+                    self.refresh_inspection()  # its OpenAPI came or went: never stale routes
+                self._update_target()
+                self._show_showing()
         elif isinstance(event, StatsUpdated) and name == selected:
             st = event.stats
             self.strip.set_stats(st.uptime, st.cpu_percent, st.rss, st.processes, st.requests_per_s)
@@ -299,14 +533,20 @@ class ProjectPage(QSplitter):
     def close_page(self) -> None:
         """Drop every late result and event, detach the views, stop this project's servers."""
         self.tasks.close()
+        self._header = None
         self.servers_panel.tasks.close()
         self.session.profile_changed.disconnect(self._on_profile_changed)
         self.overview.detach()
         self.profile_view.detach()
-        self.diff_view.detach()
-        self.routes_view.detach()
+        if self._diff_view is not None:
+            self._diff_view.detach()
+        if self._routes_view is not None:
+            self._routes_view.detach()
         self.middleware_view.detach()
-        self.try_view.detach()
+        if self._try_view is not None:
+            self._try_view.detach()  # closes the workbench too
+        elif self._workbench is not None:
+            self._workbench.close()
         for view in self.logs.values():
             view.detach()
         self.manager.close()  # every server at once: bounded by one grace period

@@ -6,13 +6,14 @@ secret. A value is secret for two reasons:
 * its **name**: one of its name parts (split on ``_``, ``-``, ``.``, whitespace and
   camelCase humps) is one of :data:`SECRET_WORDS` (a trailing plural ``S``
   allowed), so ``API_KEY``, ``SMTP_PASS``, ``SENTRY_DSN``, ``GITHUB_PAT``,
-  ``STRIPE_SK`` and ``dbPassword`` are secret while ``MONKEY``, ``PASSENGER``,
-  ``BYPASS`` and ``SKU`` are not. The long, unambiguous words also count inside a
-  part (``DBPASSWORD``, ``GITHUBTOKEN``). A last part that *describes* the secret
-  (``SESSION_COOKIE_NAME``, ``ACCESS_TOKEN_EXPIRE_MINUTES``) or a switch word
-  (``CORS_ALLOW_CREDENTIALS``) makes the value visible again.
+  ``STRIPE_SK``, ``DB_PW``, ``PEPPER`` and ``dbPassword`` are secret while ``MONKEY``,
+  ``PASSENGER``, ``BYPASS``, ``PWM`` and ``SKU`` are not. The long, unambiguous
+  words also count inside a part (``DBPASSWORD``, ``GITHUBTOKEN``). A last part
+  that *describes* the secret (``SESSION_COOKIE_NAME``,
+  ``ACCESS_TOKEN_EXPIRE_MINUTES``) or a switch word (``CORS_ALLOW_CREDENTIALS``)
+  makes the value visible again.
 * its **shape**, whatever the name: provider keys (``sk_live_…``, ``ghp_…``,
-  ``xoxb-…``, ``AKIA…``), PEM private keys, JWTs and ``Bearer``/``Basic``
+  ``xoxb-…``, ``SG.….…``, ``npm_…``, ``AKIA…``), PEM private keys, JWTs and ``Bearer``/``Basic``
   credentials (:func:`is_secret_value`).
 
 Whatever the key, a password inside a URL (``scheme://user:password@host``) or a
@@ -42,7 +43,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlencode, urlsplit
 
 __all__ = [
     "MASK",
@@ -77,6 +78,7 @@ SECRET_WORDS: tuple[str, ...] = (
     "PASSPHRASE",
     "PASS",
     "PWD",
+    "PW",
     "TOKEN",
     "KEY",
     "APIKEY",
@@ -91,6 +93,7 @@ SECRET_WORDS: tuple[str, ...] = (
     "COOKIE",
     "SESSION",
     "SALT",
+    "PEPPER",
     "SIGNATURE",
 )
 
@@ -159,7 +162,9 @@ _KEY_SHAPES = (
     r"gh[pousr]_[A-Za-z0-9]{20,}",  # GitHub tokens
     r"github_pat_[A-Za-z0-9_]{20,}",  # GitHub fine-grained personal access token
     r"glpat-[A-Za-z0-9_\-]{20,}",  # GitLab personal access token
-    r"xox[abprs]-[A-Za-z0-9\-]{8,}",  # Slack tokens
+    r"xox[abprs]-(?=[A-Za-z\-]*[0-9])[A-Za-z0-9\-]+",  # Slack tokens, any length (one digit)
+    r"SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}(?![A-Za-z0-9_\-])",  # SendGrid API key
+    r"npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])",  # npm access token
     r"(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Za-z])",  # AWS access key id
     r"AIza[0-9A-Za-z_\-]{35}",  # Google API key
     r"sk-(?=[A-Za-z_\-]*[0-9])[A-Za-z0-9_\-]{32,}",  # OpenAI / Anthropic style
@@ -172,7 +177,7 @@ _KEY_SHAPE = re.compile("|".join(f"(?<![A-Za-z0-9_\\-])(?:{p})" for p in _KEY_SH
 # The fixed start of each shape above: where _shape_spans tries them.
 _KEY_HINTS = (
     "sk_", "rk_", "whsec_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-",
-    "xox", "AKIA", "ASIA", "AIza", "sk-", "-----BEGIN", "eyJ",
+    "xox", "SG.", "npm_", "AKIA", "ASIA", "AIza", "sk-", "-----BEGIN", "eyJ",
 )  # fmt: skip
 _TOKEN68 = r"[A-Za-z0-9\-._~+/]+=*"
 # A whole value that is an Authorization credential: "Bearer abc.def", "Basic Ym9iOnB3".
@@ -392,8 +397,27 @@ def secret_values(env: Mapping[str, str], min_length: int = MIN_MASKED_LENGTH) -
 # ------------------------------------------------------------------ structured HTTP data
 
 _ALWAYS_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+# HTTP authentication schemes (IANA registry and common API ones), lower-case: in an
+# Authorization-like header the scheme stays visible, the credential after it is masked.
+_AUTH_SCHEMES = frozenset(
+    {
+        "basic", "bearer", "digest", "token", "negotiate", "ntlm", "hoba", "mutual",
+        "aws4-hmac-sha256", "apikey", "api-key", "scram-sha-1", "scram-sha-256", "vapid",
+        "dpop", "gnap", "oauth", "hawk", "privatetoken", "concealed", "jwt", "ssws", "sso-key",
+        "key", "splunk",
+    }
+)  # fmt: skip
 _MIN_SCRUB = 4  # shorter "secrets" would mangle ordinary text; a name-based mask still hides them
 _JSON_PAIR = re.compile(r'"(?P<key>(?:[^"\\]|\\.)*)"\s*:\s*"(?P<value>(?:[^"\\]|\\.)*)"')
+
+
+def _is_authorization_name(name: str) -> bool:
+    """A header (or field) that carries a credential after an auth scheme:
+    ``Authorization``, ``Proxy-Authorization``, an echoed ``X-Echo-Authorization``."""
+    lower = name.lower()
+    return lower in ("authorization", "proxy-authorization") or lower.endswith(
+        ("-authorization", "_authorization", ".authorization")
+    )
 
 
 def _form_encode(pairs: Iterable[Sequence[str]]) -> str:
@@ -407,12 +431,15 @@ class Redactor:
     (Authorization, Cookie, Set-Cookie, ``X-Api-Pass``), query and form pairs and JSON
     fields named like secrets, values shaped like keys, URL userinfo. Then by
     *value*: :meth:`scrub` replaces every secret met in the first pass wherever else
-    it appears (an echoed header, an error message, a response body), so a server
-    that reflects a token or a Basic credential cannot sneak it in.
+    it appears (an echoed header, an error message, a response body), also
+    percent-encoded, base64'd or JSON-escaped, so a server that reflects a token or a
+    Basic credential cannot sneak it in. Only an Authorization-like header keeps a real
+    auth scheme visible (``Bearer ****``); any other secret value is masked whole.
     """
 
     def __init__(self, secret_names: Iterable[str] = ()) -> None:
         self.values: set[str] = set()
+        self._order: tuple[int, list[str]] = (0, [])  # _ordered()'s last answer (values only grow)
         # Names that carry a secret here whatever they look like (an API key's parameter).
         self.names = {name.lower() for name in secret_names}
 
@@ -420,18 +447,34 @@ class Redactor:
         return name.lower() in self.names or is_secret_key(name)
 
     def secret(self, value: str) -> str:
-        """Remember ``value`` as a secret and return the mask."""
+        """Remember ``value`` as a secret (and the forms a server may echo it in) and
+        return the mask."""
         if value and value != MASK:
-            self.values.add(value)
+            self._remember(value)
             if "%" in value or "+" in value:
-                self.values.add(unquote(value.replace("+", " ")))
+                self._remember(unquote(value.replace("+", " ")))
         return MASK if value else value
+
+    def _remember(self, value: str) -> None:
+        """``value`` and, when long enough to scrub safely, its URL-encoded, base64 and
+        JSON-escaped forms: an echo of ``?k=sec%20ret`` or of a base64'd password is
+        the same secret."""
+        self.values.add(value)
+        if len(value) < MIN_MASKED_LENGTH:
+            return
+        raw = value.encode("utf-8", "surrogatepass")
+        forms = {quote(value, safe=""), quote(value), quote_plus(value, safe=""), quote_plus(value)}
+        for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
+            text = encoded.decode("ascii")
+            forms.update((text, text.rstrip("=")))
+        forms.update((json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]))
+        self.values.update(form for form in forms if len(form) >= MIN_MASKED_LENGTH)
 
     def basic(self, user: str, password: str) -> None:
         """Remember basic credentials in every form a server may echo them."""
         self.secret(password)
         pair = f"{user}:{password}"
-        self.values.add(pair)
+        self._remember(pair)  # and its encoded forms
         self.values.add(base64.b64encode(pair.encode("utf-8")).decode("ascii"))
 
     def _shaped(self, value: str) -> str:
@@ -448,19 +491,23 @@ class Redactor:
         if lower == "set-cookie":
             first, sep, attributes = value.partition(";")
             return self._cookie_pair(first) + sep + attributes
-        if lower in _ALWAYS_SECRET_HEADERS or self.is_secret_name(name) or _is_auth_value(value):
+        if _is_authorization_name(name):
             return self.credential(value)
-        if is_secret_value(value):
+        if self.is_secret_name(name) or is_secret_value(value):
+            if _is_auth_value(value):  # "Bearer x" where none is expected: x may be echoed alone
+                self.credential(value)
             return self.secret(value)
         return value
 
     def credential(self, value: str) -> str:
-        """A secret value masked; ``Bearer``/``Basic`` stay visible (the GUI re-applies a
-        token), and a Basic credential's password and ``user:password`` are remembered."""
+        """An Authorization-like header's value masked; a real auth scheme (``Bearer``,
+        ``Basic``, ``Digest``, ...) stays visible (the GUI re-applies a token), anything
+        else is masked whole; a Basic credential's password and ``user:password`` are
+        remembered."""
         scheme, space, credential = value.strip().partition(" ")
-        if not (space and scheme.isalpha()):
-            return self.secret(value)
         credential = credential.strip()
+        if not (space and credential and scheme.lower() in _AUTH_SCHEMES):
+            return self.secret(value)
         decoded = _basic_password(credential) if scheme.lower() == "basic" else None
         if decoded is not None:
             user, _colon, password = decoded.partition(":")
@@ -511,7 +558,7 @@ class Redactor:
         if name:
             return self._mask_field(name, value)
         if isinstance(value, str):
-            return self.text(value)
+            return self._scrub_values(self.text(value))  # a JSON-escaped echo, decoded
         return value
 
     def _secret_name(self, name: str) -> str:
@@ -556,14 +603,21 @@ class Redactor:
         return _JSON_PAIR.sub(self._json_pair_sub, text)
 
     def _ordered(self) -> list[str]:
-        return sorted((v for v in self.values if len(v) >= _MIN_SCRUB), key=len, reverse=True)
+        if self._order[0] != len(self.values):
+            found = sorted((v for v in self.values if len(v) >= _MIN_SCRUB), key=len, reverse=True)
+            self._order = (len(self.values), found)
+        return self._order[1]
+
+    def _scrub_values(self, text: str) -> str:
+        for value in self._ordered():
+            if value in text:
+                text = text.replace(value, MASK)
+        return text
 
     def scrub(self, text: str) -> str:
         """Replace every remembered secret value inside ``text`` (longest first), and every
         URL password and key-shaped secret."""
-        for value in self._ordered():
-            text = text.replace(value, MASK)
-        return mask_secret_shapes(mask_url_password(text))
+        return mask_secret_shapes(mask_url_password(self._scrub_values(text)))
 
     def scrub_bytes(self, data: bytes) -> bytes:
         """:meth:`scrub` for a body kept as bytes (any encoding: the patterns are ASCII)."""

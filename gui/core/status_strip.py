@@ -61,7 +61,11 @@ class Sparkline(QWidget):
 
 
 class StatusStrip(QWidget):
-    """Shows one server at a time; ``show_server`` resets the history."""
+    """Shows one server at a time; ``show_server`` resets the history.
+
+    Uptime counts only while the server runs: a crashed server whose reloader is still
+    alive keeps sending stats, but "up" would be false then, so the label says how long
+    it had been up and stops."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,6 +79,8 @@ class StatusStrip(QWidget):
         self.rss_label = QLabel("")
         self.rss_line = Sparkline()
         self.rate_label = QLabel("")
+        self._state = "stopped"
+        self._uptime: float | None = None  # the last uptime seen while running
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         for widget in (
@@ -91,6 +97,7 @@ class StatusStrip(QWidget):
         self.show_server(None, "stopped", None)
 
     def show_server(self, name: str | None, state: str, url: str | None) -> None:
+        self._uptime = None
         self.cpu_line.reset()
         self.rss_line.reset()
         self.set_state(name, state, url)
@@ -102,14 +109,32 @@ class StatusStrip(QWidget):
         self.state_label.setText(f"{light(state)} {title}")
         running = state == "running" and url
         self.url_label.setText(f'<a href="{url}">{url}</a>' if running else "")
+        # No link, no Tab stop: an empty label must not take keyboard focus.
+        self.url_label.setFocusPolicy(
+            Qt.FocusPolicy.StrongFocus if running else Qt.FocusPolicy.NoFocus
+        )
+        was_running = self._state == "running"
+        self._state = state
+        if state == "running":
+            if not was_running:
+                self._uptime = None
+        elif was_running and self._uptime is not None:
+            self.uptime_label.setText(f"was up {_duration(self._uptime)}")
+        elif state in ("stopped", "starting"):
+            self.uptime_label.setText("")
 
     def set_stats(self, uptime: float, cpu: float, rss: int, processes: int, rate: float) -> None:
-        minutes, seconds = divmod(int(uptime), 60)
-        hours, minutes = divmod(minutes, 60)
-        up = f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {seconds:02d}s"
-        self.uptime_label.setText(f"up {up}")
+        if self._state == "running":
+            self._uptime = uptime
+            self.uptime_label.setText(f"up {_duration(uptime)}")
         self.cpu_label.setText(f"CPU {cpu:.0f}%")
         self.cpu_line.add(cpu)
         self.rss_label.setText(f"RSS {size_text(rss)} · {processes} proc")
         self.rss_line.add(rss)
         self.rate_label.setText(f"{rate:.1f} req/s")
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {secs:02d}s"

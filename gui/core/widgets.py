@@ -1,9 +1,10 @@
-"""Small shared widgets: a banner for errors and notices, a section title."""
+"""Small shared widgets: a banner for errors and notices (also one with buttons), a
+section title, muted text."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 
 class Banner(QLabel):
@@ -40,3 +41,48 @@ def muted(text: str = "") -> QLabel:
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
+
+
+class ActionBanner(QFrame):
+    """A banner with buttons beside its text (e.g. a crash: Restart, Dismiss).
+
+    Looks like :class:`Banner` (same object name and ``severity`` property) and answers
+    the same calls; the buttons show only for messages given ``actions=True``."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Banner")
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.buttons = QWidget()
+        self._button_row = QHBoxLayout(self.buttons)
+        self._button_row.setContentsMargins(0, 0, 0, 0)
+        self._button_row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)  # the stylesheet pads #Banner
+        layout.addWidget(self.label)
+        layout.addWidget(self.buttons)
+        self.buttons.hide()
+        self.hide()
+
+    def add_button(self, text: str, tip: str = "") -> QPushButton:
+        button = QPushButton(text)
+        button.setToolTip(tip)
+        self._button_row.addWidget(button)
+        return button
+
+    def show_message(self, text: str, severity: str = "error", *, actions: bool = False) -> None:
+        self.setProperty("severity", severity)
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.label.setText(text)
+        self.buttons.setVisible(actions)
+        self.setVisible(bool(text))
+
+    def clear_message(self) -> None:
+        self.label.setText("")
+        self.hide()
+
+    def text(self) -> str:
+        return self.label.text()

@@ -1,6 +1,9 @@
 """Middleware tab: the request's path through the real stack, outermost first, to the
 router and endpoint, and the response back up — with the course's lifecycle steps
-mapped onto the layers that actually do them."""
+described (in words, so the cards' 1..N is the only numbering) on the layers that do them.
+
+A line on top says whose stack it is: the app, the profile it was inspected under, and
+the server running it (the page may name the selected server with ``set_subject``)."""
 
 from __future__ import annotations
 
@@ -14,14 +17,25 @@ from asgideck.gui.core import theme
 from asgideck.gui.core.widgets import Banner, muted, section_title
 from asgideck.runtime.inspect import Inspection, MiddlewareLayer, Snapshot
 
-# The seed course's request lifecycle, as the real stack performs it.
-LIFECYCLE_IN = "1–3  client → ASGI server (uvicorn) → the app: scope, receive, send"
-LIFECYCLE_ROUTER = "5  route matching"
-LIFECYCLE_ENDPOINT = (
-    "6–8  dependencies resolved, parameters extracted, request validated · "
-    "9  your endpoint runs · 10–11  response built and validated against response_model"
+# The seed course's request lifecycle, as the real stack performs it. No step numbers:
+# the cards are numbered 1..N outermost first, and a second scheme beside it confused.
+LIFECYCLE_IN = (
+    "the client's request reaches the ASGI server (uvicorn), which calls the app "
+    "with scope, receive and send"
 )
-LIFECYCLE_OUT = "12  the response climbs back up the same layers, innermost first · 13  sent"
+LIFECYCLE_MIDDLEWARE = "through every layer, top to bottom"
+LIFECYCLE_ROUTER = "matches the path and method to a route"
+LIFECYCLE_ENDPOINT = (
+    "dependencies resolved, parameters extracted and the request validated; your endpoint "
+    "runs; the response is built and validated against response_model"
+)
+LIFECYCLE_OUT = "climbs back up the same layers, innermost first, and is sent to the client"
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
+
+
+def _ordinal(index: int) -> str:
+    """``0`` → "first": the add order in words, so it does not compete with card numbers."""
+    return ORDINALS[index] if index < len(ORDINALS) else f"number {index + 1}"
 
 
 class LayerCard(QFrame):
@@ -61,8 +75,9 @@ class LayerCard(QFrame):
                     else ""
                 )
                 lines.append(
-                    f"added #{layer.added_index + 1} of {total_user}"
-                    + (f" · {order}" if order else "")
+                    f"{order} (of {total_user})"
+                    if order
+                    else f"added {_ordinal(layer.added_index)} of {total_user}"
                 )
             if where:
                 lines.append(f"source {html.escape(where)}")
@@ -98,6 +113,11 @@ class MiddlewareView(QWidget):
         super().__init__(parent)
         self.inspection = inspection
         self.banner = Banner()
+        self.subject = QLabel("")
+        self.subject.setObjectName("Subject")
+        self.subject.setWordWrap(True)
+        self.subject.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._subject_override = ""
         self.note = muted("")
         self.body = QWidget()
         self.body_layout = QVBoxLayout(self.body)
@@ -107,6 +127,7 @@ class MiddlewareView(QWidget):
         scroll.setWidget(self.body)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
+        layout.addWidget(self.subject)
         layout.addWidget(self.note)
         layout.addWidget(scroll, 1)
         self.cards: list[LayerCard] = []
@@ -117,15 +138,41 @@ class MiddlewareView(QWidget):
         """Stop listening to the inspection (the page is closing)."""
         self.inspection.changed.disconnect(self._on_changed)
 
+    def set_subject(self, text: str) -> None:
+        """Say whose stack this is (e.g. "Server prod · profile production"); an empty
+        text goes back to what the inspection says."""
+        self._subject_override = text
+        self._show_subject(self.inspection.snapshot)
+
+    def _show_subject(self, snapshot: Snapshot) -> None:
+        if self._subject_override:
+            self.subject.setText(self._subject_override)
+            return
+        if snapshot.info is None:
+            self.subject.setText("")
+            return
+        text = f"Middleware of {snapshot.info.app}"
+        if snapshot.profile:
+            text += f" under profile {snapshot.profile}"
+        if snapshot.server:
+            text += f" · server {snapshot.server} is running it"
+        else:
+            text += " · as the probe sees it (no running server)"
+        self.subject.setText(text)
+
     def _clear(self) -> None:
+        # Hide before the deferred delete: a card only taken out of the layout stays
+        # painted where it was until deleteLater runs, on top of the new cards.
         while (item := self.body_layout.takeAt(0)) is not None:
             widget = item.widget()
             if widget is not None:
+                widget.hide()
                 widget.deleteLater()
         self.cards = []
 
     def _on_changed(self, snapshot: Snapshot) -> None:
         self._clear()
+        self._show_subject(snapshot)
         info = snapshot.info
         if info is None:
             self.note.setText("Inspecting the app…")
@@ -163,13 +210,11 @@ class MiddlewareView(QWidget):
             card = LayerCard(layer, position, total_user)
             self.cards.append(card)
             self.body_layout.addWidget(card)
-            self.body_layout.addWidget(
-                _arrow("4  middleware, top to bottom" if position == 1 else "")
-            )
+            self.body_layout.addWidget(_arrow(LIFECYCLE_MIDDLEWARE if position == 1 else ""))
         router = next((layer for layer in layers if layer.kind == "router"), None)
         router_label = QLabel(
             f"<b>Router</b> <code>{html.escape(router.qualname if router else 'Router')}</code>"
-            f" — {LIFECYCLE_ROUTER}"
+            f" — {html.escape(LIFECYCLE_ROUTER)}"
         )
         self.body_layout.addWidget(router_label)
         self.body_layout.addWidget(_arrow(""))

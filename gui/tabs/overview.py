@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from asgideck.gui.core import theme
+from asgideck.gui.core.paths import shown_path
 from asgideck.gui.core.widgets import Banner, muted, section_title
 from asgideck.gui.tabs.app_picker import SHORTCUT as CHOOSE_APP_KEY
 from asgideck.gui.tabs.app_picker import AppChoiceBanner, app_place, chooses_app
@@ -214,7 +215,7 @@ class OverviewView(QWidget):
             self.app_banner.show_message(project.app_error or "No ASGI app was found.", "error")
         interp = project.interpreter
         self.interpreter_label.setText(
-            f"<b>{interp.label or interp.path.name}</b> <code>{interp.path}</code> — "
+            f"<b>{interp.label or interp.path.name}</b> <code>{shown_path(interp.path)}</code> — "
             f"{interp.reason}"
         )
         if interp.fallback:
@@ -307,6 +308,17 @@ class OverviewView(QWidget):
         item.setData(0, Qt.ItemDataRole.UserRole, severity)
         item.setToolTip(1, detail)
         return item
+
+    def focus_main(self) -> None:
+        """Shown: Install when a module is missing (the one thing to do), else the results
+        (arrow keys walk the findings and their fixes)."""
+        if self.missing.isVisible() and self.install_button.isEnabled():
+            self.install_button.setFocus()
+            return
+        self.results.setFocus()
+        first = self.results.topLevelItem(0)
+        if self.results.currentItem() is None and first is not None:
+            self.results.setCurrentItem(first)
 
     def detach(self) -> None:
         """Stop listening to the session (the window is switching project or closing)."""

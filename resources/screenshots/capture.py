@@ -1,110 +1,442 @@
-"""Make the README's screenshots offscreen: ``make screenshots``.
+"""Make the README's screenshots from the real window: ``make screenshots``.
 
-Opens the window on sample_app (with private user state), starts the development
-server on a free port, sends a few requests, and grabs each view.
+Copies sample_app to ``~/projects/sample_app`` in a throwaway HOME (so no picture
+names the machine it was made on), gives it a ``.venv`` that reuses asgideck's own
+packages, opens the window, starts the development server and grabs each view once
+the window has settled: no background job in flight and no deferred delete pending
+(a widget taken out of a layout stays painted until its ``deleteLater`` runs).
+
+On an X display (``make screenshots`` runs this under ``xvfb-run``) it also starts a
+tray provider when the display has none, and shoots the tray menu. Offscreen
+(``QT_QPA_PLATFORM=offscreen``) there is no tray: every other picture is made and
+the tray's is skipped, saying so.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import shutil
+import socket
+import subprocess
 import sys
+import sysconfig
 import tempfile
+import threading
 import time
-from collections.abc import Callable
-from dataclasses import replace
+import venv
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from asgideck.gui.main_window import MainWindow
 
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "resources" / "screenshots"
 SIZE = (1180, 740)
+SMALL = (900, 600)
+PORT = 8000  # the sample's own port, when it is free (a README with a stable number)
+#: Tray providers tried in order when the X display has no tray (first one installed);
+#: jwm is a window manager with a tray, so the desktop in the tray shot looks like one.
+TRAY_PROVIDERS = ("jwm", "stalonetray", "trayer")
+INSTALL_HINT = "apt-get install xvfb jwm (or stalonetray/trayer for the tray)"
+#: A plain desktop for the tray shot: a bottom bar holding only the tray (jwm's config).
+JWMRC = """<?xml version="1.0"?>
+<JWM>
+  <Tray x="0" y="-1" height="34" autohide="off"><Spacer/><Dock/></Tray>
+  <Desktops width="1" height="1"><Background type="solid">#d6dbe0</Background></Desktops>
+  <TrayStyle><Background>#2b3036</Background><Foreground>#ffffff</Foreground></TrayStyle>
+</JWM>
+"""
 
 
-def main() -> int:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT, help="folder for the PNGs")
+    parser.add_argument(
+        "--port", type=int, default=PORT, help=f"the server's port (default {PORT}; 0: any free)"
+    )
+    args = parser.parse_args(argv)
+    offscreen = _offscreen()
+    if offscreen:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        print(
+            "screenshots: offscreen (no X display, or QT_QPA_PLATFORM=offscreen): "
+            "tray.png is NOT made "
+            f"(run `make screenshots` with Xvfb installed: {INSTALL_HINT})",
+            file=sys.stderr,
+        )
+    with tempfile.TemporaryDirectory(prefix="asgideck-shots-") as scratch:
+        home = Path(scratch)
+        project = _sandbox(home)
+        return _shoot(project, home, args.out.resolve(), args.port, want_tray=not offscreen)
 
-    with tempfile.TemporaryDirectory(prefix="asgideck-shots-") as home:
-        os.environ["ASGIDECK_HOME"] = home
-        return _shoot()
+
+def _offscreen() -> bool:
+    """Whether Qt must draw offscreen (asked to, or no display to draw on)."""
+    if os.environ.get("QT_QPA_PLATFORM", "") == "offscreen":
+        return True
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def _pump_until(app, condition: Callable[[], bool], timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+def _sandbox(home: Path) -> Path:
+    """``HOME/projects/sample_app`` with a ``.venv`` seeing asgideck's packages; HOME and
+    ASGIDECK_HOME point into the sandbox for this process and its children."""
+    project = home / "projects" / "sample_app"
+    shutil.copytree(
+        REPO / "sample_app",
+        project,
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".venv", "*.db"),
+    )
+    env = project / ".venv"
+    venv.EnvBuilder(with_pip=False, symlinks=True).create(env)
+    found = list(env.glob("lib/python*/site-packages"))
+    if len(found) != 1:
+        raise SystemExit(f"screenshots: no site-packages in the sample's venv {env}")
+    # the sample's packages (fastapi, uvicorn, …) are the ones asgideck was installed with
+    (found[0] / "asgideck_shots.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    os.environ["HOME"] = str(home)
+    os.environ["ASGIDECK_HOME"] = str(home / ".asgideck")
+    os.environ.pop("VIRTUAL_ENV", None)  # the sample's own .venv is the one to find
+    return project
+
+
+def _start_tray(home: Path) -> subprocess.Popen[bytes] | None:
+    """A tray provider on this display (which has none: the desktop's is used if any)."""
+    for name in TRAY_PROVIDERS:
+        exe = shutil.which(name)
+        if exe is None:
+            continue
+        command = [exe]
+        if name == "jwm":
+            rc = home / ".jwmrc"
+            rc.write_text(JWMRC)
+            command += ["-f", str(rc)]
+        elif name == "trayer":
+            command += ["--edge", "bottom", "--align", "right", "--height", "32"]
+        return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    print(
+        f"screenshots: no tray provider installed ({', '.join(TRAY_PROVIDERS)}): "
+        f"tray.png is NOT made ({INSTALL_HINT})",
+        file=sys.stderr,
+    )
+    return None
+
+
+# ----------------------------------------------------------------- waiting
+def _pump_until(app: QApplication, condition: Callable[[], bool], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise TimeoutError("screenshot: timed out waiting for the window")
+            raise TimeoutError("screenshots: timed out waiting for the window")
         app.processEvents()
         time.sleep(0.02)
 
 
-def _shoot() -> int:
-    import httpx
+def _settle(app: QApplication, window: MainWindow, timeout: float = 30.0) -> None:
+    """Until the window has settled: no task in flight, every deferred delete done, and
+    the widget tree unchanged for a few rounds (a view rebuilt in steps has finished)."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QWidget
 
-    from asgideck.gui.app import make_app
-    from asgideck.gui.main_window import MainWindow
+    deadline = time.monotonic() + timeout
+    last, steady = -1, 0
+    while steady < 5:
+        if time.monotonic() > deadline:
+            raise TimeoutError("screenshots: the window never settled")
+        app.processEvents()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        busy = window.runner.busy or window.server_runner.busy
+        count = len(window.findChildren(QWidget))
+        steady = steady + 1 if count == last and not busy else 0
+        last = count
+        time.sleep(0.02)
+
+
+def _load(app: QApplication, window: MainWindow, act: Callable[[], object]) -> None:
+    """Run ``act`` (open, pick a profile) and wait until the window says it loaded."""
+    loaded: list[bool] = []
+    window.loaded.connect(lambda: loaded.append(True))
+    act()
+    _pump_until(app, lambda: bool(loaded))
+    _settle(app, window)
+
+
+def _port(wanted: int) -> int:
+    """``wanted`` when it is free (the sample's own 8000 makes a README with a stable
+    number), else any free port."""
     from asgideck.runtime.servers import free_port
 
+    if wanted:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", wanted))
+            except OSError:
+                pass
+            else:
+                return wanted
+    return int(free_port())
+
+
+# ----------------------------------------------------------------- shooting
+def _shoot(project: Path, home: Path, out: Path, port: int, *, want_tray: bool) -> int:
+    from asgideck.gui.app import make_app
+
     app = make_app()
+    provider = None
+    if want_tray:
+        from PySide6.QtWidgets import QSystemTrayIcon
+
+        if not QSystemTrayIcon.isSystemTrayAvailable():
+            provider = _start_tray(home)
+        try:  # a provider takes a moment to claim the tray
+            _pump_until(app, QSystemTrayIcon.isSystemTrayAvailable, timeout=15)
+        except TimeoutError:
+            print(f"screenshots: no system tray on this display ({INSTALL_HINT})", file=sys.stderr)
+            want_tray = False
+    try:
+        return _shoot_window(app, project, out, port, want_tray=want_tray)
+    finally:
+        if provider is not None:
+            provider.terminate()
+            try:
+                provider.wait(5)
+            except subprocess.TimeoutExpired:
+                provider.kill()
+                provider.wait(5)
+
+
+@dataclass
+class Camera:
+    """The window being shot, where the pictures go, and what they must never show."""
+
+    app: QApplication
+    window: MainWindow
+    out: Path
+    #: paths that name this machine (the sandbox, the checkout): no picture may show one
+    private: tuple[str, ...]
+    leaks: list[str] = field(default_factory=list)
+
+    def grab(self, name: str) -> None:
+        _settle(self.app, self.window)
+        self.check(name, self.window)
+        path = self.out / name
+        if not self.window.grab().save(str(path)):
+            raise SystemExit(f"screenshots: could not write {path}")
+        print(f"  {name}")
+
+    def check(self, name: str, root: QWidget) -> None:
+        """Note every visible text under ``root`` that shows a private path."""
+        for where, text in _visible_texts(root):
+            if any(p in text for p in self.private):
+                self.leaks.append(f"{name}: {where} shows {text.strip()[:120]!r}")
+
+
+def _visible_texts(root: QWidget) -> Iterator[tuple[str, str]]:
+    """(widget, text) for the texts on screen under ``root``: labels, fields, tab titles,
+    buttons and the cells of item views in sight (of their first 400 rows)."""
+    from PySide6.QtCore import QModelIndex, Qt
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractItemView,
+        QComboBox,
+        QLabel,
+        QLineEdit,
+        QMenu,
+        QPlainTextEdit,
+        QTabBar,
+        QTextEdit,
+        QWidget,
+    )
+
+    for widget in [root, *root.findChildren(QWidget)]:
+        if not widget.isVisible():
+            continue
+        where = f"{type(widget).__name__} {widget.objectName()}".strip()
+        if isinstance(widget, (QLabel, QLineEdit, QAbstractButton)):
+            yield where, widget.text()
+        elif isinstance(widget, QComboBox):
+            yield where, widget.currentText()
+        elif isinstance(widget, (QTextEdit, QPlainTextEdit)):
+            yield where, widget.toPlainText()
+        elif isinstance(widget, QMenu):
+            yield where, " ".join(action.text() for action in widget.actions())
+        elif isinstance(widget, QTabBar):
+            yield where, " ".join(widget.tabText(i) for i in range(widget.count()))
+        elif isinstance(widget, QAbstractItemView) and widget.model() is not None:
+            model, top = widget.model(), QModelIndex()
+            try:
+                columns = model.columnCount(top)
+            except TypeError:  # a list model keeps its one column private
+                columns = 1
+            for row in range(min(model.rowCount(top), 400)):
+                for column in range(columns):
+                    index = model.index(row, column)
+                    if not widget.visualRect(index).intersects(widget.viewport().rect()):
+                        continue  # scrolled out of the picture
+                    value = index.data(Qt.ItemDataRole.DisplayRole)
+                    if isinstance(value, str):
+                        yield where, value
+
+
+def _shoot_window(
+    app: QApplication, project: Path, out: Path, port: int, *, want_tray: bool
+) -> int:
+    from asgideck.gui.main_window import MainWindow
+
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"screenshots of ~/projects/{project.name} ({app.platformName()}) into {out}:")
     window = MainWindow()
     window.resize(*SIZE)
-    loaded = []
-    window.loaded.connect(lambda: loaded.append(True))
-    window.open_path(REPO / "sample_app")
+    window.move(40, 30)
     window.show()
-    _pump_until(app, lambda: bool(loaded) and not window.runner.busy)
-    loaded.clear()
-    window.select_profile("production")  # the profile with something to say
-    _pump_until(app, lambda: bool(loaded) and not window.runner.busy)
-    OUT.mkdir(parents=True, exist_ok=True)
-    window.grab().save(str(OUT / "main.png"))
-    loaded.clear()
-    window.select_profile("development")
-    _pump_until(app, lambda: bool(loaded) and not window.runner.busy)
+    home = Path(os.environ["HOME"])
+    camera = Camera(app, window, out, (str(home), str(REPO), tempfile.gettempdir() + os.sep))
+    try:
+        _load(app, window, lambda: window.open_path(project))
+        _views(camera)
+        _server_views(camera, _port(port), want_tray=want_tray)
+    finally:
+        window.close()
+        window.drain()
+    if camera.leaks:
+        print(
+            "screenshots: these pictures show a path of this machine (the window should "
+            "write the home folder as ~):\n  " + "\n  ".join(camera.leaks),
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _views(camera: Camera) -> None:
+    """The views that need no server: Overview on production, Routes, Middleware."""
+    app, window = camera.app, camera.window
+    window.show_tab("overview")
+    _load(app, window, lambda: window.select_profile("production"))  # the one with findings
+    camera.grab("main.png")
+    _load(app, window, lambda: window.select_profile("development"))
     window.show_tab("routes")
     window.routes_view.select_path("GET", "/api/v1/items/{item_id}")
-    _pump_until(app, lambda: True)
-    window.grab().save(str(OUT / "routes.png"))
+    camera.grab("routes.png")
     window.show_tab("middleware")
-    _pump_until(app, lambda: True)
-    window.grab().save(str(OUT / "middleware.png"))
+    camera.grab("middleware.png")
 
+
+def _server_views(camera: Camera, port: int, *, want_tray: bool) -> None:
+    """Start development, send traffic: Logs, Try, the 900×600 window and the tray menu."""
+    app, window = camera.app, camera.window
     manager, panel = window.manager, window.servers_panel
     assert manager is not None and panel is not None
-    port = free_port()
     manager.update("development", replace(manager.server("development").config, port=port))
     panel.rebuild()
     panel.select("development")
     panel.start_selected()
-    try:
-        _pump_until(app, lambda: panel.state_of("development") == "running")
-        base = f"http://127.0.0.1:{port}"
-        with httpx.Client(base_url=base, timeout=5) as client:
-            client.get("/health")
-            client.get("/api/v1/items", params={"limit": 5})
-            client.get("/api/v1/users/me")
-            client.get("/api/v1/items/999")
-            token = client.post(
-                "/api/v1/auth/token", data={"username": "alice", "password": "wonderland-demo"}
-            ).json()["access_token"]
-            client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"})
-            client.get("/nope")
-        window.show_tab("logs")
-        start = time.monotonic()
-        _pump_until(app, lambda: time.monotonic() - start > 1.5)  # two stats samples
-        window.grab().save(str(OUT / "servers.png"))
-        _pump_until(app, lambda: window.inspection.snapshot.source == "server")
-        window.routes_view.select_path("GET", "/api/v1/items")
-        window.routes_view.try_selected()
-        shown = []
-        window.try_view.response.shown.connect(lambda: shown.append(True))
-        window.try_view.send()
-        _pump_until(app, lambda: bool(shown))
-        settle = time.monotonic()
-        _pump_until(app, lambda: time.monotonic() - settle > 0.5 and not window.runner.busy)
-        window.grab().save(str(OUT / "try.png"))
-    finally:
-        window.close()
-    print(f"wrote {', '.join(p.name for p in sorted(OUT.glob('*.png')))} to {OUT}")
-    return 0
+    _pump_until(app, lambda: panel.state_of("development") == "running")
+    window.show_tab("logs")
+    failed: list[BaseException] = []
+
+    def traffic() -> None:
+        try:
+            _traffic(port)
+        except BaseException as exc:  # reported on the main thread
+            failed.append(exc)
+
+    sender = threading.Thread(target=traffic, name="screenshots-traffic")
+    sender.start()
+    _pump_until(app, lambda: not sender.is_alive(), timeout=60)
+    sender.join()
+    if failed:
+        raise SystemExit(f"screenshots: the sample server did not answer: {failed[0]}")
+    camera.grab("servers.png")
+
+    _pump_until(app, lambda: window.inspection.snapshot.source == "server")
+    window.show_tab("routes")
+    window.routes_view.select_path("GET", "/api/v1/items")
+    window.routes_view.try_selected()
+    shown: list[bool] = []
+    window.try_view.response.shown.connect(lambda: shown.append(True))
+    window.try_view.send()
+    _pump_until(app, lambda: bool(shown))
+    camera.grab("try.png")
+
+    window.resize(*SMALL)
+    _pump_until(app, lambda: (window.width(), window.height()) == SMALL, timeout=10)
+    camera.grab("small.png")
+    window.resize(*SIZE)
+
+    if want_tray:
+        _tray_shot(camera)
+
+
+def _traffic(port: int) -> None:
+    """A few seconds of requests, paced like a user clicking about: enough that the log's
+    newest lines (the ones in view, Follow on) are all requests, with a 401, 404s and a
+    422 among them, and the status bar's rate is not zero. Runs on its own thread."""
+    import httpx
+
+    def get(path: str, **kwargs: Any) -> None:
+        client.get(path, **kwargs)
+        time.sleep(0.08)  # pacing the traffic, not waiting for anything
+
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+        get("/health")
+        get("/api/v1/users/me")
+        token = client.post(
+            "/api/v1/auth/token", data={"username": "alice", "password": "wonderland-demo"}
+        ).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        get("/api/v1/users/me", headers=auth)
+        for round_ in range(4):
+            get("/api/v1/items", params={"limit": 5 * (round_ + 1)})
+            get(f"/api/v1/items/{round_ % 2 + 1}")
+            get("/health")
+        client.post("/api/v1/items", json={"name": "Mad hat", "price": 10.5}, headers=auth)
+        get("/api/v1/items/999")
+        get("/api/v1/items/abc")
+        get("/api/v1/admin/stats", headers=auth)
+        for round_ in range(3):
+            get("/api/v1/users", headers=auth)
+            get("/api/v1/items", params={"skip": round_ * 5, "limit": 5})
+        get("/nope")
+        get("/api/v1/users/me", headers=auth)
+        for item in (1, 2, 3):
+            get(f"/api/v1/items/{item}")
+        get("/health")
+
+
+def _tray_shot(camera: Camera) -> None:
+    """The window hidden to the tray and the tray menu open above its icon: the screen
+    around both, as the user sees it."""
+    from PySide6.QtCore import QPoint, QRect
+
+    app, window, path = camera.app, camera.window, camera.out / "tray.png"
+    tray = window.tray
+    _pump_until(app, lambda: tray.icon.isVisible() and tray.icon.geometry().isValid(), 15)
+    window.hide()
+    icon = tray.icon.geometry()
+    menu = tray.menu
+    menu.ensurePolished()
+    size = menu.sizeHint()  # opened above the icon, right-aligned with it, as trays do
+    menu.popup(QPoint(icon.right() + 1 - size.width(), icon.top() - 2 - size.height()))
+    _pump_until(app, menu.isVisible, timeout=10)
+    _settle(app, window)
+    camera.check(path.name, menu)
+    start = time.monotonic()
+    _pump_until(app, lambda: time.monotonic() - start > 0.3)  # the menu's first paint on X
+    area = menu.geometry().united(icon).adjusted(-24, -24, 24, 8)
+    screen = app.primaryScreen()
+    area = area.intersected(QRect(QPoint(0, 0), screen.size()))
+    shot = screen.grabWindow(0, area.x(), area.y(), area.width(), area.height())
+    menu.hide()
+    window.show()
+    if not shot.save(str(path)):
+        raise SystemExit(f"screenshots: could not write {path}")
+    print(f"  {path.name}")
 
 
 if __name__ == "__main__":

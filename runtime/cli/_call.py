@@ -21,7 +21,9 @@ terminal it is made printable (escape sequences removed, control characters show
 
 Exit codes: 0 an answer below 400, 4/5 the status class of a 4xx/5xx answer, 2 no
 running server, 3 no complete answer (refused, timed out, past the deadline), 6 the
-answer was printed but its body was cut at ``--max-body``.
+answer was printed but its body was cut at ``--max-body``, 74 the answer came (and is in
+the history) but could not be written (a full disk, a closed stdout). SIGTERM and SIGHUP
+end it as Ctrl-C does: the scratch file is removed, exit 128 + the signal's number.
 """
 
 from __future__ import annotations
@@ -359,7 +361,11 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             print(f"asgideck: {exc}", file=sys.stderr)
             _record(args, project.name, spec, None, str(exc))
             return EXIT_FAILED
-        _print(response, out)  # before the history: a broken history never hides an answer
+        try:
+            _print(response, out)  # before the history: a broken history never hides an answer
+        except BaseException:  # a full disk, a closed output, a signal: the request happened
+            _record(args, project.name, spec, response, None)
+            raise
         if response.cut:
             print(f"asgideck: warning: {response.cut_notice()} (--max-body)", file=sys.stderr)
         _record(args, project.name, spec, response, None)

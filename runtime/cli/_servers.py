@@ -24,6 +24,7 @@ from asgideck.runtime.cli._shared import (
     EXIT_NOT_CLEAN,
     EXIT_NOT_READY,
     EXIT_SERVER_FAILED,
+    check_grace,
     print_notices,
 )
 from asgideck.runtime.errors import InputError
@@ -110,7 +111,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     stop = sub.add_parser("stop", help="stop servers asgideck started (by id, or --all)")
     stop.add_argument("ids", nargs="*", metavar="ID", help="id (or a unique prefix) from `ps`")
     stop.add_argument("--all", action="store_true", help="stop every server listed by `ps`")
-    stop.add_argument("--grace", type=float, default=5.0, help="seconds before SIGKILL")
+    stop.add_argument(
+        "--grace",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="seconds between SIGTERM and SIGKILL (default 5; 0: SIGKILL at once)",
+    )
     stop.set_defaults(run=stop_servers)
 
 
@@ -118,8 +125,7 @@ def run_server(args: argparse.Namespace, out: TextIO) -> int:
     problem = bind_problem(args.host)
     if problem is not None:  # before anything slow: a bad host is a typo, say so now
         raise InputError(f"--host: {problem}")
-    if args.grace < 0:
-        raise InputError(f"--grace: {args.grace:g} must not be negative")
+    check_grace(args.grace)
     project = open_project(
         args.path, python=args.python, app=args.app, factory=True if args.factory else None
     )
@@ -279,10 +285,10 @@ class Terminal:
                 os.close(devnull)
 
 
-def _colour(stream: TextIO) -> bool:
+def _colour(stream: TextIO | None) -> bool:
     try:
-        return stream.isatty() and "NO_COLOR" not in os.environ
-    except (OSError, ValueError):
+        return stream is not None and stream.isatty() and "NO_COLOR" not in os.environ
+    except (AttributeError, OSError, ValueError):
         return False
 
 
@@ -338,6 +344,7 @@ def list_servers(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def stop_servers(args: argparse.Namespace, out: TextIO) -> int:
+    check_grace(args.grace)
     entries = alive_entries()
     if args.all:
         chosen = entries
@@ -356,7 +363,10 @@ def stop_servers(args: argparse.Namespace, out: TextIO) -> int:
     for entry in chosen:
         with stopping_from_here(entry.id):  # its own `run` then says who stopped it
             result = stop_orphan(entry, grace=args.grace)
-        if result.clean:
+        if result.clean and result.killed:  # as `run` says it: SIGTERM was not enough
+            why = f"did not stop in {args.grace:g} s, killed" if args.grace > 0 else "killed"
+            print(f"{why}: {entry.describe()}", file=out)
+        elif result.clean:
             print(f"stopped {entry.describe()}", file=out)
         else:
             failed += 1

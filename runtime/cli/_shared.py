@@ -15,8 +15,12 @@ start"); it prints the server's code and exits with one of these:
 71  ``run``: stopped, but processes or the port survived
 72  ``run``: the server ended without ``run`` stopping it: ``asgideck stop`` from elsewhere,
     a signal to its tree (``kill``), or it exited with code 0 on its own
+74  the output could not be written (a full disk, an I/O error, a closed stdout); for
+    ``call`` the request was sent and answered all the same
 75  ``run``: the server was not ready in time; asgideck stopped it
 130 interrupted (Ctrl-C) where the subcommand has no meaning of its own for it
+143 stopped by SIGTERM (129 SIGHUP): every command but ``run`` (which stops its server
+    and says how) cleans up as for Ctrl-C and exits 128 + the signal's number
 ==  ===================================================================
 
 A bad option or argument exits 64 too (argparse's own code, 2, is taken by ``check``).
@@ -28,11 +32,16 @@ A bad option or argument exits 64 too (argparse's own code, 2, is taken by ``che
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
+import math
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
+from asgideck.runtime.errors import InputError
+from asgideck.runtime.terminal import printable
 from asgideck.runtime.userstate import take_notices
 
 __all__ = [
@@ -40,13 +49,18 @@ __all__ = [
     "EXIT_ENDED_ELSEWHERE",
     "EXIT_ERRORS",
     "EXIT_INTERRUPTED",
+    "EXIT_IO_ERROR",
     "EXIT_NOT_CLEAN",
     "EXIT_NOT_READY",
     "EXIT_OK",
     "EXIT_SERVER_FAILED",
     "EXIT_USAGE",
     "EXIT_WARNINGS",
+    "ErrorStream",
+    "Output",
+    "OutputFailed",
     "add_project_options",
+    "check_grace",
     "dump_json",
     "print_notices",
     "relative",
@@ -56,8 +70,166 @@ EXIT_OK, EXIT_ERRORS, EXIT_WARNINGS, EXIT_USAGE = 0, 1, 2, 64
 #: ``run`` (sysexits.h values: EX_UNAVAILABLE, EX_SOFTWARE, EX_OSERR, EX_TEMPFAIL)
 EXIT_CANNOT_START, EXIT_SERVER_FAILED, EXIT_NOT_CLEAN, EXIT_NOT_READY = 69, 70, 71, 75
 EXIT_ENDED_ELSEWHERE = 72
+#: sysexits.h EX_IOERR: the output could not be written
+EXIT_IO_ERROR = 74
 #: the shell's code for a command ended by SIGINT (128 + 2)
 EXIT_INTERRUPTED = 130
+#: the longest ``--grace`` accepted (a day): beyond it a wait cannot be armed
+MAX_GRACE = 86400.0
+
+
+def check_grace(grace: float) -> None:
+    """``--grace`` (``run``, ``stop``): finite seconds, 0 (SIGKILL at once) up to a day;
+    else an InputError naming the option (``nan`` compared as "not negative" before)."""
+    if math.isnan(grace) or math.isinf(grace):
+        raise InputError(f"--grace: {grace:g} is not a finite number of seconds")
+    if grace < 0:
+        raise InputError(f"--grace: {grace:g} must not be negative")
+    if grace > MAX_GRACE:
+        raise InputError(f"--grace: {grace:g} is more than {MAX_GRACE:g} seconds (a day)")
+
+
+class OutputFailed(Exception):
+    """stdout could not be written (ENOSPC, EIO, a closed fd): ``main`` says so in one
+    line and exits ``EXIT_IO_ERROR``. Not an OSError, so no handler meant for files
+    mistakes it for one of theirs."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+class _Buffer(io.RawIOBase):
+    """The binary side of :class:`Output` (``call`` writes a body byte for byte)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        super().__init__()
+        self._raw = raw
+
+    def close(self) -> None:
+        """Never the real stream's: it belongs to the interpreter (no flush at GC)."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        try:
+            return self._raw.write(data) or 0
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise OutputFailed(_reason(exc) if isinstance(exc, OSError) else str(exc)) from None
+
+    def flush(self) -> None:
+        try:
+            self._raw.flush()
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise OutputFailed(_reason(exc) if isinstance(exc, OSError) else str(exc)) from None
+
+
+class Output(io.TextIOBase):
+    """What a subcommand writes its output to (its ``out``): the real stdout with two
+    guarantees. On a terminal, text from outside (a document's title, a ``.env`` value,
+    a server's name) passes :func:`printable`, so no escape sequence reaches the
+    terminal; to a pipe or a file it goes as it is, byte for byte. A write that fails
+    (a full disk, EIO, stdout closed: ``stream`` None) raises :class:`OutputFailed`;
+    EPIPE stays a BrokenPipeError (the reader has gone, nothing to say)."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        super().__init__()
+        self._stream = stream
+        self._terminal = _isatty(stream)
+        raw = getattr(stream, "buffer", None)
+        self._buffer = _Buffer(raw) if raw is not None else None
+
+    def close(self) -> None:
+        """Never the real stream's: it belongs to the interpreter (no flush at GC)."""
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return self._terminal
+
+    @property
+    def buffer(self) -> _Buffer | None:
+        return self._buffer
+
+    def fileno(self) -> int:
+        if self._stream is None:
+            raise io.UnsupportedOperation("stdout is closed")
+        return self._stream.fileno()
+
+    def write(self, text: str) -> int:
+        if self._stream is None:
+            raise OutputFailed("stdout is closed")
+        if self._terminal:
+            text = printable(text)
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputFailed(_reason(exc)) from None
+
+    def flush(self) -> None:
+        if self._stream is None:
+            return
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputFailed(_reason(exc)) from None
+
+
+class ErrorStream(io.TextIOBase):
+    """sys.stderr while a subcommand runs: made printable on a terminal (an error
+    quotes user data), and a failed or closed stderr loses the line instead of raising
+    (there is nowhere left to report it)."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        super().__init__()
+        self._stream = stream
+        self._terminal = _isatty(stream)
+
+    def close(self) -> None:
+        """Never the real stream's: it belongs to the interpreter (no flush at GC)."""
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return self._terminal
+
+    def fileno(self) -> int:
+        if self._stream is None:
+            raise io.UnsupportedOperation("stderr is closed")
+        return self._stream.fileno()
+
+    def write(self, text: str) -> int:
+        if self._stream is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self._stream.write(printable(text) if self._terminal else text)
+        return len(text)
+
+    def flush(self) -> None:
+        if self._stream is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self._stream.flush()
+
+
+def _isatty(stream: TextIO | None) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def add_project_options(parser: argparse.ArgumentParser) -> None:

@@ -8,13 +8,16 @@ The store is capped (entries and bytes, oldest pruned first) and safe to use
 from several threads. A history that cannot be opened, read or written (corrupt,
 read-only, a directory, a full disk) raises :class:`HistoryUnavailable`, which is
 not a :class:`RequestFailed`: the request itself went through, and a caller shows
-its answer and warns about the history.
+its answer and warns about the history. A *corrupt* file (SQLite says it is not a
+database, or its pages are damaged) would fail forever, so it is moved aside once
+as ``<name>.damaged-<time>`` and a fresh one is started; that one error says so.
 """
 
 from __future__ import annotations
 
 import builtins
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -41,10 +44,39 @@ class HistoryUnavailable(AsgideckError):
     Not a :class:`RequestFailed`: whatever was sent was sent, and its answer stands.
     """
 
-    def __init__(self, action: str, path: Path, reason: object) -> None:
+    def __init__(
+        self, action: str, path: Path, reason: object, moved_to: Path | None = None
+    ) -> None:
         self.path = path
         self.reason = str(reason) or type(reason).__name__
-        super().__init__(f"cannot {action} the request history {path}: {self.reason}")
+        #: Where a corrupt file was moved to (a fresh, empty history took its place).
+        self.moved_to = moved_to
+        message = f"cannot {action} the request history {path}: {self.reason}"
+        if moved_to is not None:
+            message += f"; moved it aside to {moved_to} and started a fresh one"
+        super().__init__(message)
+
+
+# SQLite's primary result codes for a file that is no database or whose pages are damaged
+# (extended codes carry them in the low byte).
+_SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
+
+
+def _is_corrupt(exc: BaseException) -> bool:
+    """The file itself is damaged (not a folder, a permission, a lock or a full disk)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
+    text = str(exc)
+    return type(exc) is sqlite3.DatabaseError and ("not a database" in text or "malformed" in text)
+
+
+def _inode(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 @dataclass(frozen=True)
@@ -111,19 +143,60 @@ class History:
         self.max_body = max_body
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
-        db: sqlite3.Connection | None = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.touch(mode=0o600, exist_ok=True)  # requests are nobody else's business
-            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db, self._file = self._connect()
+        except (sqlite3.Error, OSError) as exc:
+            if not _is_corrupt(exc):
+                raise HistoryUnavailable("open", self.path, exc) from None
+            moved = self._move_aside(_inode(self.path), "open", exc)
+            db, _file = self._connect_or_raise("open")
+            db.close()  # the fresh file is ready for the next History(); this one reports
+            raise HistoryUnavailable("open", self.path, exc, moved) from None
+
+    def _connect(self) -> tuple[sqlite3.Connection, tuple[int, int] | None]:
+        """The database (created if missing) and the identity of the file it opened."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.touch(mode=0o600, exist_ok=True)  # requests are nobody else's business
+        identity = _inode(self.path)
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        try:
             db.execute("PRAGMA secure_delete = ON")
             db.execute("PRAGMA auto_vacuum = INCREMENTAL")
             db.executescript(_SCHEMA)
+        except BaseException:
+            db.close()
+            raise
+        return db, identity
+
+    def _connect_or_raise(self, action: str) -> tuple[sqlite3.Connection, tuple[int, int] | None]:
+        try:
+            return self._connect()
         except (sqlite3.Error, OSError) as exc:
-            if db is not None:
-                db.close()
-            raise HistoryUnavailable("open", self.path, exc) from None
-        self._db = db
+            raise HistoryUnavailable(action, self.path, exc) from None
+
+    def _move_aside(self, identity: tuple[int, int] | None, action: str, why: object) -> Path:
+        """Rename the corrupt file (and any journal beside it) to ``<name>.damaged-<time>``.
+
+        Only the file found damaged is moved: if another process already replaced it with
+        a fresh one, that one is left alone (and the new name is the one it chose).
+        """
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+        number = 1
+        while target.exists():
+            target = self.path.with_name(f"{self.path.name}.damaged-{stamp}-{number}")
+            number += 1
+        if identity is None or _inode(self.path) != identity:
+            raise HistoryUnavailable(action, self.path, f"{why} (it was replaced meanwhile)")
+        try:
+            os.rename(self.path, target)
+            for suffix in ("-journal", "-wal", "-shm"):
+                journal = self.path.with_name(self.path.name + suffix)
+                if journal.exists():
+                    os.rename(journal, target.with_name(target.name + suffix))
+        except OSError as exc:
+            raise HistoryUnavailable(action, self.path, f"{why}; moving it aside: {exc}") from None
+        return target
 
     @contextmanager
     def _using(self, action: str) -> Iterator[sqlite3.Connection]:
@@ -132,7 +205,15 @@ class History:
             try:
                 yield self._db
             except (sqlite3.Error, OSError) as exc:
-                raise HistoryUnavailable(action, self.path, exc) from None
+                if not _is_corrupt(exc):
+                    raise HistoryUnavailable(action, self.path, exc) from None
+                # Damage found after opening: a fresh file, so the next call works.
+                self._db.close()
+                try:
+                    moved = self._move_aside(self._file, action, exc)
+                finally:
+                    self._db, self._file = self._connect_or_raise(action)
+                raise HistoryUnavailable(action, self.path, exc, moved) from None
 
     # --- writing -----------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -40,7 +40,11 @@ __all__ = [
 MAX_CONCURRENCY = 256
 MAX_DURATION_S = 60.0
 MAX_REQUESTS = 1_000_000
+PROGRESS_EVERY_S = 0.1  # how often a built-in run reports its count (``progress``)
 _WRK_MARK = "ASGIDECK"
+
+#: ``progress(answered, errors)``: a built-in run's counts so far, called from its thread.
+Progress = Callable[[int, int], None]
 
 
 class LoadTestError(InputError):
@@ -102,11 +106,13 @@ def run_load(
     tool: str = "auto",
     body: bytes | None = None,
     stop: threading.Event | None = None,
+    progress: Progress | None = None,
 ) -> LoadResult:
     """Load ``url`` with ``concurrency`` connections for ``duration_s`` (or ``max_requests``).
 
     ``tool`` is ``"auto"`` (wrk, then hey, then built-in), ``"wrk"``, ``"hey"`` or
-    ``"builtin"``. ``stop`` ends a built-in run early (from another thread).
+    ``"builtin"``. ``stop`` ends a built-in run early (from another thread); ``progress``
+    hears a built-in run's counts every PROGRESS_EVERY_S (wrk and hey report only at the end).
     """
     check_loopback(url)
     if not 1 <= concurrency <= MAX_CONCURRENCY:
@@ -122,7 +128,7 @@ def run_load(
         return _run_hey(url, concurrency, duration_s, method, headers, body, max_requests)
     note = "" if tool == "builtin" else "built-in generator (wrk and hey are not installed)"
     result = asyncio.run(
-        _builtin(url, concurrency, duration_s, method, headers, body, max_requests, stop)
+        _builtin(url, concurrency, duration_s, method, headers, body, max_requests, stop, progress)
     )
     result.note = note
     return result
@@ -156,6 +162,7 @@ async def _builtin(
     body: bytes | None,
     max_requests: int,
     stop: threading.Event | None,
+    progress: Progress | None = None,
 ) -> LoadResult:
     latencies: list[float] = []
     statuses: Counter[str] = Counter()
@@ -163,6 +170,15 @@ async def _builtin(
     issued = 0
     started = time.perf_counter()
     deadline = started + duration_s
+    reported = started
+
+    def report(force: bool = False) -> None:
+        nonlocal reported
+        now = time.perf_counter()
+        if progress is not None and (force or now - reported >= PROGRESS_EVERY_S):
+            reported = now
+            progress(len(latencies), errors)
+
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     timeout = httpx.Timeout(max(1.0, duration_s))
 
@@ -178,14 +194,17 @@ async def _builtin(
             except httpx.HTTPError as exc:
                 errors += 1
                 statuses[type(exc).__name__] += 1
+                report()
                 continue
             latencies.append(time.perf_counter() - begin)
             statuses[str(response.status_code)] += 1
             if response.status_code >= 400:
                 errors += 1
+            report()
 
     async with httpx.AsyncClient(limits=limits, timeout=timeout, trust_env=False) as client:
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+    report(force=True)
     elapsed = time.perf_counter() - started
     latencies.sort()
     done = len(latencies)

@@ -18,9 +18,7 @@ nesting depth: ``openapi._limits``); a document over a limit is not tried elsewh
 
 from __future__ import annotations
 
-from typing import Literal
-
-import httpx
+from typing import TYPE_CHECKING, Literal
 
 from asgideck.runtime.inspect._app import AppInfo
 from asgideck.runtime.openapi import (
@@ -35,6 +33,9 @@ from asgideck.runtime.openapi import (
     read_url,
 )
 from asgideck.runtime.secrets import mask_url_password
+
+if TYPE_CHECKING:  # imported when a server's document is fetched: the window starts without it
+    import httpx
 
 __all__ = ["DEFAULT_OPENAPI_URL", "OpenAPISource", "best_openapi", "fetch_openapi"]
 
@@ -60,6 +61,8 @@ def _fetch(
     transport: httpx.BaseTransport | None,
     limits: tuple[int, float, int] = (MAX_BYTES, DEADLINE, MAX_DEPTH),
 ) -> tuple[Document, str]:
+    import httpx
+
     max_bytes, deadline, max_depth = limits
     failures: list[str] = []
     # trust_env=False: the server is local; HTTP_PROXY must not see (or break) the request

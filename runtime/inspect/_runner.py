@@ -120,6 +120,8 @@ def run_probe(
             cwd=root,
             env=probe_environment(env, interpreter),
             stdin=subprocess.PIPE,
+            die_with_parent=True,  # an app spinning at import never outlives inspect
+            parent_waits=True,  # run_probe waits for it: safe from the window's threads
         )
     except OSError as exc:
         raise ProbeError("interpreter", f"cannot run the interpreter {interpreter}: {exc}") from exc

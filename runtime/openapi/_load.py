@@ -16,8 +16,8 @@ from asgideck.runtime.openapi._model import (
     expect_object,
 )
 from asgideck.runtime.openapi._parse import parse_bytes
-from asgideck.runtime.openapi._read import read_source
-from asgideck.runtime.secrets import mask_url_password
+from asgideck.runtime.openapi._read import is_url, read_source
+from asgideck.runtime.secrets import mask_url_password, redact_url
 
 __all__ = ["document_json", "load", "load_source", "operations_json"]
 
@@ -122,6 +122,7 @@ def load(
     try:
         return parse_bytes(data, max_depth=max_depth)
     except OpenAPIError as exc:
-        error = type(exc)(f"{mask_url_password(source)}: {exc}")
+        shown = redact_url(source) if is_url(source) else mask_url_password(source)
+        error = type(exc)(f"{shown}: {exc}")
         error.path = exc.path
         raise error from None

@@ -41,6 +41,8 @@ __all__ = ["parse_bytes", "parse_document"]
 
 _METHODS = frozenset(HTTP_METHODS)
 _BOM = b"\xef\xbb\xbf"
+#: Nodes YAML aliases may add to a document when expanded (a real one adds a few hundred).
+MAX_ALIAS_NODES = 1_000_000
 # Swagger 2.0 keeps a non-body parameter's schema keywords on the parameter itself.
 _V2_SCHEMA_KEYS = (
     "type", "format", "items", "collectionFormat", "default", "maximum", "exclusiveMaximum",
@@ -96,15 +98,66 @@ def _load_yaml(data: bytes, max_depth: int) -> Any:
     except ImportError:
         message = "not JSON, and reading YAML needs PyYAML, which is not installed"
         raise OpenAPIError(message) from None
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(data)
     try:
-        return yaml.load(data, Loader=loader)
+        node = loader.get_single_node()  # the node graph: an alias is one shared node
+        if node is None:
+            return None
+        _check_aliases(node, max_depth)
+        return loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1} column {mark.column + 1}: " if mark else ""
         raise OpenAPIError(f"{where}invalid YAML: {getattr(exc, 'problem', exc)}") from None
     except RecursionError:  # PyYAML's pure-Python composer recurses per level
         raise _too_deep(max_depth) from None
+    finally:
+        loader.dispose()
+
+
+def _check_aliases(root: Any, max_depth: int) -> None:
+    """Refuse a YAML graph whose aliases would expand it past :data:`MAX_ALIAS_NODES`.
+
+    An alias is cheap to parse (one shared node) but everything after the parser walks
+    the expanded tree: 700 bytes of nested aliases ("billion laughs") expand to 10^8
+    nodes and hold the CPU for minutes. The expanded size is counted on the node graph
+    (each shared node once, memoised), so the check costs one pass over what was read.
+    An alias inside its own anchor (a cycle) is nesting without end: refused as too deep.
+    """
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    distinct = 0
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        kids = _yaml_children(node)
+        if finished:
+            on_path.discard(key)
+            sizes[key] = 1 + sum(sizes[id(kid)] for kid in kids)
+            if sizes[key] - distinct > MAX_ALIAS_NODES:
+                raise OpenAPILimitError(
+                    f"YAML aliases expand it by more than {MAX_ALIAS_NODES:,} nodes "
+                    "(the limit); not read"
+                )
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            raise _too_deep(max_depth)
+        on_path.add(key)
+        distinct += 1
+        stack.append((node, True))
+        stack.extend((kid, False) for kid in kids if id(kid) not in sizes)
+
+
+def _yaml_children(node: Any) -> list[Any]:
+    value = node.value
+    if isinstance(value, str):
+        return []
+    if value and isinstance(value[0], tuple):  # a mapping: (key node, value node) pairs
+        return [part for pair in value for part in pair]
+    return list(value)
 
 
 def parse_document(doc: Mapping[str, Any], *, max_depth: int = MAX_DEPTH) -> Document:

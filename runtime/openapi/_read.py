@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from asgideck.runtime.openapi._limits import DEADLINE, MAX_BYTES, describe_size
 from asgideck.runtime.openapi._model import OpenAPIError, OpenAPILimitError
-from asgideck.runtime.secrets import mask_url_password
+from asgideck.runtime.secrets import Redactor
 
 if TYPE_CHECKING:
     import httpx
@@ -173,7 +173,10 @@ def read_url(
     fresh one that follows redirects and honours proxy settings from the environment."""
     import httpx  # only URL users pay for the import
 
-    shown = mask_url_password(url)
+    # Errors name the URL with its password, secret query parameters (?api_key=) and
+    # key-shaped parts masked; the same values are scrubbed from httpx's own messages.
+    redactor = Redactor()
+    shown = redactor.url(url)
     own = client is None
     if client is None:
         client = httpx.Client(follow_redirects=True)
@@ -206,7 +209,8 @@ def read_url(
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         if dog.expired:
             raise _too_slow(shown, deadline) from None
-        raise OpenAPIError(f"{shown}: could not fetch: {type(exc).__name__}: {exc}") from None
+        why = redactor.scrub(str(exc))
+        raise OpenAPIError(f"{shown}: could not fetch: {type(exc).__name__}: {why}") from None
     finally:
         dog.cancel()
         if own:

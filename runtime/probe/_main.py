@@ -61,6 +61,7 @@ _FALLBACK_SECRET_WORDS = (
     "COOKIE",
     "SESSION",
     "SALT",
+    "PEPPER",
     "SIGNATURE",
 )
 _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^/?#\s:@]*:)[^/?#\s@]+@")
@@ -113,13 +114,13 @@ class Context:
 
 
 def _fallback_is_secret(key: str) -> bool:
-    """A word anywhere in the name, or PAT/SK as a whole part (GITHUB_PAT, stripeSk): too
-    short to search for inside words."""
+    """A word anywhere in the name, or PAT/SK/PW as a whole part (GITHUB_PAT, stripeSk,
+    DB_PW): too short to search for inside words."""
     upper = key.upper()
     if any(word in upper for word in _FALLBACK_SECRET_WORDS):
         return True
     parts = re.split(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])", key)
-    return any(part.upper() in ("PAT", "PATS", "SK", "SKS") for part in parts)
+    return any(part.upper() in ("PAT", "PATS", "SK", "SKS", "PW", "PWS") for part in parts)
 
 
 def _fallback_mask_url(value: str) -> str:

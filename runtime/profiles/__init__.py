@@ -7,6 +7,7 @@ the same binding, and re-applied on top of changes to others).
 
 from __future__ import annotations
 
+from asgideck.runtime.profiles._disk import Seen, seen
 from asgideck.runtime.profiles._edit import (
     MAX_ENV_ENTRY_BYTES,
     EditConflict,
@@ -20,6 +21,7 @@ from asgideck.runtime.profiles._profile import (
     Variable,
     diff_profiles,
     edit_target,
+    edit_targets,
     example_file,
     example_keys,
     list_profiles,
@@ -57,10 +59,12 @@ __all__ = [
     "ParseProblem",
     "Profile",
     "ProfileDiff",
+    "Seen",
     "SettingsConfig",
     "Variable",
     "diff_profiles",
     "edit_target",
+    "edit_targets",
     "env_sources",
     "example_file",
     "example_keys",
@@ -72,5 +76,6 @@ __all__ = [
     "read_env_file",
     "read_plain_env_file",
     "remove_key",
+    "seen",
     "set_value",
 ]

@@ -14,9 +14,13 @@ How "mid-save" is told apart from "saved" (there is no portable lock editors hon
   watched for ``quiet``, is complete;
 - a version that replaced the one being watched (a new inode: an atomic save by
   rename) is complete once it is non-empty and ends with a line break;
-- an empty file where the edit's base was not must stay empty for three times
-  ``quiet`` before it is believed, and a file that vanished during an edit must stay
-  gone for ``quiet``.
+- an empty file, or one cut to a partial last line shorter than a version seen
+  before, is what an editor leaves between truncating and writing: it is believed only
+  once left alone for ``EMPTY_QUIET_FACTOR`` times ``quiet`` (1.5 s), unless the last
+  version known here (the edit's base, asgideck's own last write, the last settled read)
+  was empty too; a file that vanished during an edit must stay gone for ``quiet``.
+  A caller that knows what the user saw (:class:`Seen`) refuses an emptied file outright
+  (``_edit``).
 
 Two asgideck writers (processes or threads) take turns for the last re-read and the
 rename: an advisory ``flock`` on the file's folder (:func:`edit_turn`), where the
@@ -24,7 +28,8 @@ platform has one. An edit that lost five races holds the turn for its further
 retries, so a busy writer cannot starve it.
 
 What is left: a writer that pauses longer than ``quiet`` in the middle of an in-place
-save, or that creates a new file and fills it line by line, still looks finished; and
+save (after its first complete line), or longer than 1.5 s after truncating, or that
+creates a new file and fills it line by line, still looks finished; and
 another program (one that does not take that lock) saving between the last re-read
 and the rename (microseconds) still loses its write. Both windows are far smaller
 than the edit-to-save window they replace.
@@ -47,11 +52,14 @@ from pathlib import Path
 from asgideck.runtime.profiles._read import MAX_FILE_BYTES, EnvFileError, check_env_stat
 
 __all__ = [
+    "EMPTY_QUIET_FACTOR",
     "QUIET",
     "SETTLE_TIMEOUT",
+    "Seen",
     "Snapshot",
     "edit_turn",
     "replace_if_unchanged",
+    "seen",
     "settled",
     "snapshot",
 ]
@@ -60,6 +68,9 @@ __all__ = [
 QUIET = 0.1
 #: how long an edit waits for another program to finish saving before it refuses (s)
 SETTLE_TIMEOUT = 1.0
+#: an emptied (or cut) file must be left alone this many times ``QUIET`` to be believed:
+#: an editor saving in place truncates first, and may take a moment before it writes
+EMPTY_QUIET_FACTOR = 15
 _POLL = 0.01
 _LOCK_POLL = 0.001
 _thread_lock = threading.Lock()  # flock is per open file: threads of one process share it
@@ -71,6 +82,8 @@ except ImportError:  # Windows: no flock; the last re-read alone narrows the win
 
 # Versions this process wrote itself: (dev, ino, size, mtime_ns, digest) by path.
 _written: dict[str, tuple[int, int, int, int, str]] = {}
+# The size of the last settled version read here, by path.
+_last_size: dict[str, int] = {}
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,27 @@ class Snapshot:
     @property
     def version(self) -> tuple[int, int, int, int, str]:
         return (self.dev, self.ino, self.size, self.mtime_ns, self.digest)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What a caller read (and showed the user): enough to tell the file was emptied since."""
+
+    size: int
+    lines: int
+    digest: str
+
+    @classmethod
+    def of(cls, data: bytes) -> Seen:
+        lines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+        return cls(size=len(data), lines=lines, digest=hashlib.sha256(data).hexdigest())
+
+
+def seen(path: Path) -> Seen | None:
+    """What ``path`` holds now, for a caller that shows it and edits it later
+    (``set_value(..., loaded=...)``); ``None`` when there is no file."""
+    snap = snapshot(path)
+    return Seen.of(snap.data) if snap is not None else None
 
 
 def same(a: Snapshot | None, b: Snapshot | None) -> bool:
@@ -149,8 +183,32 @@ def _looks_whole(snap: Snapshot) -> bool:
     return snap.steady and snap.data.endswith((b"\n", b"\r"))
 
 
+def _suspect(path: Path, snap: Snapshot, earlier: list[int]) -> bool:
+    """Whether ``snap`` may be an editor's truncated file between truncate and write.
+
+    ``earlier``: sizes of versions seen before it (the edit's base, the first version
+    this settle saw). An empty file is suspect unless every version known here was empty
+    too (nothing known: suspect); a partial last line is suspect when shorter than a
+    version known here.
+    """
+    key = str(path)
+    written = _written.get(key)
+    if written == snap.version:
+        return False
+    known = [*earlier, *([written[2]] if written else [])]
+    known += [_last_size[key]] if key in _last_size else []
+    if not snap.data:
+        return not known or any(known)
+    return not snap.data.endswith((b"\n", b"\r")) and any(size > snap.size for size in known)
+
+
 def _complete(
-    path: Path, snap: Snapshot | None, watched: float, base: Snapshot | None, quiet: float
+    path: Path,
+    snap: Snapshot | None,
+    watched: float,
+    base: Snapshot | None,
+    quiet: float,
+    earlier: list[int],
 ) -> bool:
     """Whether ``snap`` (unchanged since ``watched``, a monotonic time) is a finished save."""
     left_alone = time.monotonic() - watched
@@ -160,10 +218,9 @@ def _complete(
         return False
     if _written.get(str(path)) == snap.version:
         return True
-    if not snap.data and base is not None and base.data:
-        return left_alone >= 3 * quiet
     age = (time.time_ns() - snap.mtime_ns) / 1e9
-    return age >= quiet or left_alone >= quiet
+    wait = EMPTY_QUIET_FACTOR * quiet if _suspect(path, snap, earlier) else quiet
+    return age >= wait or left_alone >= wait
 
 
 def settled(
@@ -176,18 +233,25 @@ def settled(
     """``path`` once no other program is mid-save (see the module docstring).
 
     ``base`` is what an edit started from, if it did: the file gone or emptied since
-    then is trusted only after a quiet time (three times as long for an empty one).
-    Raises :class:`EnvFileError` when the file keeps changing for ``timeout`` seconds.
+    then is trusted only after a quiet time (much longer for an emptied one).
+    Raises :class:`EnvFileError` when the file keeps changing for ``timeout`` seconds
+    (an emptied file is given its longer quiet time even when that is longer).
     ``quiet`` and ``timeout`` default to the module's ``QUIET`` and ``SETTLE_TIMEOUT``
     as they are at the call.
     """
     quiet = QUIET if quiet is None else quiet
     timeout = SETTLE_TIMEOUT if timeout is None else timeout
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
     current = snapshot(path)
     watched = time.monotonic()
-    while not _complete(path, current, watched, base, quiet):
-        if time.monotonic() >= deadline:
+    earlier = [base.size] if base is not None else []
+    if current is not None and current.data:
+        earlier.append(current.size)  # the file as this edit first saw it
+    while not _complete(path, current, watched, base, quiet, earlier):
+        waited = time.monotonic() - started
+        suspect = current is not None and _suspect(path, current, earlier)
+        limit = max(timeout, (EMPTY_QUIET_FACTOR + 1) * quiet) if suspect else timeout
+        if waited >= limit:
             raise EnvFileError(
                 path,
                 f"kept changing for {timeout:g} s (another program is saving it?); "
@@ -201,7 +265,9 @@ def settled(
         replaced = latest is not None and (current is None or latest.ino != current.ino)
         current, watched = latest, time.monotonic()
         if replaced and current is not None and _looks_whole(current):
-            return current
+            break
+    if current is not None:
+        _last_size[str(path)] = current.size
     return current
 
 

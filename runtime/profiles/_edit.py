@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 from bisect import bisect_left
 from collections.abc import Callable
@@ -38,7 +39,13 @@ from dotenv.parser import (
 )
 
 from asgideck.runtime.errors import InputError
-from asgideck.runtime.profiles._disk import Snapshot, edit_turn, replace_if_unchanged, settled
+from asgideck.runtime.profiles._disk import (
+    Seen,
+    Snapshot,
+    edit_turn,
+    replace_if_unchanged,
+    settled,
+)
 from asgideck.runtime.profiles._read import (
     BOM,
     EnvFileError,
@@ -73,12 +80,21 @@ class EditConflict(EnvFileError):
     ``theirs`` is the value on disk now (:attr:`Expect.ABSENT` when the key is gone).
     """
 
-    def __init__(self, path: Path, key: str, theirs: str | Expect | None, outcome: str) -> None:
+    def __init__(
+        self,
+        path: Path,
+        key: str,
+        theirs: str | Expect | None,
+        outcome: str,
+        *,
+        reason: str | None = None,
+    ) -> None:
         self.key = key
         self.theirs = theirs
         super().__init__(
             path,
-            f"{key} changed on disk meanwhile (now {_shown(key, theirs)}); {outcome}; "
+            reason
+            or f"{key} changed on disk meanwhile (now {_shown(key, theirs)}); {outcome}; "
             "reload the file and edit again",
         )
 
@@ -260,6 +276,38 @@ def _edit_path(path: Path) -> Path:
     return path.resolve() if path.is_symlink() else path
 
 
+def _check_writable(path: Path, snap: Snapshot | None) -> None:
+    """Refuse to edit a file its owner made read-only: the edit replaces the file by a
+    rename, which the folder's permission allows even when the file's does not.
+
+    The mode bits decide, not ``os.access``: root may write anything, yet a 0444 file
+    says "do not change me" to root too.
+    """
+    if snap is None:
+        return
+    if not snap.mode & 0o222 or not os.access(path, os.W_OK):
+        raise EnvFileError(path, f"read-only (mode {snap.mode:04o}); not changed")
+
+
+def _check_not_emptied(
+    path: Path, key: str, snap: Snapshot | None, loaded: Seen | None, outcome: str
+) -> None:
+    """Refuse an edit of a file that had content when the caller loaded it and is empty
+    (or gone) now: whatever emptied it, the user never saw that, and the edit would
+    make the lost lines final."""
+    if loaded is None or not loaded.size or (snap is not None and snap.data):
+        return
+    state = "empty" if snap is not None else "gone"
+    lines = f"{loaded.lines} line" + ("" if loaded.lines == 1 else "s")
+    raise EditConflict(
+        path,
+        key,
+        Expect.ABSENT,
+        outcome,
+        reason=f"is {state} now; it had {lines} when loaded; {key}: {outcome}; reload",
+    )
+
+
 def _apply_edit(
     path: Path,
     key: str,
@@ -267,12 +315,16 @@ def _apply_edit(
     state: Callable[[_Document], object],
     outcome: str,
     check: Callable[[_Document], None] = lambda doc: None,
+    loaded: Seen | None = None,
 ) -> None:
     """Read ``path`` once settled, ``check`` it, write ``plan(doc)`` (``None``: the file
     already says what the edit wants) if the file is still as read; when it is not,
     plan again on the new text as long as ``state(doc)`` (the targeted binding) reads
-    as at first, else raise :class:`EditConflict`."""
+    as at first, else raise :class:`EditConflict`. ``loaded``: the file as the caller
+    read it; emptied since, the edit is refused."""
     base = settled(path)
+    _check_not_emptied(path, key, base, loaded, outcome)
+    _check_writable(path, base)
     doc = _Document(path, base)
     check(doc)
     first = state(doc)
@@ -283,6 +335,7 @@ def _apply_edit(
                     # Another asgideck writer keeps winning: take turns, so it waits for us.
                     turn.enter_context(edit_turn(path.parent))
                 base = settled(path, base=base)  # maybe someone is mid-save: wait it out
+                _check_not_emptied(path, key, base, loaded, outcome)
                 doc = _Document(path, base)
             text = plan(doc)
             if state(doc) != first and text is not None:
@@ -304,6 +357,7 @@ def set_value(
     *,
     expected: str | Expect | None = Expect.ANY,
     dialect: str = DOTENV,
+    loaded: Seen | None = None,
 ) -> None:
     """Set ``key`` to ``value`` in ``path``: the last binding of ``key`` is changed in place,
     else ``KEY=value`` is appended.
@@ -315,7 +369,10 @@ def set_value(
     ``expected`` is the value the caller saw (e.g. in a table the user edited, read the
     ``dialect`` way: ``"dotenv"`` or ``"plain"``); if the file no longer says that, the
     edit is refused with :class:`EditConflict` rather than overwrite a change the user
-    never saw. A value a process environment cannot hold (a NUL byte, more than 128 KiB)
+    never saw. ``loaded`` is the file as the caller read it (:func:`seen`): a file that
+    had lines then and is empty or gone now is refused the same way ("is empty now; it
+    had N lines when loaded"). A read-only file (no write bit) is refused, never
+    replaced. A value a process environment cannot hold (a NUL byte, more than 128 KiB)
     is refused naming the key.
     """
     _check_key(key)
@@ -345,11 +402,23 @@ def set_value(
             raise EditConflict(target, key, seen, f"{_shown(key, value)} was not written")
 
     outcome = f"{_shown(key, value)} was not written"
-    _apply_edit(target, key, plan, lambda doc: doc.value(key), outcome, check)
+    _apply_edit(target, key, plan, lambda doc: doc.value(key), outcome, check, loaded)
 
 
-def remove_key(path: Path, key: str) -> None:
-    """Remove every binding of ``key`` from ``path`` (comments and other lines stay)."""
+def remove_key(
+    path: Path,
+    key: str,
+    *,
+    expected: str | Expect | None = Expect.ANY,
+    dialect: str = DOTENV,
+    loaded: Seen | None = None,
+) -> None:
+    """Remove every binding of ``key`` from ``path`` (comments and other lines stay).
+
+    ``expected`` is the value the caller saw (read the ``dialect`` way), e.g. the value an
+    undo takes back: if the file says something else now, the removal is refused with
+    :class:`EditConflict`; so is a file emptied since ``loaded`` (as in :func:`set_value`).
+    """
     target = _edit_path(path)
 
     def check(doc: _Document) -> None:
@@ -357,6 +426,11 @@ def remove_key(path: Path, key: str) -> None:
             raise EnvFileError(doc.path, "no such file")
         if not doc.values(key):
             raise EnvFileError(doc.path, f"has no {key}")
+        if expected is Expect.ANY:
+            return
+        seen = doc.plain_value(key) if dialect != DOTENV else doc.value(key)
+        if seen != expected:
+            raise EditConflict(target, key, seen, "it was not removed")
 
     def plan(doc: _Document) -> str | None:
         indexes = [i for i, b in enumerate(doc.bindings) if b.key == key]
@@ -366,4 +440,5 @@ def remove_key(path: Path, key: str) -> None:
         expected_meaning = [pair for pair in _meaning(doc.bindings) if pair[0] != key]
         return _checked(doc, _apply(doc, edits), expected_meaning, key)
 
-    _apply_edit(target, key, plan, lambda doc: doc.values(key), "it was not removed", check)
+    outcome = "it was not removed"
+    _apply_edit(target, key, plan, lambda doc: doc.values(key), outcome, check, loaded)

@@ -51,6 +51,7 @@ __all__ = [
     "Variable",
     "diff_profiles",
     "edit_target",
+    "edit_targets",
     "example_file",
     "example_keys",
     "list_profiles",
@@ -286,3 +287,23 @@ def edit_target(profile: Profile, key: str) -> Path:
     the profile's own file."""
     variable = profile.variables.get(key)
     return variable.origin.file if variable is not None else profile.own_file
+
+
+def edit_targets(profile: Profile, key: str) -> list[Path]:
+    """The files an edit of ``key`` may go to and still be what this profile reads.
+
+    An existing key: the file its value comes from first (:func:`edit_target`, the
+    default), then the layers above it, the profile's own file last; writing the
+    profile's own file instead of a shared base gives only this profile the new value.
+    A new key: the profile's own file first, then the layers below it (shared with
+    other profiles), highest first.
+    """
+    files = list(profile.files)
+    if profile.own_file not in files:
+        files.append(profile.own_file)
+    variable = profile.variables.get(key)
+    if variable is None:
+        return [profile.own_file, *(p for p in reversed(files) if p != profile.own_file)]
+    origin = variable.origin.file
+    above = files[files.index(origin) + 1 :] if origin in files else []
+    return list(dict.fromkeys([origin, *above]))

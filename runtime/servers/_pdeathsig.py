@@ -14,11 +14,17 @@ The catch: Linux sends the signal when the *thread* that forked the child ends,
 not the process. So the hook is armed only when the spawn runs on the main thread
 (which lives as long as the process); a spawn from another thread (a restart
 scheduled on a timer thread) goes without rather than dying with that thread.
+
+The exception (``parent_waits=True``): a child the spawning thread waits for until it
+has exited, such as the probe (``inspect``'s ``run_probe``). That thread cannot end
+before its child, so the signal can only come from the whole process dying, and
+arming it from any thread (the window's worker threads) is safe. The probe has no
+workers to stop, so it gets SIGKILL: an app that traps SIGTERM (or spins at import)
+cannot outlive the ``inspect`` or window that started it.
 """
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import os
 import signal
@@ -35,7 +41,11 @@ PDEATHSIG = signal.SIGTERM
 
 @functools.cache
 def _prctl() -> Any:
-    """libc's ``prctl``, resolved before any fork (the child only calls it)."""
+    """libc's ``prctl``, resolved before any fork (the child only calls it). ctypes is
+    imported here, not at module level: the window imports the servers package at start-up
+    and never needs it."""
+    import ctypes
+
     try:
         func = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
@@ -45,21 +55,26 @@ def _prctl() -> Any:
     return func
 
 
-def die_with_parent_hook() -> Callable[[], None] | None:
+def die_with_parent_hook(*, parent_waits: bool = False) -> Callable[[], None] | None:
     """A ``preexec_fn`` that arms the parent-death signal, or None where it cannot work
-    (not Linux, not the main thread, no ``prctl``)."""
+    (not Linux, not the main thread, no ``prctl``).
+
+    ``parent_waits``: the spawning thread waits for the child to exit (see the module
+    docstring): armed from any thread, with SIGKILL.
+    """
     if not sys.platform.startswith("linux"):
         return None
-    if threading.current_thread() is not threading.main_thread():
+    if not parent_waits and threading.current_thread() is not threading.main_thread():
         return None
     prctl = _prctl()
     if prctl is None:
         return None
     parent = os.getpid()
+    signum = int(signal.SIGKILL if parent_waits else PDEATHSIG)
 
     def arm() -> None:
-        prctl(PR_SET_PDEATHSIG, int(PDEATHSIG), 0, 0, 0)
+        prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0)
         if os.getppid() != parent:  # the parent died before the signal was armed
-            os.kill(os.getpid(), PDEATHSIG)
+            os.kill(os.getpid(), signum)
 
     return arm

@@ -91,6 +91,7 @@ def spawn(
     stdin: int | IO[bytes] | None = subprocess.DEVNULL,
     bufsize: int = -1,
     die_with_parent: bool = False,
+    parent_waits: bool = False,
 ) -> subprocess.Popen[bytes]:
     """Start ``args`` in a new session (POSIX) or process group (Windows), stdout and
     stderr piped, its environment marked (:data:`LAUNCH_VAR`); raises ``OSError``
@@ -100,6 +101,8 @@ def spawn(
     by SIGKILL (see ``_pdeathsig``: the session leader ends its own workers). Only
     applied when called from the main thread, since Linux sends the signal when the
     *thread* that spawned the child ends; a restart from another thread goes without.
+    ``parent_waits``: the calling thread waits for the child until it exits (the
+    probe): armed from any thread, with SIGKILL (see ``_pdeathsig``).
     """
     marker = uuid.uuid4().hex
     env = {
@@ -122,7 +125,7 @@ def spawn(
                 args, creationflags=subprocess.CREATE_NEW_PROCESS_GROUP, **common
             )
         else:
-            hook = die_with_parent_hook() if die_with_parent else None
+            hook = die_with_parent_hook(parent_waits=parent_waits) if die_with_parent else None
             proc = subprocess.Popen(args, start_new_session=True, preexec_fn=hook, **common)
     except OSError as exc:
         if exc.errno == errno.E2BIG:

@@ -136,35 +136,69 @@ def configs_path(root: Path) -> Path:
     return config_dir() / "projects" / f"{root.name}-{digest}.json"
 
 
+def _valid_file(data: Any) -> bool:
+    return isinstance(data, dict) and isinstance(data.get("servers"), list)
+
+
+def _parse_entry(item: Any) -> LaunchConfig | str:
+    """The config an entry of the file says, or why it cannot be used."""
+    try:
+        return LaunchConfig.from_json(item)
+    except ConfigError as exc:
+        return str(exc)
+    except (TypeError, ValueError, AttributeError) as exc:
+        return f"a field is missing or of the wrong type ({exc})"
+
+
 def load_configs(root: Path, profiles: Sequence[str]) -> list[LaunchConfig]:
-    """The saved configs, or defaults; entries that no longer parse are skipped.
+    """The saved configs, or defaults.
 
     A damaged file is never silently replaced by defaults: it is kept aside, its
     backup restored when there is one, and one line says which (``userstate``'s
-    notices, shown by the window and the CLI). Raises ``StateError`` when the file
-    cannot be read at all (a folder in its place).
+    notices, shown by the window and the CLI). An entry that no longer parses inside
+    a good file is skipped with one line each, and kept in the file: :func:`save_configs`
+    writes it back untouched. Raises ``StateError`` when the file cannot be read at
+    all (a folder in its place).
     """
+    path = configs_path(root)
     raw = read_state(
-        configs_path(root),
+        path,
         None,
-        valid=lambda data: isinstance(data, dict) and isinstance(data.get("servers"), list),
+        valid=_valid_file,
         what=f"the saved servers of {root.name}",
         fallback="defaults are shown",
     ).data
     if raw is None:
         return default_configs(profiles)
     configs = []
-    for item in raw["servers"]:
-        try:
-            configs.append(LaunchConfig.from_json(item))
-        except (ConfigError, TypeError):
+    for number, item in enumerate(raw["servers"], 1):
+        parsed = _parse_entry(item)
+        if isinstance(parsed, LaunchConfig):
+            configs.append(parsed)
             continue
+        name = item.get("name") if isinstance(item, dict) else None
+        label = f"server {number}" + (f" ({name!r})" if isinstance(name, str) else "")
+        notify(f"{path}: {label} cannot be used: {parsed}; not shown, kept in the file")
     return configs or default_configs(profiles)
 
 
+def _unusable_entries(path: Path) -> list[Any]:
+    """The entries of the saved file that do not parse, to be written back as they are."""
+    try:
+        raw = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return []  # gone or damaged: load_configs already set it aside and said so
+    if not _valid_file(raw):
+        return []
+    return [item for item in raw["servers"] if not isinstance(_parse_entry(item), LaunchConfig)]
+
+
 def save_configs(root: Path, configs: Iterable[LaunchConfig]) -> None:
-    data = {"root": str(root), "servers": [c.to_json() for c in configs]}
-    write_state(configs_path(root), json.loads(json.dumps(data)))
+    """Save ``configs``, keeping the file's entries that did not parse (see load_configs)."""
+    path = configs_path(root)
+    servers = [c.to_json() for c in configs] + _unusable_entries(path)
+    data = {"root": str(root), "servers": servers}
+    write_state(path, json.loads(json.dumps(data)))
 
 
 def build_spec(project: Project, config: LaunchConfig) -> ServerSpec:

@@ -14,7 +14,9 @@ Nothing here loses track of a running server:
   a damaged file is kept aside and the last good state (``servers.json.bak``)
   restored, with one line saying so (``userstate.take_notices``); a file that
   cannot be used at all (a folder in its place, a folder where the lock file
-  goes) raises ``StateError`` rather than letting a server start unrecorded;
+  goes) raises ``StateError`` rather than letting a server start unrecorded, while
+  listing (``ps``, ``stop``) goes on with the trees found by their marker after one
+  line saying why;
 - an entry stays while any process of its tree lives (its root, or anything
   carrying its marker: a forked child that still holds the port), so ``ps`` and
   ``stop --all`` can reach it;
@@ -49,6 +51,7 @@ from asgideck.runtime.servers._process_tree import (
 )
 from asgideck.runtime.userstate import (
     StateError,
+    notify,
     read_state,
     state_dir,
     state_location,
@@ -240,7 +243,10 @@ def unregister(entry_id: str, path: Path | None = None) -> None:
     ``ps`` lists it and ``stop`` can reach it, until it is gone."""
     target = path or registry_path()
     with _locked(target):
-        items = _load(target)
+        try:
+            items = _load(target)
+        except StateError:
+            return  # unreadable (alive_entries says why): it records nothing to drop
         gone = [e for e in items if e.id == entry_id]
         if not gone:
             return
@@ -256,7 +262,13 @@ def alive_entries(path: Path | None = None, *, prune: bool = True) -> list[Entry
     target = path or registry_path()
     carriers = _Carriers(marked_processes())
     with _locked(target):
-        items = _load(target)
+        try:
+            items = _load(target)
+        except StateError as exc:
+            # The file cannot be read at all (a folder in its place): still list what
+            # the markers find, after one line saying why the file was not used.
+            notify(f"{exc} (servers are listed by their marker only)")
+            return carriers.unlisted(own_launches())
         alive = [e for e in items if _live(e, carriers)]
         if prune and len(alive) != len(items):
             _save(target, alive)

@@ -280,8 +280,10 @@ class Workbench:
         duration_s: float,
         tool: str = "auto",
         stop: threading.Event | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> LoadResult:
-        """A bounded load test of the spec's route on loopback (blocking)."""
+        """A bounded load test of the spec's route on loopback (blocking); ``progress`` hears
+        a built-in run's counts (answered, errors) as it goes."""
         prepared = prepare(spec)
         if prepared.multipart is not None:
             raise LoadTestError("a load test sends JSON, form or raw bodies, not multipart files")
@@ -294,6 +296,7 @@ class Workbench:
             body=prepared.content,
             tool=tool,
             stop=stop,
+            progress=progress,
         )
 
     # --- lifetime --------------------------------------------------------------------------

@@ -8,14 +8,25 @@ seconds.
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from dotenv import dotenv_values
 
-from asgideck.runtime.profiles import EditConflict, EnvFileError, read_env_file, set_value
+from asgideck.runtime.profiles import (
+    EditConflict,
+    EnvFileError,
+    Expect,
+    read_env_file,
+    remove_key,
+    seen,
+    set_value,
+)
 from support.env_writers import editor_cmd, spawn, writer_cmd
 
 COUNT = 200
@@ -218,3 +229,66 @@ def test_an_edit_refuses_a_nul_byte(tmp_path: Path) -> None:
     with pytest.raises(EnvFileError, match=r"\.env: TOKEN: value contains a NUL byte"):
         set_value(path, "TOKEN", "ab\x00cd")
     assert path.read_text() == "A=1\n"
+
+
+# --- review of #10: F2 (an emptied file taken as the base), M4 (a read-only file) -------
+
+
+@pytest.mark.parametrize("expected", [Expect.ABSENT, Expect.ANY], ids=["absent", "any"])
+def test_an_editor_pausing_after_truncating_loses_nothing(tmp_path: Path, expected: Expect) -> None:
+    """An editor saves in place: truncate, wait 0.5 s, write. The window's add path ran
+    meanwhile and took the empty file as its base: the file ended as 'NEWKEY=1' alone."""
+    path = tmp_path / ".env.production"
+    path.write_text(BASE)
+    theirs = BASE.replace("DEBUG=false", "DEBUG=true")
+    text_file = tmp_path / "theirs.txt"
+    text_file.write_text(theirs)
+    editor = spawn(editor_cmd(path, text_file, chunk=len(theirs), pause=0.5))
+    assert editor.stdin is not None and editor.stdout is not None
+    editor.stdin.write("go\n")
+    editor.stdin.flush()
+    try:
+        assert editor.stdout.readline().strip() == "truncated"
+        try:
+            set_value(path, "NEWKEY", "1", expected=expected)
+            refused = None
+        except EnvFileError as exc:
+            refused = exc
+    finally:
+        _finish(editor)
+    data = path.read_text()
+    if refused is None:  # made on the editor's whole text
+        assert data == theirs + "NEWKEY=1\n"
+    else:  # or refused, naming the file; the editor's text stays
+        assert str(refused).startswith(f"{path}: ")
+        assert data == theirs
+
+
+def test_a_file_emptied_since_it_was_loaded_is_a_conflict(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text(BASE)
+    loaded = seen(path)
+    path.write_text("")
+    os.utime(path, (time.time() - 60, time.time() - 60))  # emptied long ago: no settle wait
+    with pytest.raises(EditConflict) as caught:
+        set_value(path, "NEWKEY", "1", expected=Expect.ABSENT, loaded=loaded)
+    assert str(caught.value) == (
+        f"{path}: is empty now; it had 8 lines when loaded; NEWKEY: '1' was not written; reload"
+    )
+    assert path.read_text() == ""
+    with pytest.raises(EditConflict, match="is empty now; it had 8 lines when loaded"):
+        remove_key(path, "DEBUG", loaded=loaded)
+
+
+def test_a_read_only_env_file_is_refused_not_replaced(tmp_path: Path) -> None:
+    """Tests run as root, who may write anything: the mode bits decide."""
+    path = tmp_path / ".env"
+    path.write_text(BASE)
+    path.chmod(0o444)
+    inode = path.stat().st_ino
+    for edit in (lambda: set_value(path, "DEBUG", "true"), lambda: remove_key(path, "DEBUG")):
+        with pytest.raises(EnvFileError) as caught:
+            edit()
+        assert str(caught.value) == f"{path}: read-only (mode 0444); not changed"
+    assert path.read_text() == BASE
+    assert (path.stat().st_ino, stat.S_IMODE(path.stat().st_mode)) == (inode, 0o444)

@@ -240,3 +240,41 @@ def test_run_killed_with_sigkill_takes_its_server_along(tmp_path: Path) -> None:
             run.kill()
             run.wait(5)
         asgideck_cli("stop", "--all", "--grace", "1")  # whatever survived a failed run
+
+
+def _probes() -> list[psutil.Process]:
+    """Processes asgideck started for this test's state folder (the probe carries it)."""
+    mine = str(state_location())
+    return [m.process for m in marked_processes() if m.state == mine]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL, signal.SIGHUP])
+def test_inspect_killed_takes_its_spinning_probe_along(tmp_path: Path, signum: int) -> None:
+    """Review of #10, F3: an app spinning at import kept the probe running (ppid 1, full
+    CPU) after ``inspect`` died by any signal but SIGINT."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("PR_SET_PDEATHSIG is Linux only")
+    root = write_app(tmp_path / "proj", "while True:\n    pass\n", module="main")
+    inspect = subprocess.Popen(
+        [sys.executable, "-m", "asgideck", "inspect", str(root), "--app", "main:app"],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert wait_until(lambda: _probes() != [] or inspect.poll() is not None, 20)
+        probes = _probes()
+        assert probes and inspect.poll() is None, "no probe under inspect"
+        inspect.send_signal(signum)
+        inspect.wait(5)
+        _gone, alive = psutil.wait_procs(probes, timeout=5)
+        assert alive == [], f"the probe outlived inspect: {[p.pid for p in alive]}"
+    finally:
+        if inspect.poll() is None:
+            inspect.kill()
+            inspect.wait(5)
+        for proc in _probes():
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
+            with contextlib.suppress(psutil.Error):
+                proc.wait(5)

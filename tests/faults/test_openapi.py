@@ -140,3 +140,21 @@ def test_the_limits_are_options_of_inspect(
             run_cli("inspect", "--openapi", str(nested), "--deadline", bad)
         assert exited.value.code == EXIT_USAGE  # a usage line naming --deadline
         assert "argument --deadline" in capsys.readouterr().err
+
+
+def test_inspect_openapi_on_a_yaml_alias_bomb(tmp_path: Path) -> None:
+    """Review of #10, F4: 700 bytes of nested YAML aliases held the CPU for minutes
+    (``--deadline`` covers only URLs and FIFOs)."""
+    pytest.importorskip("yaml")
+    lines = ["openapi: 3.0.0", "info: {title: t, version: '1'}", "paths: {}", "x-a0: &a0 [lol]"]
+    for i in range(1, 10):  # 9 levels of 9 aliases: 9**9 nodes when expanded
+        lines.append(f"x-a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]")
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("\n".join(lines) + "\n")
+    started = time.monotonic()
+    done = asgideck("inspect", "--openapi", str(bomb), timeout=20)
+    assert time.monotonic() - started < 15
+    assert one_line(done) == (
+        f"asgideck: {bomb}: YAML aliases expand it by more than 1,000,000 nodes "
+        "(the limit); not read"
+    )

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import base64
 import json
+import sqlite3
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 import pytest
 
@@ -40,6 +42,9 @@ class Echo(BaseHTTPRequestHandler):
     (or as plain text under /echo-text); everything else is 404 (no OpenAPI document)."""
 
     def _answer(self) -> None:
+        if self.path.startswith("/echo-encoded"):
+            self._encoded()
+            return
         if not self.path.startswith("/echo"):
             self.send_response(404)
             self.send_header("Content-Length", "0")
@@ -63,6 +68,37 @@ class Echo(BaseHTTPRequestHandler):
         if "cookie" in headers:
             self.send_header("Set-Cookie", f"{headers['cookie']}; Path=/")
         self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _encoded(self) -> None:
+        """Sends back every query value, JSON body value and X-Api-Key in the encoded
+        forms servers use (percent-encoding, base64), in headers and in the body."""
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        values = [v for _k, v in parse_qsl(urlsplit(self.path).query)]
+        values += [v for v in json.loads(body or b"{}").values() if isinstance(v, str)]
+        values.append(self.headers.get("X-Api-Key", ""))
+        forms = []  # one list per value, in order: query values, body values, the header
+        for value in values:
+            raw = value.encode()
+            some = [quote(value, safe=""), quote_plus(value, safe=""), quote(value)]
+            for b64 in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
+                some += [b64.decode(), b64.decode().rstrip("=")]
+            forms.append(some)
+        payload = json.dumps(
+            {
+                "url": f"http://{self.headers['Host']}{self.path}",
+                "forms": forms,
+                "raw": body.decode(),
+            }
+        ).encode()
+        self.send_response(200)
+        for number, some in enumerate(forms):
+            for form in some:
+                self.send_header(f"X-Form-{number}", form)
+        self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
@@ -175,6 +211,112 @@ def test_echoed_responses_are_scrubbed_in_headers_and_bodies(echo: str, tmp_path
     assert echoed["headers"]["authorization"] == f"Basic {MASK}"  # from the URL's userinfo
     assert echoed["session_token"] == MASK and echoed["note"] == f"your key {MASK}"
     assert entries[1].url.startswith("http://carol:****@")
+
+
+def _stored(db: Path) -> tuple[dict[str, object], list[list[str]], bytes]:
+    """(request spec, response headers, response body) of the newest entry, read with
+    sqlite3 itself rather than through asgideck."""
+    conn = sqlite3.connect(db)
+    try:
+        spec, headers, body = conn.execute(
+            "SELECT spec, response_headers, response_body FROM entries ORDER BY id DESC"
+        ).fetchone()
+    finally:
+        conn.close()
+    return json.loads(spec), json.loads(headers), bytes(body)
+
+
+def test_a_secret_with_spaces_is_masked_whole(echo: str, project: Path) -> None:
+    """Review F1: "alpha beta" under a secret name is no "scheme credential" pair; only an
+    Authorization header with a real auth scheme keeps its scheme visible."""
+    code, out = run_cli(
+        "call", str(project), "POST", "/echo/f1",
+        "password=correcthorse batterystaple",
+        "X-Api-Key:alphaword betaword",
+        "Authorization:Token tok-abcdef1234",
+        "Proxy-Authorization:opaqueword secondword",
+        "--url", echo, "--timeout", "5",
+    )  # fmt: skip
+    assert code == 0, out
+    assert "alphaword betaword" in out and "correcthorse batterystaple" in out  # echoed
+    db = state_dir() / "history.sqlite3"
+    spec, headers, body = _stored(db)
+    sent = {name.lower(): value for name, value in spec["headers"]}  # type: ignore[attr-defined]
+    assert sent["x-api-key"] == MASK
+    assert sent["authorization"] == f"Token {MASK}"
+    assert sent["proxy-authorization"] == MASK
+    got = {name.lower(): value for name, value in headers}
+    assert got["x-echo-x-api-key"] == MASK and got["x-echo-authorization"] == f"Token {MASK}"
+    echoed = json.loads(body)
+    assert echoed["headers"]["x-api-key"] == MASK
+    assert echoed["headers"]["proxy-authorization"] == MASK
+    raw = _file_bytes(db)
+    for word in (b"alphaword", b"betaword", b"correcthorse", b"batterystaple", b"opaqueword"):
+        assert word not in raw, word
+    assert b"tok-abcdef1234" not in raw
+
+
+ENCODED_SECRETS = {
+    "query": "sec ret/QQ5+x",
+    "json": "p\u00e4 ss/w\u00f6rd+1",  # non-ASCII: percent-encoded as UTF-8
+    "header": "hk ab+/=value",
+}
+
+
+def test_encoded_echoes_of_secrets_are_scrubbed(echo: str, tmp_path: Path) -> None:
+    """Review F1b: a server echoing a secret percent-encoded or in base64 (standard or
+    URL-safe, padded or not) in its headers or body: none of those forms is stored."""
+    db = tmp_path / "h.sqlite3"
+    spec = RequestSpec(
+        "POST",
+        "/echo-encoded",
+        base_url=echo,
+        query=[("api_key", ENCODED_SECRETS["query"]), ("page", "2")],
+        headers=[("X-Api-Key", ENCODED_SECRETS["header"])],
+        body_kind="json",
+        body={"password": ENCODED_SECRETS["json"], "user": "alice"},
+    )
+    with Sender() as sender, History(db) as history:
+        answer = sender.send(spec)
+        history.add("demo", spec, answer)
+    forms = json.loads(answer.body)["forms"]  # [api_key, page, password, user, X-Api-Key]
+    assert quote(ENCODED_SECRETS["json"], safe="") in forms[2]  # the server really encoded
+    assert "sec%20ret%2FQQ5%2Bx" in answer.body.decode()  # (as the reviewer saw it)
+    secret_forms = forms[0] + forms[2] + forms[4]
+    raw = _file_bytes(db)
+    assert [form for form in secret_forms if form.encode() in raw] == []
+    for value in ENCODED_SECRETS.values():
+        assert value.encode() not in raw
+    _spec, headers, body = _stored(db)
+    for name, value in headers:
+        if name.lower() in ("x-form-0", "x-form-2", "x-form-4"):
+            assert value == MASK, name
+    stored = json.loads(body)
+    assert "api_key=****" in stored["url"] and "page=2" in stored["url"]
+    assert stored["forms"][3] == forms[3]  # the harmless "alice" stays, in every form
+
+
+def test_a_corrupt_history_warns_once_then_calls_are_stored(
+    echo: str, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Review M5: a damaged history.sqlite3 is moved aside by the first call (one warning
+    line naming both files); the next call is stored without a warning."""
+    db = state_dir() / "history.sqlite3"
+    db.parent.mkdir(parents=True, exist_ok=True)
+    db.write_bytes(b"\x00garbage, not SQLite\n" * 200)
+    capsys.readouterr()
+    code, _out = run_cli("call", str(project), "GET", "/echo/m5a", "--url", echo, "--timeout", "5")
+    assert code == 0
+    [moved] = db.parent.glob("history.sqlite3.damaged-*")
+    warning = capsys.readouterr().err
+    assert warning.count("\n") == 1 and "warning" in warning, warning
+    assert str(db) in warning and str(moved) in warning
+    code, _out = run_cli("call", str(project), "GET", "/echo/m5b", "--url", echo, "--timeout", "5")
+    assert code == 0
+    assert capsys.readouterr().err == ""
+    with History(db) as history:
+        assert [entry.url.rsplit("/", 1)[1] for entry in history.list(project.name)] == ["m5b"]
+    assert list(db.parent.glob("history.sqlite3.damaged-*")) == [moved]
 
 
 ISSUE_ENV = {

@@ -225,3 +225,48 @@ def test_a_listener_recorded_then_killed_is_pruned(tmp_path: Path) -> None:
         assert wait_until(lambda: not psutil.pid_exists(proc.pid) or live([proc.pid]) == [], 5)
         assert registry.alive_entries() == []
         assert registry.entries() == []
+
+
+def test_servers_json_a_folder_ps_still_lists_by_marker(tmp_path: Path) -> None:
+    """Review of #10, M2: ``ps`` gave its one line and listed nothing."""
+    with reaped() as procs:
+        proc, port = start_listener(tmp_path)
+        procs.append(proc)
+        record(proc, port, tmp_path)
+        path = registry.registry_path()
+        path.unlink()
+        path.mkdir()
+        done = asgideck_cli("ps", "--json")
+        assert done.returncode == 0, done.stderr
+        assert_one_clear_line(done.stderr, f"{path} is a folder")
+        assert "listed by their marker only" in done.stderr
+        [found] = json.loads(done.stdout)
+        assert found["pid"] == proc.pid and found["found_by_marker"] is True
+        done = asgideck_cli("stop", "--all", "--grace", "2")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert done.stdout.count("stopped ") == 1
+        assert live([proc.pid]) == [] and is_port_free(port)
+        assert path.is_dir()  # never removed: the user decides
+
+
+def test_an_unusable_launch_config_entry_is_said_and_kept(project: Path) -> None:
+    """Review of #10, M3: one entry that no longer parses inside a good file was dropped
+    silently, and the next save lost it for good."""
+    session = open_project(project, python=sys.executable)
+    path = configs_path(project)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    bad = {"name": "old", "profile": "development", "port": 70000, "x-note": "mine"}
+    good = LaunchConfig("mine", "development", port=8123).to_json()
+    path.write_text(json.dumps({"root": str(project), "servers": [good, bad]}))
+
+    manager = ServerManager(session, ["development"])
+    assert [s.name for s in manager.servers] == ["mine"]
+    [notice] = take_notices()
+    assert notice == (
+        f"{path}: server 2 ('old') cannot be used: port: 70000 is not between 1 and 65535; "
+        "not shown, kept in the file"
+    )
+    manager.add(LaunchConfig("other", "development", port=8124))
+    saved = json.loads(path.read_text())["servers"]
+    assert [s["name"] for s in saved] == ["mine", "other", "old"]
+    assert saved[-1] == bad  # written back as it was

@@ -94,3 +94,11 @@ def test_an_app_that_fails_to_import_shows_the_error(make_window, tmp_path: Path
         window.routes_view.banner.isVisible() or "nope_missing" in window.routes_view.banner.text()
     )
     assert "nope_missing" in window.routes_view.banner.text()
+
+
+def test_the_page_gives_try_the_apps_websocket_routes(make_window, sample_app: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The inspection's WebSocket routes prefill Try's WebSocket URL (issue #11)."""
+    window = make_window(sample_app)
+    wait_inspected(window, qtbot)
+    qtbot.waitUntil(lambda: bool(window.try_view.ws_panel.routes), timeout=10_000)
+    assert window.try_view.ws_panel.routes == ["/ws/echo"]

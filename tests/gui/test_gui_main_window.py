@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 
 from asgideck.gui.tabs.profile.models import KEY_ROLE, VariablesModel
@@ -186,3 +187,140 @@ def test_the_window_presents_errors_as_messages_and_bugs_with_tracebacks(
     assert box.isVisible() and "ZeroDivisionError" in box.text()
     assert "in broken" in box.detailedText()
     box.close()
+
+
+# ----------------------------------------------------------------- issue #11: the window
+def _press(window, keys: str) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    QTest.keySequence(QApplication.focusWidget() or window, keys)
+
+
+def test_switching_tabs_puts_focus_on_the_tab_main_control(
+    make_window, sample_app: Path, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl+1…7 and clicks call the tab's ``focus_main`` (also when it is already shown)."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
+
+    from support.window_servers import activate
+
+    window = make_window(sample_app)
+    activate(window, qtbot)
+    _press(window, "Ctrl+7")
+    assert window.tabs.currentWidget() is window.try_view
+    qtbot.waitUntil(
+        lambda: QApplication.focusWidget() is window.try_view.composer.url, timeout=2_000
+    )
+    window.servers_panel.list.setFocus()  # focus elsewhere; Ctrl+7 again brings it back
+    _press(window, "Ctrl+7")
+    qtbot.waitUntil(
+        lambda: QApplication.focusWidget() is window.try_view.composer.url, timeout=2_000
+    )
+    _press(window, "Ctrl+5")
+    assert window.tabs.currentWidget() is window.routes_view
+    qtbot.waitUntil(
+        lambda: window.routes_view.isAncestorOf(QApplication.focusWidget()), timeout=2_000
+    )
+
+    class Stub(QWidget):
+        def __init__(self) -> None:
+            super().__init__()
+            self.edit = QLineEdit(self)
+            self.calls = 0
+
+        def focus_main(self) -> None:
+            self.calls += 1
+            self.edit.setFocus()
+
+    stub = Stub()
+    index = window.tabs.addTab(stub, "Stub")
+    bar = window.tabs.tabBar()
+    qtbot.waitUntil(lambda: bar.tabRect(index).isValid(), timeout=2_000)
+    QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+    assert window.tabs.currentWidget() is stub
+    assert stub.calls == 1
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is stub.edit, timeout=2_000)
+    assert bar.tabRect(index).contains(QPoint(bar.tabRect(index).center()))
+    window.tabs.removeTab(index)  # the page remembers the tab in front by its TABS name
+    stub.deleteLater()
+
+
+def test_enter_on_a_route_opens_try_with_the_focus_in_it(
+    make_window, sample_app: Path, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt as QtCore_Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from support.window_servers import activate
+
+    window = make_window(sample_app)
+    activate(window, qtbot)
+    routes = window.routes_view
+    qtbot.waitUntil(lambda: routes.model.rowCount() > 0, timeout=30_000)
+    _press(window, "Ctrl+5")
+    QTest.keyClick(QApplication.focusWidget(), QtCore_Qt.Key.Key_Down)  # filter → first route
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is routes.tree, timeout=2_000)
+    QTest.keyClick(routes.tree, QtCore_Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.tabs.currentWidget() is window.try_view, timeout=5_000)
+    qtbot.waitUntil(lambda: window.try_view.isAncestorOf(QApplication.focusWidget()), timeout=2_000)
+
+
+def test_at_900_by_600_every_tab_is_reachable_by_keyboard(
+    make_window, sample_app: Path, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QApplication
+
+    from asgideck.gui.main_window import TABS
+    from support.window_servers import activate
+
+    window = make_window(sample_app)
+    window.resize(900, 600)
+    activate(window, qtbot)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == (900, 600), timeout=2_000)
+    assert window.minimumSize().width() <= 900 and window.minimumSize().height() <= 600
+    hint = window.minimumSizeHint()
+    assert hint.width() <= 900 and hint.height() <= 600, hint
+    tabs = window.tabs
+    assert tabs.usesScrollButtons()
+    assert tabs.elideMode() == Qt.TextElideMode.ElideRight
+    bar = tabs.tabBar()
+    for number, name in enumerate(TABS, start=1):
+        _press(window, f"Ctrl+{number}")
+        assert tabs.currentIndex() == number - 1, name
+        assert tabs.tabToolTip(number - 1).endswith(f"(Ctrl+{number})")  # named when elided
+        QApplication.processEvents()
+        shown = bar.tabRect(number - 1).intersected(bar.rect())
+        assert shown.width() > 0, f"{name} is off the tab bar"
+    window.grab().save("/tmp/asgideck-900x600.png")
+
+
+@pytest.mark.integration
+def test_server_menu_stops_all_and_opens_docs_and_browser(
+    make_window, project_copy: Path, qtbot, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QDesktopServices
+
+    from support.window_servers import activate, free_ports, start
+
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()))
+    window = make_window(project_copy)
+    window.server_menu.aboutToShow.emit()
+    texts = [a.text().replace("&", "") for a in window.server_menu.actions()]
+    for wanted in ("Stop All Servers", "Open /docs", "Open in Browser"):
+        assert wanted in texts, texts
+    free_ports(window)
+    start(window, qtbot, "development")
+    start(window, qtbot, "production")
+    url = window.servers_panel.status["production"].url
+    activate(window, qtbot)
+    menu = {a.text().replace("&", ""): a for a in window.server_menu.actions()}
+    _press(window, menu["Open /docs"].shortcut().toString())
+    _press(window, menu["Open in Browser"].shortcut().toString())
+    assert opened == [url + "/docs", url + "/"]  # the selected (last started) server
+    _press(window, menu["Stop All Servers"].shortcut().toString())
+    qtbot.waitUntil(lambda: window.page.running_count == 0, timeout=30_000)

@@ -69,3 +69,23 @@ def test_switching_project_while_checks_run_drops_their_results(
     assert window.header.name_label.text() == tmp_path.name
     assert window.inspection.snapshot.info is not None
     assert window.inspection.snapshot.info.app == "main:app"
+
+
+def test_overview_routes_and_servers_focus_their_main_control(
+    make_window, sample_app: Path, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    """focus_main (called by the window when a tab is shown) puts the keys where they act."""
+    window = make_window(sample_app)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.inspection.snapshot.info is not None, timeout=30_000)
+    window.show_tab("overview")
+    window.overview.focus_main()
+    qtbot.waitUntil(lambda: window.overview.results.hasFocus(), timeout=5_000)
+    assert window.overview.results.currentItem() is not None  # arrows walk the findings
+
+    window.show_tab("routes")
+    window.routes_view.focus_main()
+    qtbot.waitUntil(lambda: window.routes_view.filter.hasFocus(), timeout=5_000)
+
+    window.servers_panel.focus_main()
+    qtbot.waitUntil(lambda: window.servers_panel.list.hasFocus(), timeout=5_000)

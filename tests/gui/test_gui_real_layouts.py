@@ -49,6 +49,8 @@ def test_monorepo_opened_at_backend_finds_profiles_workspace_venv_and_serves(
     manager.update(name, replace(manager.server(name).config, port=port, reload=False))
     panel.rebuild()
     panel.select(name)
+    # the template's placeholder secrets are error-level findings: the user starts anyway
+    panel.confirm_start = lambda server, problems: True
     panel.start_selected()
     qtbot.waitUntil(lambda: panel.state_of(name) == "running", timeout=START_TIMEOUT_MS)
     pids = list(manager.server(name).supervisor.pids)

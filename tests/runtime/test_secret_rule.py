@@ -81,6 +81,12 @@ TABLE: list[tuple[str, str, bool]] = [
     ("session", PLAIN, True),
     ("app.secret", PLAIN, True),
     ("pwd", PLAIN, True),  # a form or JSON field; only the shell's $PWD is exempt
+    ("DB_PW", PLAIN, True),  # review M1: PW and PEPPER as name words
+    ("ADMIN_PW", PLAIN, True),
+    ("adminPw", PLAIN, True),
+    ("pw", PLAIN, True),
+    ("PEPPER", PLAIN, True),
+    ("PASSWORD_PEPPER", PLAIN, True),
     # --- not secret by name: look-alikes, descriptions of a secret, switches, shell vars
     ("PASSENGER", PLAIN, False),
     ("BYPASS", PLAIN, False),
@@ -89,6 +95,9 @@ TABLE: list[tuple[str, str, bool]] = [
     ("PATH", "/usr/local/bin:/usr/bin", False),
     ("PATCH", PLAIN, False),
     ("MONKEY", PLAIN, False),
+    ("PWM_CHANNEL", PLAIN, False),  # PW only as a whole name part
+    ("LED_PWM", PLAIN, False),
+    ("PEPPERONI_COUNT", "3", False),
     ("KEYBOARD_LAYOUT", PLAIN, False),
     ("AUTHOR", PLAIN, False),
     ("PWD", "/home/me/project", False),
@@ -126,7 +135,15 @@ TABLE: list[tuple[str, str, bool]] = [
     ("SLACK_A", "xoxa-2-abcdefghij1234", True),
     ("SLACK_R", "xoxr-abcdefghij1234", True),
     ("SLACK_S", "xoxs-abcdefghij1234", True),
-    ("AWS_ACCESS", "AKIAIOSFODNN7EXAMPLE", True),
+    ("SLACK_SHORT", "xoxp-1-2-3", True),  # review M1: Slack tokens of any length
+    ("SLACK_B_SHORT", "xoxb-12-ab", True),
+    (
+        "SENDGRID",
+        "SG." + "aB3dE5gH7jK9mN1pQ3sT5v" + "." + "x" * 20 + "Y9z8W7v6U5t4S3r2Q1p0o9n",
+        True,
+    ),
+    ("NPM", "npm_" + "a1B2c3D4e5" * 3 + "F6g7H8", True),
+    ("NOTE_NPM", "token npm_" + "Z9y8X7w6V5" * 3 + "u4T3s2 in .npmrc", True),
     ("SIGNING", PEM, True),
     ("SIGNING_ESCAPED", PEM.replace("\n", "\\n"), True),
     ("SSH_IDENTITY", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n", True),
@@ -141,6 +158,9 @@ TABLE: list[tuple[str, str, bool]] = [
     ("SHORT", "ghp_short", False),
     ("AWS_REGION", "AKIA123", False),
     ("TAGLINE", "skills_tracker", False),
+    ("SLACK_DOCS", "xoxb-style tokens", False),  # no digit: prose, not a token
+    ("NPM_SCRIPT", "npm_install", False),
+    ("SG_NOTE", "SG.short.value", False),
     ("HEADER", "eyJhbGciOiJIUzI1NiJ9", False),
     ("CERT_PEM", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", False),
     ("HOMEPAGE", "https://example.com/path?x=1", False),

@@ -26,6 +26,9 @@ LEVEL_COLOURS = {
 }
 STATUS_COLOURS = {"2": "#16a34a", "3": "#0891b2", "4": "#d97706", "5": "#dc2626"}
 SEQ_ROLE = Qt.ItemDataRole.UserRole + 1
+TOOLTIP_MIN_CHARS = 60  # shorter lines are read at a glance: no tooltip in the way
+TOOLTIP_WIDTH = 120  # characters per tooltip line: a long log line shown whole, wrapped
+TOOLTIP_MAX_CHARS = 16_384  # the buffer's own cap on a line (LogBuffer.max_line_chars)
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,11 @@ class LogModel(QAbstractListModel):
             self._seqs.extend(line.seq for line in self.buffer.since(first - 1) if matcher(line))
         self._seen = last
         self.endResetModel()
+
+    @property
+    def pattern(self) -> re.Pattern[str] | None:
+        """The text filter's pattern (the view highlights its matches), if any."""
+        return self._matcher.pattern if self._matcher is not None else None
 
     # -- following the buffer
     def refresh(self) -> int:
@@ -191,9 +199,18 @@ class LogModel(QAbstractListModel):
             return line.text
         if role == Qt.ItemDataRole.ForegroundRole:
             return _colour(line)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tooltip(line.text) if len(line.text) > TOOLTIP_MIN_CHARS else None
         if role == SEQ_ROLE:
             return line.seq
         return None
+
+
+def tooltip(text: str) -> str:
+    """The whole line, cut into rows of TOOLTIP_WIDTH characters (a tooltip does not
+    wrap plain text by itself and would run off the screen)."""
+    text = text[:TOOLTIP_MAX_CHARS]
+    return "\n".join(text[i : i + TOOLTIP_WIDTH] for i in range(0, len(text), TOOLTIP_WIDTH))
 
 
 def _colour(line: LogLine) -> QBrush | None:

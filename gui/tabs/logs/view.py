@@ -1,12 +1,13 @@
-"""Logs tab for one server: a virtual list fed by a 25 Hz timer, filters, follow, export."""
+"""Logs tab for one server: a virtual list fed by a 25 Hz timer, filters (matches
+marked), follow, export, and the crash banner with Restart and Dismiss."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFontMetrics, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QFontMetrics, QGuiApplication, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -23,7 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from asgideck.gui.core import theme
-from asgideck.gui.core.widgets import Banner
+from asgideck.gui.core.widgets import ActionBanner
+from asgideck.gui.tabs.logs.delegate import LogLineDelegate
 from asgideck.gui.tabs.logs.model import LEVELS, LogFilter, LogModel
 from asgideck.runtime.servers import ManagedServer, Status
 
@@ -32,13 +34,25 @@ STATUS_CHOICES = (("Any status", ""), ("2xx", "2xx"), ("3xx", "3xx"), ("4xx", "4
                   ("5xx", "5xx"), ("4xx + 5xx", "errors"))  # fmt: skip
 
 
+COLUMN_SLACK = 24  # px past the widest line seen, so its end is not under the scrollbar
+
+
 class LogsView(QWidget):
+    #: The user pressed Restart on the crash banner; carries the server's name. The page
+    #: restarts it the way the sidebar does (port-in-use dialog and all).
+    restart_requested = Signal(str)
+
     def __init__(self, server: ManagedServer, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.server = server
         self.model = LogModel(server.buffer)
 
-        self.banner = Banner()
+        self.banner = ActionBanner()
+        self._regex_warning = ""
+        self.restart_button = self.banner.add_button("Restart", "Restart this server")
+        self.restart_button.clicked.connect(self._on_restart)
+        self.dismiss_button = self.banner.add_button("Dismiss", "Hide this message")
+        self.dismiss_button.clicked.connect(self.banner.clear_message)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Filter log lines…  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
@@ -55,11 +69,11 @@ class LogsView(QWidget):
         self.follow.setCheckable(True)
         self.follow.setChecked(True)
         self.follow.setToolTip("Keep the newest line in view (End)")
-        clear = QToolButton()
+        self.clear_button = clear = QToolButton()
         clear.setText("Clear")
         clear.setToolTip("Clear this server's log (Ctrl+L)")
         clear.clicked.connect(self.clear)
-        export = QToolButton()
+        self.export_button = export = QToolButton()
         export.setText("Export…")
         export.setToolTip("Save the shown lines to a file (Ctrl+S)")
         export.clicked.connect(self.export)
@@ -78,9 +92,16 @@ class LogsView(QWidget):
         self.list.setModel(self.model)
         self.list.setShowGrid(False)
         self.list.setWordWrap(False)
-        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # Long lines are never cut with "…": the column grows to the widest line shown
+        # and the list scrolls sideways; the tooltip has the whole line, wrapped.
+        self.list.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.list.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.delegate = LogLineDelegate()
+        self.list.setItemDelegate(self.delegate)
         self.list.horizontalHeader().hide()
-        self.list.horizontalHeader().setStretchLastSection(True)
+        self.list.horizontalHeader().setStretchLastSection(False)
+        self._mono_metrics = QFontMetrics(theme.mono_font())
+        self._widest = 0
         rows = self.list.verticalHeader()
         rows.hide()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -109,15 +130,20 @@ class LogsView(QWidget):
         self.level.currentIndexChanged.connect(self._apply_filter)
         self.status.currentIndexChanged.connect(self._apply_filter)
         self.follow.toggled.connect(self._on_follow)
-        for keys, slot in (
-            (QKeySequence.StandardKey.Copy, self.copy_selection),
-            (QKeySequence.StandardKey.Save, self.export),
-            ("Ctrl+L", self.clear),
-            ("End", lambda: self.follow.setChecked(True)),
+        # Actions, not QShortcuts, and explicit keys (never a StandardKey: those differ
+        # per platform theme); QWidget.actions() lists them for menus and the clash check.
+        for name, text, keys, slot in (
+            ("logs.copy", "Copy selected log lines", "Ctrl+C", self.copy_selection),
+            ("logs.export", "Export log…", "Ctrl+S", self.export),
+            ("logs.clear", "Clear log", "Ctrl+L", self.clear),
+            ("logs.follow", "Follow the newest line", "End", lambda: self.follow.setChecked(True)),
         ):
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
+            action = QAction(text, self)
+            action.setObjectName(name)
+            action.setShortcut(QKeySequence(keys))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
 
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
@@ -127,7 +153,10 @@ class LogsView(QWidget):
 
     def refresh(self) -> None:
         """Pull what arrived since the last tick, as one batch."""
-        if self.model.refresh() and self.follow.isChecked():
+        added = self.model.refresh()
+        if added:
+            self._fit_column()
+        if added and self.follow.isChecked():
             self.list.scrollToBottom()
         self.count_label.setText(
             f"{self.model.rowCount():,} shown · {len(self.server.buffer):,} kept · "
@@ -151,23 +180,68 @@ class LogsView(QWidget):
         try:
             self.model.set_filter(spec)
         except re.error as exc:
-            self.banner.show_message(f"Invalid regular expression: {exc}", "warning")
+            self._regex_warning = f"Invalid regular expression: {exc}"
+            self.banner.show_message(self._regex_warning, "warning")
             return
-        self.banner.clear_message()
+        if self._regex_warning and self.banner.text() == self._regex_warning:
+            self.banner.clear_message()  # only its own warning: a crash banner stays up
+        self._regex_warning = ""
+        self.delegate.pattern = self.model.pattern
+        self._widest = 0
+        self._fit_column()
+        self.list.viewport().update()
         if self.follow.isChecked():
             self.list.scrollToBottom()
+
+    def _fit_column(self) -> None:
+        """Widen the one column to the widest line painted so far (at least the viewport):
+        only the rows on screen are measured, so the cost does not grow with the log."""
+        count = self.model.rowCount()
+        viewport = self.list.viewport()
+        if count:
+            top = max(0, self.list.rowAt(0))
+            bottom = self.list.rowAt(viewport.height() - 1)
+            bottom = count - 1 if bottom < 0 else bottom
+            rows_per_page = viewport.height() // max(
+                1, self.list.verticalHeader().defaultSectionSize()
+            )
+            if self.follow.isChecked():  # about to scroll to the end: measure what shows there
+                top, bottom = max(0, count - rows_per_page - 1), count - 1
+            metrics = self._mono_metrics
+            for row in range(top, min(bottom, top + 400) + 1):
+                line = self.model.line_at(row)
+                if line is not None:
+                    width = metrics.horizontalAdvance(line.text[:4096])
+                    self._widest = max(self._widest, width)
+        wanted = max(viewport.width(), self._widest + COLUMN_SLACK)
+        if self.list.columnWidth(0) != wanted:
+            self.list.setColumnWidth(0, wanted)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_column()
 
     def _on_follow(self, on: bool) -> None:
         if on:
             self.list.scrollToBottom()
 
     def _on_scrolled(self, value: int) -> None:
+        self._fit_column()
         # Scrolling up pauses following; back at the bottom resumes it.
         at_bottom = value >= self.list.verticalScrollBar().maximum()
         if self.follow.isChecked() != at_bottom and self.list.isVisible():
             self.follow.blockSignals(True)
             self.follow.setChecked(at_bottom)
             self.follow.blockSignals(False)
+
+    def focus_main(self) -> None:
+        """Shown as the current tab: the filter has the keys (type to narrow the log;
+        Tab reaches the list)."""
+        self.search.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _on_restart(self) -> None:
+        self.banner.clear_message()
+        self.restart_requested.emit(self.server.name)
 
     def focus_search(self) -> None:
         self.search.setFocus()
@@ -203,6 +277,7 @@ class LogsView(QWidget):
             self.banner.show_message(
                 f"{self.server.name} did not come up.\n\n{status.error or status.diagnosis}",
                 "error",
+                actions=True,
             )
         elif status.state == "crashed":
             code = f" with exit code {status.exit_code}" if status.exit_code is not None else ""
@@ -213,16 +288,19 @@ class LogsView(QWidget):
                 text += "\n\n" + status.error
             if status.diagnosis:
                 text += "\n\n" + status.diagnosis
-            self.banner.show_message(text, "error")
+            self.banner.show_message(text, "error", actions=True)
         elif status.state == "crash-loop":
             self.banner.show_message(
                 f"{self.server.name} crashed repeatedly; asgideck stopped restarting it."
                 + (f"\n\n{status.error}" if status.error else ""),
                 "error",
+                actions=True,
             )
         elif status.state == "starting" and status.diagnosis:
             self.banner.show_message(
-                f"{self.server.name} is slow to start: {status.diagnosis}", "warning"
+                f"{self.server.name} is slow to start: {status.diagnosis}",
+                "warning",
+                actions=True,
             )
         elif status.state in ("starting", "running"):
             self.banner.clear_message()

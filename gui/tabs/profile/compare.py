@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
 from asgideck.gui.core import theme
 from asgideck.gui.core.widgets import Banner, muted
 from asgideck.gui.tabs.profile.models import DiffModel
+from asgideck.gui.tabs.profile.reveal import reveal_state
 from asgideck.runtime.inspect import ProjectSession
 from asgideck.runtime.profiles import EnvFileError, diff_profiles, missing_from_example
 
@@ -43,6 +45,7 @@ class DiffView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
+        self.table.setTabKeyNavigation(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -71,11 +74,27 @@ class DiffView(QWidget):
         self.a_combo.currentTextChanged.connect(lambda _name: self.refresh())
         self.b_combo.currentTextChanged.connect(lambda _name: self.refresh())
         session.profile_changed.connect(self._on_profile_changed)
+        # Shown as the Profile tab shows them: the window's Reveal Secrets reaches both.
+        self._reveal = reveal_state(session)
+        self._reveal.changed.connect(self.model.set_revealed)
+        self.model.set_revealed(self._reveal.revealed)
         self.refresh()
 
     def detach(self) -> None:
         """Stop listening to the session (the page is closing)."""
         self.session.profile_changed.disconnect(self._on_profile_changed)
+        self._reveal.changed.disconnect(self.model.set_revealed)
+
+    def set_revealed(self, revealed: bool) -> None:
+        """Show secret values (View → Reveal Secrets) or mask them."""
+        self._reveal.set(revealed)
+        self.model.set_revealed(revealed)
+
+    def focus_main(self) -> None:
+        """The comparison table takes the keyboard."""
+        if not self.table.currentIndex().isValid() and self.model.rowCount() > 0:
+            self.table.setCurrentIndex(self.model.index(0, 0))
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _fill_combos(self) -> None:
         names = self.session.profile_names

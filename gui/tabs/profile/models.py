@@ -16,6 +16,7 @@ from asgideck.runtime.profiles import Profile, ProfileDiff, Variable
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 _DISPLAY, _EDIT = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole
+_REVEAL_HINT = "Reveal with View → Reveal Secrets (Ctrl+Shift+R)."
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -78,7 +79,7 @@ class VariablesModel(TableModel[Variable]):
             if column == self.OVERRIDES and row.overrides:
                 return "This value hides the one defined at " + self._overrides(row)
             if column == self.VALUE and row.secret and not self._revealed:
-                return "Secret: masked. Reveal with View → Reveal secrets (Ctrl+Shift+R)."
+                return "Secret: masked. " + _REVEAL_HINT
         if role == KEY_ROLE:
             return row.key
         return None
@@ -108,10 +109,19 @@ class VariablesModel(TableModel[Variable]):
 
 @dataclass(frozen=True)
 class DiffRow:
+    """One key of a diff: ``a``/``b`` as shown masked, ``a_value``/``b_value`` as they are."""
+
     key: str
     status: str  # "only-a", "only-b", "different", "same"
     a: str
     b: str
+    a_value: str = ""
+    b_value: str = ""
+
+    @property
+    def hidden(self) -> bool:
+        """Masking hides what the status is about: both sides show the same mask."""
+        return self.status in ("different", "same") and self.a == self.b != self.a_value
 
 
 DIFF_LABELS = {
@@ -120,17 +130,32 @@ DIFF_LABELS = {
     "different": "different",
     "same": "same",
 }
+HIDDEN_LABELS = {"different": "differs (hidden)", "same": "same (hidden)"}
 DIFF_COLOURS = {"only-a": "#dc2626", "only-b": "#16a34a", "different": "#d97706", "same": ""}
 
 
 class DiffModel(TableModel[DiffRow]):
     """Two profiles side by side: key, value in A, value in B, status.
 
-    The value columns are titled with the two profiles' names.
+    The value columns are titled with the two profiles' names. Values are masked unless
+    revealed; a masked pair still says whether the values underneath differ.
     """
 
     COLUMNS = ("Key", "A", "B", "Status")
     KEY, A, B, STATUS = range(4)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._revealed = False
+
+    @property
+    def revealed(self) -> bool:
+        return self._revealed
+
+    def set_revealed(self, revealed: bool) -> None:
+        self._revealed = revealed
+        for column in (self.A, self.B, self.STATUS):
+            self.column_changed(column)
 
     def set_diff(
         self, diff: ProfileDiff | None, a: Profile | None, b: Profile | None, *, show_same: bool
@@ -146,17 +171,38 @@ class DiffModel(TableModel[DiffRow]):
         for status, keys in groups:
             for key in keys:
                 va, vb = a.variables.get(key), b.variables.get(key)
-                rows.append(DiffRow(key, status, va.masked if va else "", vb.masked if vb else ""))
+                rows.append(
+                    DiffRow(
+                        key,
+                        status,
+                        va.masked if va else "",
+                        vb.masked if vb else "",
+                        (va.value or "") if va else "",
+                        (vb.value or "") if vb else "",
+                    )
+                )
         self.set_rows(rows)
+
+    def status_text(self, row: DiffRow) -> str:
+        if not self._revealed and row.hidden:
+            return HIDDEN_LABELS[row.status]
+        return DIFF_LABELS[row.status]
 
     def cell(self, row: DiffRow, column: int, role: int) -> Any:
         if role == _DISPLAY:
-            return (row.key, row.a, row.b, DIFF_LABELS[row.status])[column]
+            if column == self.A:
+                return row.a_value if self._revealed else row.a
+            if column == self.B:
+                return row.b_value if self._revealed else row.b
+            return row.key if column == self.KEY else self.status_text(row)
         if role == Qt.ItemDataRole.FontRole and column != self.STATUS:
             return theme.mono_font()
         colour = DIFF_COLOURS[row.status]
         if role == Qt.ItemDataRole.ForegroundRole and column == self.STATUS and colour:
             return QBrush(QColor(colour))
+        if role == Qt.ItemDataRole.ToolTipRole and not self._revealed and row.hidden:
+            verdict = "differ" if row.status == "different" else "are the same"
+            return f"Both values are masked; underneath they {verdict}. {_REVEAL_HINT}"
         if role == KEY_ROLE:
             return row.key
         return None

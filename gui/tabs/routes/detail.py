@@ -11,6 +11,9 @@ from asgideck.runtime.inspect import Dependency, RouteEntry
 from asgideck.runtime.openapi import Document, OpenAPIError, body_example
 
 MAX_SCHEMA_CHARS = 6_000
+#: what the detail pane says before a route is selected
+EMPTY_HINT = "Select a route to see its parameters, body and dependencies."
+_DEP_INDENT_PX = 18
 
 
 def _e(text: object) -> str:
@@ -24,17 +27,46 @@ def _pretty(value: Any) -> str:
     return f"<pre>{_e(text)}</pre>"
 
 
-def _schema_label(doc: Document | None, schema: Any) -> str:
-    if not isinstance(schema, dict):
+def _schema_label(doc: Document | None, schema: Any, depth: int = 0) -> str:
+    """The schema's type as written: ``string | null`` for ``str | None`` (an ``anyOf``),
+    a ``$ref``'s name, ``array of X``; never ``object`` for something that is not one."""
+    if not isinstance(schema, dict) or depth > 4:
         return ""
     ref = schema.get("$ref")
     if isinstance(ref, str):
         return ref.rsplit("/", 1)[-1]
+    for key in ("anyOf", "oneOf", "allOf"):
+        options = schema.get(key)
+        if isinstance(options, list) and options:
+            labels = [_schema_label(doc, option, depth + 1) or "any" for option in options]
+            joiner = " & " if key == "allOf" else " | "
+            return joiner.join(dict.fromkeys(labels))
     kind = schema.get("type", "")
     if isinstance(kind, list):
         kind = " | ".join(map(str, kind))
+    if kind == "array" and isinstance(schema.get("items"), dict):
+        inner = _schema_label(doc, schema["items"], depth + 1)
+        kind = f"array of {inner}" if inner else kind
     fmt = schema.get("format")
-    return f"{kind}{f' ({fmt})' if fmt else ''}" or ("any" if not schema else "object")
+    if kind:
+        return f"{kind}{f' ({fmt})' if fmt else ''}"
+    if "properties" in schema:
+        return "object"
+    return "any"
+
+
+def short_source(source: str) -> str:
+    """``…/site-packages/fastapi/security/oauth2.py:12`` → ``fastapi/security/oauth2.py:12``:
+    an installed package's file named from its package (the full path is the tooltip)."""
+    for marker in ("site-packages/", "dist-packages/"):
+        cut = source.rfind(marker)
+        if cut >= 0:
+            return source[cut + len(marker) :]
+    return source
+
+
+def render_empty() -> str:
+    return f"<p style='color:gray'><i>{_e(EMPTY_HINT)}</i></p>"
 
 
 def render(entry: RouteEntry, doc: Document | None) -> str:
@@ -81,10 +113,13 @@ def render(entry: RouteEntry, doc: Document | None) -> str:
                 f"<td>{_e(p.description)}</td></tr>"
                 for p in op.parameters
             )
+            legend = (
+                "<p><small>* required</small></p>" if any(p.required for p in op.parameters) else ""
+            )
             parts.append(
                 "<h4>Parameters</h4><table cellpadding=3>"
                 "<tr><th align=left>name</th><th align=left>in</th><th align=left>type</th>"
-                f"<th align=left></th></tr>{rows}</table><p><small>* required</small></p>"
+                f"<th align=left></th></tr>{rows}</table>{legend}"
             )
         if op.request_body is not None:
             body = op.request_body
@@ -110,8 +145,10 @@ def render(entry: RouteEntry, doc: Document | None) -> str:
     return "".join(parts)
 
 
-def _deps(deps: tuple[Dependency, ...]) -> str:
-    items = []
+def _deps(deps: tuple[Dependency, ...], depth: int = 0) -> str:
+    """One line per dependency, each level indented by the same step, never wrapped
+    (Qt's nested lists indent unevenly); installed packages' paths are shortened."""
+    lines = []
     for dep in deps:
         label = dep.callable or dep.call or dep.name or "?"
         marks = []
@@ -123,8 +160,18 @@ def _deps(deps: tuple[Dependency, ...]) -> str:
             marks.append("scopes " + ", ".join(dep.scopes))
         if dep.security:
             marks.append("security")
-        where = f' — <a href="source:{_e(dep.source)}">{_e(dep.source)}</a>' if dep.source else ""
+        where = ""
+        if dep.source:
+            where = (
+                f' — <a href="source:{_e(dep.source)}" title="{_e(dep.source)}">'
+                f"{_e(short_source(dep.source))}</a>"
+            )
         mark = f" <i>({_e(', '.join(marks))})</i>" if marks else ""
-        sub = _deps(dep.dependencies) if dep.dependencies else ""
-        items.append(f"<li><code>{_e(label)}</code>{mark}{where}{sub}</li>")
-    return "<ul>" + "".join(items) + "</ul>"
+        bullet = "•" if depth == 0 else "◦"
+        lines.append(
+            f'<p style="margin-top:0; margin-bottom:2px; margin-left:{depth * _DEP_INDENT_PX}px;'
+            f' white-space:pre">{bullet} <code>{_e(label)}</code>{mark}{where}</p>'
+        )
+        if dep.dependencies:
+            lines.append(_deps(dep.dependencies, depth + 1))
+    return "".join(lines)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
 
 from asgideck.gui.core import theme
 from asgideck.gui.core.table_models import column_title
@@ -28,6 +28,7 @@ METHOD_COLOURS = {
     "MOUNT": "#6b7280",
 }
 _GROUP = 0  # internalId of group rows; a route row stores its group's row + 1
+ROW_PADDING = 10  # pixels above and below the text of a row together: not cramped
 
 
 class RoutesModel(QAbstractItemModel):
@@ -42,6 +43,7 @@ class RoutesModel(QAbstractItemModel):
         self._mono = theme.mono_font()
         self._bold = QFont(self._mono)
         self._bold.setBold(True)
+        self._row_height = QFontMetrics(self._mono).height() + ROW_PADDING
 
     # -- content
     def set_entries(self, entries: Sequence[RouteEntry]) -> None:
@@ -71,6 +73,11 @@ class RoutesModel(QAbstractItemModel):
             return None
         group = self._groups[index.internalId() - 1][1]
         return group[index.row()] if 0 <= index.row() < len(group) else None
+
+    def longest_path(self, limit: int = 2_000) -> str:
+        """The longest path shown (of the first ``limit`` routes: sizing stays cheap)."""
+        paths = (e.path for _, entries in self._groups for e in entries[:limit])
+        return max(paths, key=len, default="")
 
     def group_names(self) -> list[str]:
         return [name for name, _ in self._groups]
@@ -126,6 +133,8 @@ class RoutesModel(QAbstractItemModel):
             font = QFont(self._bold if col == 0 else self._mono if col == 1 else QFont())
             font.setStrikeOut(entry.deprecated)
             return font
+        if role == Qt.ItemDataRole.SizeHintRole:
+            return QSize(-1, self._row_height)
         if role == Qt.ItemDataRole.ToolTipRole:
             notes = []
             if entry.deprecated:
@@ -136,7 +145,9 @@ class RoutesModel(QAbstractItemModel):
                 notes.append("mounted app")
             elif not entry.in_schema:
                 notes.append("left out of the OpenAPI schema")
-            return f"{entry.method} {entry.path}" + (f" — {', '.join(notes)}" if notes else "")
+            tip = f"{entry.method} {entry.path}" + (f" — {', '.join(notes)}" if notes else "")
+            summary = entry.summary or entry.name
+            return f"{tip}\n{summary}" if summary else tip
         if role == ENTRY_ROLE:
             return entry
         return None
@@ -147,6 +158,8 @@ class RoutesModel(QAbstractItemModel):
         name, entries = self._groups[index.row()]
         if role == Qt.ItemDataRole.DisplayRole and index.column() == 0:
             return f"{name}  ({len(entries)})"
+        if role == Qt.ItemDataRole.SizeHintRole:
+            return QSize(-1, self._row_height)
         if role == Qt.ItemDataRole.FontRole and index.column() == 0:
             font = QFont()
             font.setBold(True)

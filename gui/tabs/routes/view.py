@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import subprocess
 
-from PySide6.QtCore import QItemSelection, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QEvent, QItemSelection, QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QFontMetrics, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from asgideck.gui.core import theme
 from asgideck.gui.core.widgets import Banner, muted
-from asgideck.gui.tabs.routes.detail import render
+from asgideck.gui.tabs.routes.detail import render, render_empty
 from asgideck.gui.tabs.routes.model import RoutesModel
 from asgideck.runtime.editor import editor_command, parse_source
 from asgideck.runtime.inspect import Inspection, RouteEntry, Snapshot
@@ -40,6 +40,7 @@ class RoutesView(QWidget):
         self.filter.setPlaceholderText("Filter by path, name, tag or method…  (Ctrl+F)")
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self.apply_filter)
+        self.filter.installEventFilter(self)
         self.group_by = QComboBox()
         self.group_by.addItem("Group by tag", "tag")
         self.group_by.addItem("Group by path", "prefix")
@@ -52,15 +53,18 @@ class RoutesView(QWidget):
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
         header = self.tree.header()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(0, 100)
+        header.setStretchLastSection(True)  # Summary takes what is left
+        header.setMinimumSectionSize(60)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(0, 90)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(1, 280)
+        header.resizeSection(1, 260)
         self.tree.selectionModel().selectionChanged.connect(self._on_selection)
         self.tree.activated.connect(lambda _index: self.try_selected())  # Enter or double-click
         self.detail = QTextBrowser()
         self.detail.setOpenLinks(False)
         self.detail.anchorClicked.connect(self._on_link)
+        self.detail.highlighted.connect(self._on_link_hovered)
         self.try_button = QPushButton(theme.icon("play"), "Try it")
         self.try_button.setToolTip("Open this route in the Try tab (Enter)")
         self.try_button.clicked.connect(self.try_selected)
@@ -89,7 +93,9 @@ class RoutesView(QWidget):
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([520, 420])
+        split.setStretchFactor(0, 3)  # the list grows first; the detail scrolls
+        split.setStretchFactor(1, 2)
+        split.setSizes([600, 400])
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(split, 1)
@@ -119,7 +125,24 @@ class RoutesView(QWidget):
         self.model.set_group_by("prefix" if by == "prefix" else "tag")
         self._after_reset()
 
+    def _size_columns(self) -> None:
+        """Method fits DELETE; Path fits the longest path shown, but never more than half of
+        the tree, so Summary keeps room (and its tooltip has the rest)."""
+        mono = theme.mono_font()
+        mono.setBold(True)
+        method = QFontMetrics(mono).horizontalAdvance("DELETE") + 2 * self.tree.indentation() + 16
+        path = QFontMetrics(theme.mono_font()).horizontalAdvance(self.model.longest_path()) + 24
+        cap = max(160, self.tree.viewport().width() // 2)
+        header = self.tree.header()
+        header.resizeSection(0, method)
+        header.resizeSection(1, max(120, min(path, cap, 460)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._size_columns()
+
     def _after_reset(self) -> None:
+        self._size_columns()
         for row in range(self.model.rowCount()):
             self.tree.setFirstColumnSpanned(row, self.tree.rootIndex(), True)
         self.tree.expandAll()
@@ -152,7 +175,8 @@ class RoutesView(QWidget):
         self.try_button.setEnabled(entry is not None and entry.kind in ("http", "websocket"))
         has_source = entry is not None and entry.route is not None and bool(entry.route.source)
         self.source_button.setEnabled(has_source)
-        self.detail.setHtml(render(entry, self.inspection.snapshot.document) if entry else "")
+        document = self.inspection.snapshot.document
+        self.detail.setHtml(render(entry, document) if entry else render_empty())
 
     def try_selected(self) -> None:
         entry = self.selected()
@@ -177,6 +201,30 @@ class RoutesView(QWidget):
     def _on_link(self, url: QUrl) -> None:
         if url.scheme() == "source":
             self.open_source(url.path())
+
+    def _on_link_hovered(self, url: QUrl) -> None:
+        """A shortened source link's tooltip is its full path."""
+        self.detail.setToolTip(url.path() if url.scheme() == "source" else "")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Down in the filter moves into the routes (the first one shown, if none is current)."""
+        if (
+            watched is self.filter
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Down
+        ):
+            self.tree.setFocus()
+            if not self.selected() and self.model.rowCount():
+                group = self.model.index(0, 0)
+                if self.model.rowCount(group):
+                    self.tree.setCurrentIndex(self.model.index(0, 0, group))
+            return True
+        return super().eventFilter(watched, event)
+
+    def focus_main(self) -> None:
+        """Shown: the filter takes the keys (type to filter, Down to reach the routes)."""
+        self.filter.setFocus()
 
     def focus_filter(self) -> None:
         self.filter.setFocus()

@@ -5,6 +5,10 @@ the state comes back as supervisor events, which the page moves onto the GUI
 thread (``on_event``). Servers are named, not held: a name is what the list, the
 status and the events share, and it survives an edited config.
 
+Per server (right-click): start/stop, Open /docs and Open in Browser; under the list,
+Stop all. Starting a server whose profile has error-level findings asks first
+(``start_blockers``, set by the page that knows the validation result).
+
 A state file that was damaged (restored from its backup, or set aside with defaults
 shown) or cannot be used at all is said in a warning banner under the list
 (``userstate.take_notices``), never silently.
@@ -14,12 +18,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtCore import QPoint, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QDesktopServices,
+    QIcon,
+    QKeySequence,
+    QPainter,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QMessageBox,
     QToolButton,
     QVBoxLayout,
@@ -51,15 +65,23 @@ NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def state_icon(state: str) -> QIcon:
-    pixmap = QPixmap(14, 14)
+    """A light with a white ring and a dark rim, so it reads on any row, selected (teal)
+    or not; the same pixmap serves the selected mode (no tint from the selection)."""
+    pixmap = QPixmap(16, 16)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setBrush(QColor(STATE_COLOURS.get(state, "#8b8d93")))
+    painter.setPen(QPen(QColor(0, 0, 0, 110), 1.0))
+    painter.setBrush(QColor("#ffffff"))
+    painter.drawEllipse(1, 1, 14, 14)
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.drawEllipse(2, 2, 10, 10)
+    painter.setBrush(QColor(STATE_COLOURS.get(state, "#8b8d93")))
+    painter.drawEllipse(3, 3, 10, 10)
     painter.end()
-    return QIcon(pixmap)
+    icon = QIcon()
+    for mode in (QIcon.Mode.Normal, QIcon.Mode.Selected, QIcon.Mode.Active):
+        icon.addPixmap(pixmap, mode)
+    return icon
 
 
 class ServersPanel(QWidget):
@@ -76,11 +98,16 @@ class ServersPanel(QWidget):
         self.tasks = runner.scope(self)
         self.status: dict[str, Status] = {}
         self.adopted: dict[str, AdoptedServer] = {}
+        #: error-level findings of a server's profile, asked before it starts (the page sets it)
+        self.start_blockers: Callable[[str], list[str]] = lambda _name: []
+        self._none_selected = False  # the page chose a profile no server uses
 
         self.list = QListWidget()
         self.list.setObjectName("ServersList")
         self.list.currentItemChanged.connect(self._on_current_changed)
         self.list.itemDoubleClicked.connect(lambda _item: self.toggle_selected())
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._show_context_menu)
         self.start_button = self._tool(
             "play", "Start the selected server (Ctrl+R)", self.start_selected
         )
@@ -91,6 +118,18 @@ class ServersPanel(QWidget):
         self.edit_button = self._tool("edit", "Edit the launch config", self.edit_selected)
         self.add_button = self._tool("plus", "Add a server", self.add_server)
         self.remove_button = self._tool("minus", "Remove the selected server", self.remove_selected)
+        self.stop_all_action = self._action(
+            "Stop &All Servers", "Ctrl+Alt+.", self.stop_all, "stop"
+        )
+        self.docs_action = self._action("Open /&docs", "Ctrl+Shift+D", self.open_docs, "info")
+        self.browser_action = self._action(
+            "Open in &Browser", "Ctrl+Shift+U", self.open_in_browser, "send"
+        )
+        self.stop_all_button = QToolButton()
+        self.stop_all_button.setObjectName("StopAll")
+        self.stop_all_button.setDefaultAction(self.stop_all_action)
+        self.stop_all_button.setText("Stop all")
+        self.stop_all_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
 
         self.orphan_title = section_title("From an earlier run")
         self.orphan_list = QListWidget()
@@ -116,6 +155,9 @@ class ServersPanel(QWidget):
         buttons.addStretch(1)
         for button in (self.edit_button, self.add_button, self.remove_button):
             buttons.addWidget(button)
+        all_buttons = QHBoxLayout()
+        all_buttons.addWidget(self.stop_all_button)
+        all_buttons.addStretch(1)
         orphan_buttons = QHBoxLayout()
         orphan_buttons.addWidget(self.orphan_stop)
         orphan_buttons.addWidget(self.orphan_adopt)
@@ -125,6 +167,7 @@ class ServersPanel(QWidget):
         layout.addWidget(section_title("Servers"))
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
+        layout.addLayout(all_buttons)
         layout.addWidget(self.orphan_title)
         layout.addWidget(self.orphan_list)
         layout.addLayout(orphan_buttons)
@@ -153,6 +196,21 @@ class ServersPanel(QWidget):
 
         return failed
 
+    def _action(self, text: str, shortcut: str, slot: Callable[[], object], icon: str) -> QAction:
+        action = QAction(theme.icon(icon), text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def actions(self) -> list[QAction]:
+        """The panel's own actions (Start/Stop/Restart of one server are the window's)."""
+        return [self.stop_all_action, self.docs_action, self.browser_action]
+
+    def focus_main(self) -> None:
+        self.list.setFocus()
+
     def _tool(self, icon: str, tip: str, slot: Callable[[], object]) -> QToolButton:
         button = QToolButton()
         button.setIcon(theme.icon(icon))
@@ -173,8 +231,10 @@ class ServersPanel(QWidget):
             self._paint_item(item, server.name)
         self.list.blockSignals(False)
         names = [s.name for s in self.manager.servers]
-        if names:
-            self.select(current if current in names else names[0])
+        if current in names:
+            self.select(current)
+        elif names and not self._none_selected:
+            self.select(names[0])
         self._update_buttons()
 
     def _paint_item(self, item: QListWidgetItem, name: str) -> None:
@@ -201,11 +261,18 @@ class ServersPanel(QWidget):
         if item is not None:
             self.list.setCurrentItem(item)
 
+    def clear_selection(self) -> None:
+        """Select no server (the profile shown is used by none)."""
+        self._none_selected = True
+        self.list.setCurrentRow(-1)
+
     def selected_name(self) -> str:
         item = self.list.currentItem()
         return str(item.data(NAME_ROLE)) if item is not None else ""
 
     def _on_current_changed(self, *_args: object) -> None:
+        if self.list.currentItem() is not None:
+            self._none_selected = False
         self._update_buttons()
         self.selection_changed.emit(self.selected_name())
 
@@ -221,6 +288,20 @@ class ServersPanel(QWidget):
         self.restart_button.setEnabled(alive)
         self.edit_button.setEnabled(bool(name))
         self.remove_button.setEnabled(bool(name) and not alive)
+        url = self.url_of(name)
+        self.docs_action.setEnabled(url is not None)
+        self.browser_action.setEnabled(url is not None)
+        self.stop_all_action.setEnabled(
+            any(s.running for s in self.manager.servers)
+            or any(st.next_restart_in is not None for st in self.status.values())
+        )
+
+    def url_of(self, name: str) -> str | None:
+        """The base URL of server ``name`` while it runs (None otherwise)."""
+        status = self.status.get(name) if name else None
+        if status is None or status.state != "running" or not status.url:
+            return None
+        return status.url.rstrip("/")
 
     def state_of(self, name: str) -> str:
         status = self.status.get(name)
@@ -243,13 +324,71 @@ class ServersPanel(QWidget):
                 f"Server {name} crashed" + (f" (exit {code})" if code is not None else "")
             )
 
+    # ----------------------------------------------------------------- context menu
+    def context_menu(self, name: str) -> QMenu:
+        """The right-click menu of server ``name`` (it acts on the selected server)."""
+        self.select(name)
+        menu = QMenu(self)
+        running = self.manager.server(name).running
+        if running:
+            menu.addAction(theme.icon("stop"), "Stop", self.stop_selected)
+            menu.addAction(theme.icon("restart"), "Restart", self.restart_selected)
+        else:
+            menu.addAction(theme.icon("play"), "Start", self.start_selected)
+        menu.addSeparator()
+        menu.addAction(self.docs_action)
+        menu.addAction(self.browser_action)
+        menu.addSeparator()
+        menu.addAction(theme.icon("edit"), "Edit…", self.edit_selected)
+        remove = menu.addAction(theme.icon("minus"), "Remove…", self.remove_selected)
+        remove.setEnabled(not running)
+        return menu
+
+    def _show_context_menu(self, pos: QPoint) -> None:
+        item = self.list.itemAt(pos)
+        if item is not None:
+            self.context_menu(str(item.data(NAME_ROLE))).exec(self.list.mapToGlobal(pos))
+
+    def open_docs(self) -> None:
+        """The selected server's Swagger UI (``/docs``) in the desktop's browser."""
+        url = self.url_of(self.selected_name())
+        if url is not None:
+            QDesktopServices.openUrl(QUrl(url + "/docs"))
+
+    def open_in_browser(self) -> None:
+        url = self.url_of(self.selected_name())
+        if url is not None:
+            QDesktopServices.openUrl(QUrl(url + "/"))
+
     # ----------------------------------------------------------------- actions
     def start_selected(self) -> None:
         name = self.selected_name()
         if name:
             self.start(name)
 
+    def confirm_start(self, name: str, problems: list[str]) -> bool:
+        """Ask before starting a server whose profile has error-level findings."""
+        profile = self.manager.server(name).config.profile
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(f"Start {name}?")
+        box.setText(
+            f"Profile {profile} has {len(problems)} error-level finding(s); "
+            f"{name} may fail to start or run misconfigured."
+        )
+        shown = problems[:8] + ([f"… and {len(problems) - 8} more"] if len(problems) > 8 else [])
+        box.setInformativeText("\n".join(shown) + "\n\nSee the Overview tab for fixes.")
+        anyway = box.addButton("Start anyway", QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.exec()
+        return box.clickedButton() is anyway
+
     def start(self, name: str) -> None:
+        problems = self.start_blockers(name)
+        if problems and not self.confirm_start(name, problems):
+            self.notice.emit(f"Did not start {name}")
+            return
         self.tasks.run(
             self.manager.server(name).start,
             lambda _none: None,
@@ -292,14 +431,26 @@ class ServersPanel(QWidget):
                 lambda: stop_orphan(entry), stopped, failed=self._warn_on("Could not stop it")
             )
 
+    def stop_all(self) -> None:
+        """Stop every server of the project (each on its own job, so they end together)."""
+        for server in self.manager.servers:
+            status = self.status.get(server.name)
+            pending = status is not None and status.next_restart_in is not None
+            if server.running or pending:
+                self.stop(server.name)
+
+    def stop(self, name: str) -> None:
+        """Stop server ``name``, selected or not (the tray's per-server Stop)."""
+        self.tasks.run(
+            self.manager.server(name).stop,
+            lambda _result: None,
+            failed=self._warn_on("Stop failed"),
+        )
+
     def stop_selected(self) -> None:
         name = self.selected_name()
         if name:
-            self.tasks.run(
-                self.manager.server(name).stop,
-                lambda _result: None,
-                failed=self._warn_on("Stop failed"),
-            )
+            self.stop(name)
 
     def restart_selected(self) -> None:
         name = self.selected_name()

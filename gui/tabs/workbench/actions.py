@@ -71,9 +71,11 @@ def _specs(view: QWidget, tab: TryTab) -> list[_Spec]:
         ("copy_httpx", "Copy as httpx", ("Ctrl+Alt+C",), tab.copy_httpx, view, "copy"),
         ("paste_curl", "Paste curl", ("Ctrl+Alt+V",), tab.paste_curl, view, "terminal"),
         ("mode_http", "HTTP requests", ("Alt+1",), lambda: tab.show_mode(HTTP_PAGE), view,
-         None),
-        ("mode_ws", "WebSocket", ("Alt+2",), lambda: tab.show_mode(WS_PAGE), view, None),
-        ("mode_load", "Load test", ("Alt+3",), lambda: tab.show_mode(LOAD_PAGE), view, None),
+         "send"),
+        ("mode_ws", "WebSocket panel", ("Alt+2",), lambda: tab.show_mode(WS_PAGE), view,
+         "plug"),
+        ("mode_load", "Load test panel", ("Alt+3",), lambda: tab.show_mode(LOAD_PAGE), view,
+         "gauge"),
     ]  # fmt: skip
 
 

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from asgideck.gui.core import theme
 from asgideck.gui.core.json_highlighter import JsonHighlighter, worth_colouring
 from asgideck.gui.core.widgets import muted, section_title
+from asgideck.gui.tabs.workbench.elided import ElidedLabel
 from asgideck.gui.tabs.workbench.models import ParamsModel
 from asgideck.runtime.client import BodyKind
 from asgideck.runtime.workbench import Draft, Field, path_placeholders
@@ -49,6 +50,7 @@ BODY_KINDS: tuple[tuple[str, BodyKind], ...] = (
     ("Raw text", "raw"),
 )
 VALIDATE_MAX = 1024 * 1024
+PAGE_MARGINS = (2, 6, 2, 2)  # the composer's pages: tight, for a 900×600 window
 VALIDATE_DELAY_MS = 250
 
 
@@ -75,7 +77,10 @@ class ParamsTable(QWidget):
         header.setSectionResizeMode(ParamsModel.NAME, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(ParamsModel.VALUE, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(ParamsModel.DESCRIPTION, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(ParamsModel.NAME, 160)
+        header.resizeSection(ParamsModel.NAME, 130)
+        header.resizeSection(ParamsModel.DESCRIPTION, 120)
+        # No column narrower than its title (a squeezed "Value" read as "alu").
+        header.setMinimumSectionSize(header.sectionSizeHint(ParamsModel.VALUE))
         self.add_button = _tool("plus", f"Add a {what} (Insert)")
         self.add_button.clicked.connect(self.add_row)
         self.remove_button = _tool("minus", f"Remove the selected {what} (Delete)")
@@ -132,7 +137,8 @@ class Composer(QWidget):
         self.method.addItems(METHODS)
         self.method.setToolTip("HTTP method (Ctrl+M)")
         self.method.setMinimumContentsLength(7)
-        self.base_label = QLabel("")
+        # The server's address (the header chip says it too): shortened first, gone if need be.
+        self.base_label = ElidedLabel("", Qt.TextElideMode.ElideMiddle, min_text="")
         self.base_label.setObjectName("Muted")
         self.base_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.url = QLineEdit()
@@ -141,6 +147,8 @@ class Composer(QWidget):
         self.url.setPlaceholderText("/path/{param}  or a full http:// URL   (Ctrl+L)")
         self.url.textEdited.connect(self._sync_path_params)
         self.url.returnPressed.connect(self.send_clicked)
+        # The path is what the user edits: it keeps room, the server address shortens first.
+        self.url.setMinimumWidth(self.url.fontMetrics().horizontalAdvance("/api/v1/items"))
         self.send_button = QPushButton(theme.icon("play"), "Send")
         self.send_button.setToolTip("Send the request (Ctrl+Enter); while it runs: cancel (Esc)")
         self.send_button.clicked.connect(self.send_clicked)
@@ -161,6 +169,7 @@ class Composer(QWidget):
         self.cookies_table = ParamsTable(self.cookies_model, "cookie")
         params_page = QWidget()
         params_layout = QVBoxLayout(params_page)
+        params_layout.setContentsMargins(*PAGE_MARGINS)
         self.path_title = section_title("Path parameters")
         self.path_table.setMaximumHeight(120)
         params_layout.addWidget(self.path_title)
@@ -207,30 +216,25 @@ class Composer(QWidget):
         self.body_edit.setTabChangesFocus(True)
         self.body_edit.setPlaceholderText('{"name": "value"}')
         self.highlighter = JsonHighlighter(None)
-        self.json_status = QLabel("")
+        self.json_status = ElidedLabel("")
         self.json_status.setObjectName("JsonStatus")
         self.form_table = ParamsTable(self.form_model, "form field")
         self.file_button = QPushButton(theme.icon("folder-open"), "Add file…")
         self.file_button.setToolTip("Add a file field to the multipart body")
         self.file_button.clicked.connect(self.add_file)
-        form_page = QWidget()
-        form_layout = QVBoxLayout(form_page)
-        form_layout.setContentsMargins(0, 0, 0, 0)
-        form_layout.addWidget(self.form_table, 1)
-        form_layout.addWidget(self.file_button, 0, Qt.AlignmentFlag.AlignLeft)
-        text_page = QWidget()
-        text_layout = QVBoxLayout(text_page)
-        text_layout.setContentsMargins(0, 0, 0, 0)
-        text_layout.addWidget(self.body_edit, 1)
-        text_layout.addWidget(self.json_status)
         self.body_stack = QStackedWidget()
         self.body_stack.addWidget(muted("This request has no body."))
-        self.body_stack.addWidget(text_page)
-        self.body_stack.addWidget(form_page)
+        self.body_stack.addWidget(self.body_edit)
+        self.body_stack.addWidget(self.form_table)
+        # One row above the body (kind, content type, file, JSON check): the composer stays
+        # short enough for a 600 px high window.
         row = QHBoxLayout()
         row.addWidget(self.body_kind)
         row.addWidget(self.content_type, 1)
+        row.addWidget(self.file_button)
+        row.addWidget(self.json_status, 1)
         layout = QVBoxLayout(page)
+        layout.setContentsMargins(*PAGE_MARGINS)
         layout.addLayout(row)
         layout.addWidget(self.body_stack, 1)
         self._validate_timer = QTimer(self)
@@ -246,15 +250,18 @@ class Composer(QWidget):
         self.auth_hint = muted("")
         self.auth_status = QLabel("No authorization for this server.")
         self.auth_status.setWordWrap(True)
-        self.use_auth = QCheckBox("Send this server's authorization with the request")
+        self.use_auth = QCheckBox("Send this server's authorization")
         self.use_auth.setChecked(True)
-        self.use_auth.setToolTip("Untick to see what the route answers without credentials")
+        self.use_auth.setToolTip(
+            "Sent with the request; untick to see what the route answers without credentials"
+        )
         self.authorize_button = QPushButton(theme.icon("shield"), "Authorize…")
         self.authorize_button.setToolTip(
             "Log in or enter credentials for this server (Ctrl+Shift+A)"
         )
         self.authorize_button.clicked.connect(self.authorize_clicked)
         layout = QVBoxLayout(page)
+        layout.setContentsMargins(*PAGE_MARGINS)
         layout.addWidget(self.auth_hint)
         layout.addWidget(self.auth_status)
         layout.addWidget(self.use_auth)
@@ -271,6 +278,7 @@ class Composer(QWidget):
         self.follow_redirects = QCheckBox("Follow redirects")
         self.verify_tls = QCheckBox("Verify TLS certificates")
         form = QFormLayout(page)
+        form.setContentsMargins(*PAGE_MARGINS)
         form.addRow("Timeout", self.timeout)
         form.addRow(self.follow_redirects)
         form.addRow(self.verify_tls)
@@ -321,8 +329,7 @@ class Composer(QWidget):
 
     def set_base(self, text: str) -> None:
         """The server address the URL bar's path is joined onto (or a note that none runs)."""
-        self.base_label.setText(text)
-        self.base_label.setToolTip(text)
+        self.base_label.setText(text)  # shortened in the middle when narrow; whole in the tip
 
     # ------------------------------------------------------------------ behaviour
     def _sync_path_params(self, *_args: object) -> None:
@@ -338,6 +345,7 @@ class Composer(QWidget):
         self.body_stack.setCurrentIndex(
             {"none": 0, "json": 1, "raw": 1, "form": 2, "multipart": 2}.get(kind, 0)
         )
+        self.json_status.setVisible(kind == "json")
         self.content_type.setVisible(kind == "raw")
         self.file_button.setVisible(kind == "multipart")
         self.validate_body()

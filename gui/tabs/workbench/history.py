@@ -6,13 +6,14 @@ the SQLite queries off the GUI thread and re-applies the current credentials.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal, SignalInstance
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
+    QStyle,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -25,6 +26,9 @@ from asgideck.gui.tabs.workbench.models import HistoryModel
 from asgideck.runtime.client import HistoryEntry
 
 SEARCH_DELAY_MS = 200
+HIDDEN = (HistoryModel.WHEN, HistoryModel.TIME, HistoryModel.SIZE)  # shown in the row's tooltip
+URL_ROOM = "/api/v1/item"  # the URL column keeps at least this much room
+SERVER_ROOM = "development"  # the Server column grows to about this, then names are elided
 
 
 class HistoryPanel(QWidget):
@@ -49,12 +53,27 @@ class HistoryPanel(QWidget):
         self.view.verticalHeader().hide()
         self.view.setWordWrap(False)
         self.view.setShowGrid(False)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # /api/…/items/{id}
         header = self.view.horizontalHeader()
         for column in range(self.model.columnCount()):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(HistoryModel.URL, QHeaderView.ResizeMode.Stretch)
-        for column in (HistoryModel.WHEN, HistoryModel.SIZE):  # in the tooltip; the panel is narrow
+        header.setSectionResizeMode(HistoryModel.SERVER, QHeaderView.ResizeMode.Fixed)
+        for column in HIDDEN:  # in the tooltip; the panel is narrow
             self.view.setColumnHidden(column, True)
+        # No section narrower than its title ("URL" squeezed read as "JRI"), and room for a
+        # readable path beside the other columns (the panel scrolls below that).
+        header.setMinimumSectionSize(header.sectionSizeHint(HistoryModel.URL))
+        shown = (c for c in range(self.model.columnCount()) if c not in (*HIDDEN, HistoryModel.URL))
+        metrics = self.view.fontMetrics()
+        self.view.setMinimumWidth(
+            sum(header.sectionSizeHint(c) for c in shown)
+            + metrics.horizontalAdvance(URL_ROOM)
+            + self.view.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+            + 2 * self.view.frameWidth()
+        )
+        self.view.viewport().installEventFilter(self)  # resized: share the width again
+        self.model.dataChanged.connect(lambda *_args: self._fit_columns())
         self.view.doubleClicked.connect(lambda _index: self._emit(self.restore_requested))
         self.restore_button = self._tool("edit", "Open in the composer (Enter)")
         self.restore_button.clicked.connect(lambda: self._emit(self.restore_requested))
@@ -106,9 +125,27 @@ class HistoryPanel(QWidget):
         if entry is not None:
             signal.emit(entry)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+        return super().eventFilter(watched, event)
+
+    def _fit_columns(self) -> None:
+        """The Server column takes what its names need (up to about "development"), but
+        never the URL's room: the path is what tells entries apart."""
+        header = self.view.horizontalHeader()
+        metrics = self.view.fontMetrics()
+        least = header.sectionSizeHint(HistoryModel.SERVER)
+        most = metrics.horizontalAdvance(SERVER_ROOM) + least - metrics.horizontalAdvance("Server")
+        wanted = min(max(self.view.sizeHintForColumn(HistoryModel.SERVER), least), most)
+        others = sum(header.sectionSize(c) for c in (HistoryModel.METHOD, HistoryModel.STATUS))
+        spare = self.view.viewport().width() - others - metrics.horizontalAdvance(URL_ROOM)
+        header.resizeSection(HistoryModel.SERVER, max(least, min(wanted, spare)))
+
     def set_entries(self, entries: list[HistoryEntry], error: str | None = None) -> None:
         selected = self.selected_entry()
         self.model.set_rows(entries)
+        self._fit_columns()
         if selected is not None:
             self.select_id(selected.id)
         if error:

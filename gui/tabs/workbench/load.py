@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
@@ -36,6 +38,8 @@ from asgideck.runtime.client import MAX_CONCURRENCY, MAX_DURATION_S, LoadResult,
 from asgideck.runtime.errors import AsgideckError
 from asgideck.runtime.workbench import Workbench
 
+LIVE_MS = 250  # how often the running numbers are redrawn
+RATE_WINDOW_S = 1.0  # "requests/s now" is measured over about this long
 TOOLS = (("Auto", "auto"), ("Built-in (httpx)", "builtin"), ("wrk", "wrk"), ("hey", "hey"))
 
 
@@ -126,15 +130,17 @@ class LoadPanel(QWidget):
         self.run_button = QPushButton(theme.icon("gauge"), "Run")
         self.run_button.setToolTip("Run the load test (Ctrl+Enter); Esc stops a built-in run")
         self.run_button.clicked.connect(self.toggle)
-        controls = QHBoxLayout()
-        for label, widget in (("Concurrency", self.concurrency), ("Duration", self.duration)):
-            controls.addWidget(QLabel(label))
-            controls.addWidget(widget)
-        controls.addWidget(QLabel("Tool"))
-        controls.addWidget(self.tool)
-        controls.addWidget(self.use_auth)
-        controls.addStretch(1)
-        controls.addWidget(self.run_button)
+        # Two rows: one asked for 690 px and squeezed the window's sidebar at 900×600.
+        controls = QGridLayout()
+        controls.addWidget(QLabel("Concurrency"), 0, 0)
+        controls.addWidget(self.concurrency, 0, 1)
+        controls.addWidget(QLabel("Duration"), 0, 2)
+        controls.addWidget(self.duration, 0, 3)
+        controls.addWidget(QLabel("Tool"), 1, 0)
+        controls.addWidget(self.tool, 1, 1)
+        controls.addWidget(self.use_auth, 1, 2, 1, 2)
+        controls.setColumnStretch(4, 1)
+        controls.addWidget(self.run_button, 1, 5)
 
         self.tool_label = QLabel("—")
         self.rps = QLabel("—")
@@ -151,12 +157,24 @@ class LoadPanel(QWidget):
         numbers.addRow("Statuses", self.statuses)
         self.chart = PercentileChart()
         self.state = muted("Loopback only: the composer's request, against this machine's server.")
+        self.live = QLabel("")  # while a run goes: answers so far and the current rate
+        self.live.setObjectName("LoadLive")
+        self.live_count = 0
+        self.live_rate = 0.0
+        self._counts: _Counts | None = None
+        self._samples: deque[tuple[float, int]] = deque()
+        self._started = 0.0
+        self._duration = 0.0
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(LIVE_MS)
+        self._ticker.timeout.connect(self._show_live)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(section_title("Request"))
         layout.addWidget(self.request_label)
         layout.addLayout(controls)
+        layout.addWidget(self.live)
         layout.addWidget(section_title("Result"))
         layout.addLayout(numbers)
         layout.addWidget(self.chart)
@@ -212,13 +230,50 @@ class LoadPanel(QWidget):
         self.run_button.setText("Stop")
         self.run_button.setIcon(theme.icon("stop"))
 
+        counts = _Counts()
+        self._counts = counts
+        self._started = time.monotonic()
+        self._duration = duration
+        self._samples = deque([(self._started, 0)])
+        self.live_count, self.live_rate = 0, 0.0
+        self._show_live()
+        self._ticker.start()
+
         def op() -> LoadResult:
             return workbench.load_test(
-                spec, concurrency=concurrency, duration_s=duration, tool=tool, stop=stop
+                spec,
+                concurrency=concurrency,
+                duration_s=duration,
+                tool=tool,
+                stop=stop,
+                progress=counts.set,
             )
 
         self.scope.run(op, self._done, failed=self._failed)
         return True
+
+    def _show_live(self) -> None:
+        """Answers so far and the rate over the last second (a built-in run reports them;
+        wrk and hey only at the end, so then just the time)."""
+        counts = self._counts
+        if counts is None:
+            return
+        now = time.monotonic()
+        done, errors = counts.value
+        self._samples.append((now, done))
+        while len(self._samples) > 2 and now - self._samples[1][0] >= RATE_WINDOW_S:
+            self._samples.popleft()
+        then, before = self._samples[0]
+        self.live_count = done
+        self.live_rate = (done - before) / (now - then) if now > then else 0.0
+        clock = f"{min(now - self._started, self._duration):.1f} of {self._duration:g} s"
+        if counts.heard:
+            failed = f" ({errors:,} errors)" if errors else ""
+            self.live.setText(
+                f"{done:,} answers so far{failed} · {self.live_rate:,.0f} requests/s now · {clock}"
+            )
+        else:
+            self.live.setText(f"Running · {clock} (wrk and hey report at the end)")
 
     def stop(self) -> None:
         if self._stop is not None:
@@ -226,6 +281,9 @@ class LoadPanel(QWidget):
             self.state.setText("Stopping… (wrk and hey run to the end of their duration)")
 
     def _finish(self) -> None:
+        self._show_live()
+        self._ticker.stop()
+        self._counts = None
         self._stop = None
         self.run_button.setText("Run")
         self.run_button.setIcon(theme.icon("gauge"))
@@ -254,5 +312,19 @@ class LoadPanel(QWidget):
     def detach(self) -> None:
         """Drop the result in flight and stop a built-in run (wrk and hey run to their end)."""
         self.scope.close()
+        self._ticker.stop()
         if self._stop is not None:
             self._stop.set()
+
+
+class _Counts:
+    """A run's counts, written by its thread and read by the panel's timer (one tuple, so a
+    read never sees half an update)."""
+
+    def __init__(self) -> None:
+        self.value: tuple[int, int] = (0, 0)
+        self.heard = False
+
+    def set(self, answered: int, errors: int) -> None:
+        self.value = (answered, errors)
+        self.heard = True

@@ -147,22 +147,49 @@ class PairsModel(TableModel[tuple[str, str]]):
         return row[column] if role in (DISPLAY, Qt.ItemDataRole.ToolTipRole) else None
 
 
-class HistoryModel(TableModel[HistoryEntry]):
-    """History entries, newest first: when, method, URL, status, time, size."""
+def origin(url: str) -> str:
+    """``scheme://host:port`` of a URL: the server a history entry went to."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
-    COLUMNS = ("When", "Method", "URL", "Status", "Time", "Size")
-    WHEN, METHOD, URL, STATUS, TIME, SIZE = range(6)
+
+class HistoryModel(TableModel[HistoryEntry]):
+    """History entries, newest first: when, method, URL, server, status, time, size.
+
+    The Server column names the server an entry went to, from the base URLs the Try
+    view knows (:meth:`set_server_names`); an address nobody named shows as host:port.
+    """
+
+    COLUMNS = ("When", "Method", "URL", "Server", "Status", "Time", "Size")
+    WHEN, METHOD, URL, SERVER, STATUS, TIME, SIZE = range(7)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._servers: dict[str, str] = {}
+
+    def set_server_names(self, names: dict[str, str]) -> None:
+        """Base URL (``http://127.0.0.1:8000``) -> server name; the column is redrawn."""
+        self._servers = {url.rstrip("/"): name for url, name in names.items()}
+        if self._rows:
+            top, bottom = self.index(0, self.SERVER), self.index(len(self._rows) - 1, self.SERVER)
+            self.dataChanged.emit(top, bottom)
+
+    def server(self, entry: HistoryEntry) -> str:
+        where = origin(entry.url)
+        return self._servers.get(where) or urlsplit(entry.url).netloc
 
     def cell(self, entry: HistoryEntry, column: int, role: int) -> Any:
         if role == DISPLAY:
             return self._display(entry, column)
         if role == Qt.ItemDataRole.ToolTipRole:
             when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(entry.created))
+            server = self.server(entry)
+            head = f"{entry.method} {entry.url}" + (f"  ({server})" if server else "")
             if entry.error:
-                return f"{entry.method} {entry.url}\n{when} · {entry.error}"
+                return f"{head}\n{when} · {entry.error}"
             parts = [when, f"{entry.status} {entry.reason}".strip()]
             parts += [p for p in (self._display(entry, c) for c in (self.TIME, self.SIZE)) if p]
-            return f"{entry.method} {entry.url}\n" + " · ".join(parts)
+            return f"{head}\n" + " · ".join(parts)
         if role == Qt.ItemDataRole.ForegroundRole and column == self.STATUS:
             colour = status_colour(entry.status)
             return QBrush(QColor(colour)) if colour else None
@@ -178,6 +205,8 @@ class HistoryModel(TableModel[HistoryEntry]):
         if column == self.URL:  # the path: the server's address is in the tooltip
             parts = urlsplit(entry.url)
             return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        if column == self.SERVER:
+            return self.server(entry)
         if column == self.STATUS:
             return str(entry.status) if entry.status is not None else "error"
         if column == self.TIME:
@@ -188,6 +217,21 @@ class HistoryModel(TableModel[HistoryEntry]):
 
 
 _ARROWS = {"sent": "→", "received": "←", "event": "•"}
+#: Out and in in two colours (readable on light and dark), the arrows drawn large.
+WS_COLOURS = {"sent": "#ea580c", "received": theme.SEVERITY_COLOURS["ok"]}
+ARROW_SCALE = 1.8
+
+
+def arrow_font(base: QFont | None = None) -> QFont:
+    """The WebSocket log's direction arrows: bold and ARROW_SCALE times the text's size."""
+    font = QFont(base) if base is not None else QFont()
+    size = font.pointSizeF()
+    if size > 0:
+        font.setPointSizeF(size * ARROW_SCALE)
+    else:
+        font.setPixelSize(round(font.pixelSize() * ARROW_SCALE))
+    font.setBold(True)
+    return font
 
 
 class WsLogModel(TableModel[WsMessage]):
@@ -202,6 +246,7 @@ class WsLogModel(TableModel[WsMessage]):
         self._all: deque[WsMessage] = deque(maxlen=limit)
         self._text = ""
         self._direction: str | None = None
+        self.arrow_font = arrow_font()  # the log view sets it from its own font
 
     @property
     def last_seq(self) -> int:
@@ -249,6 +294,14 @@ class WsLogModel(TableModel[WsMessage]):
             return None
         if role == Qt.ItemDataRole.ToolTipRole and column == self.DIRECTION:
             return message.direction
-        if role == Qt.ItemDataRole.ForegroundRole and message.direction == "event":
-            return QBrush(QColor(theme.SEVERITY_COLOURS["info"]))
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if message.direction == "event":
+                return QBrush(QColor(theme.SEVERITY_COLOURS["info"]))
+            if column == self.DIRECTION and message.direction in WS_COLOURS:
+                return QBrush(QColor(WS_COLOURS[message.direction]))
+        if column == self.DIRECTION:
+            if role == Qt.ItemDataRole.FontRole:
+                return self.arrow_font
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                return int(Qt.AlignmentFlag.AlignCenter)
         return None

@@ -29,6 +29,7 @@ from asgideck.gui.core import theme
 from asgideck.gui.core.json_highlighter import JsonHighlighter, worth_colouring
 from asgideck.gui.core.widgets import Banner
 from asgideck.gui.tabs.workbench.body import BodyView
+from asgideck.gui.tabs.workbench.elided import ElidedLabel
 from asgideck.gui.tabs.workbench.models import PairsModel, status_colour
 from asgideck.runtime.client import ResponseRecord, size_text
 
@@ -71,7 +72,9 @@ class ResponseViewer(QWidget):
         self.chip.setObjectName("StatusChip")
         self.chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.chip.hide()
-        self.meta = QLabel("Send a request to see its answer here.")
+        # Shortened to fit: a long summary must not widen the pane (the History/composer
+        # divider would move after every response).
+        self.meta = ElidedLabel("Send a request to see its answer here.")
         self.meta.setObjectName("Muted")
         self.meta.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.pretty_button = QToolButton()

@@ -17,11 +17,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
     QHBoxLayout,
-    QLabel,
+    QScrollArea,
+    QSizePolicy,
     QSplitter,
     QTabWidget,
     QToolButton,
@@ -31,12 +34,13 @@ from PySide6.QtWidgets import (
 
 from asgideck.gui.core import theme
 from asgideck.gui.core.tasks import TaskRunner, present_error
-from asgideck.gui.core.widgets import Banner, muted
+from asgideck.gui.core.widgets import Banner
 from asgideck.gui.tabs.workbench.actions import HTTP_PAGE, LOAD_PAGE, WS_PAGE, build_actions
 from asgideck.gui.tabs.workbench.auth_dialog import AuthorizeDialog, describe_auth
 from asgideck.gui.tabs.workbench.auth_flow import AuthFlow
 from asgideck.gui.tabs.workbench.body import body_view
 from asgideck.gui.tabs.workbench.composer import Composer
+from asgideck.gui.tabs.workbench.elided import ElidedLabel
 from asgideck.gui.tabs.workbench.failures import report
 from asgideck.gui.tabs.workbench.flight import Fetched, Flight, decode_image
 from asgideck.gui.tabs.workbench.history import HistoryPanel
@@ -44,6 +48,7 @@ from asgideck.gui.tabs.workbench.load import LoadPanel
 from asgideck.gui.tabs.workbench.response import ResponseViewer
 from asgideck.gui.tabs.workbench.save import ask_target, write_body
 from asgideck.gui.tabs.workbench.websocket import WsPanel
+from asgideck.runtime import userstate
 from asgideck.runtime.client import (
     Auth,
     CurlError,
@@ -70,24 +75,44 @@ __all__ = ["HTTP_PAGE", "LOAD_PAGE", "WS_PAGE", "TryView"]
 
 PROGRESS_MS = 100
 SEND, HISTORY = "send", "history"  # the view's keyed jobs: the newest of each lands
+SETTINGS_GROUP = "try"
+# The top row's buttons: short labels (the action's full name is in the tooltip and the menu).
+TOP_BUTTONS = (("authorize", "Authorize…"), ("copy_curl", "curl"), ("copy_httpx", "httpx"),
+               ("paste_curl", "Paste curl"))  # fmt: skip
+
+
+def window_settings() -> QSettings:
+    """The window's settings file, where the Try tab keeps its dividers (group ``try``)."""
+    return QSettings(str(userstate.config_dir() / "window.ini"), QSettings.Format.IniFormat)
 
 
 class TryView(QWidget):
     def __init__(
-        self, workbench: Workbench, runner: TaskRunner, parent: QWidget | None = None
+        self,
+        workbench: Workbench,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
+        *,
+        settings: QSettings | None = None,
     ) -> None:
+        """``settings`` keeps the dividers where the user put them (default: the window's
+        settings file)."""
         super().__init__(parent)
         self.workbench = workbench
         self.runner = runner
         self.scope = runner.scope(self)
+        self.settings = settings if settings is not None else window_settings()
         self._flight: Flight | None = None  # the request in flight, on screen
+        self._servers: dict[str, str] = {}  # base URL -> server name, for History's column
 
         self.banner = Banner()
-        self.target_label = QLabel("")
+        self.target_label = ElidedLabel("")
         self.target_label.setObjectName("Chip")
-        self.auth_label = QLabel("")
+        self.auth_label = ElidedLabel("", hide_empty=True)
         self.auth_label.setObjectName("Muted")
-        self.status = muted("")
+        self.status = ElidedLabel("", hide_empty=True)
+        self.status.setObjectName("Muted")
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.composer = Composer()
         self.response = ResponseViewer()
@@ -103,33 +128,49 @@ class TryView(QWidget):
         )
 
         right = QSplitter(Qt.Orientation.Vertical)
+        right.setObjectName("composer_response")
+        right.setChildrenCollapsible(False)
         right.addWidget(self.composer)
         right.addWidget(self.response)
         right.setStretchFactor(1, 1)
         right.setSizes([300, 420])
+        self.vertical_split = right
         self.http_page = QSplitter(Qt.Orientation.Horizontal)
+        self.http_page.setObjectName("history_composer")
+        self.http_page.setChildrenCollapsible(False)
         self.http_page.addWidget(self.history)
         self.http_page.addWidget(right)
         self.http_page.setStretchFactor(1, 1)
-        self.http_page.setSizes([260, 740])
+        self.http_page.setSizes([300, 700])  # History: method, path, server, status
         self.modes = QTabWidget()
         self.modes.setDocumentMode(True)
         self.modes.addTab(self.http_page, theme.icon("send"), "HTTP")
         self.modes.addTab(self.ws_panel, theme.icon("plug"), "WebSocket")
-        self.modes.addTab(self.load_panel, theme.icon("gauge"), "Load test")
+        # The results page scrolls rather than making the whole tab (and window) taller.
+        load_scroll = QScrollArea()
+        load_scroll.setWidget(self.load_panel)
+        load_scroll.setWidgetResizable(True)
+        load_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.modes.addTab(load_scroll, theme.icon("gauge"), "Load test")
         self.modes.currentChanged.connect(self._on_mode)
 
         self.actions_: dict[str, QAction] = build_actions(self, tab=self)
         top = QHBoxLayout()
         top.addWidget(self.target_label)
         top.addWidget(self.auth_label, 1)
-        for name in ("authorize", "copy_curl", "copy_httpx", "paste_curl"):
+        self.top_buttons: list[QToolButton] = []
+        for name, short in TOP_BUTTONS:
+            action = self.actions_[name]
+            action.setIconText(short)  # the button's label; menus show the full text
             button = QToolButton()
-            button.setDefaultAction(self.actions_[name])
+            button.setDefaultAction(action)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             button.setAutoRaise(True)
+            button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
             top.addWidget(button)
+            self.top_buttons.append(button)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 2)
         layout.addWidget(self.banner)
         layout.addLayout(top)
         layout.addWidget(self.modes, 1)
@@ -154,12 +195,53 @@ class TryView(QWidget):
         workbench.document_changed.connect(self._document_handler)
         workbench.auth_changed.connect(self._auth_handler)
         self._on_target_changed(workbench.target)
+        self.restore_state()
+        for splitter in (self.http_page, self.vertical_split):
+            splitter.splitterMoved.connect(lambda _pos, _index: self.save_state())
         self.refresh_history()
 
-    # ------------------------------------------------------------------ modes
-    def menu_actions(self) -> list[QAction]:
-        """The view's actions, with their shortcuts, for the window's Request menu."""
+    # ------------------------------------------------------------------ window conventions
+    def actions(self) -> list[QAction]:
+        """The view's actions with explicit shortcuts, for the window's Request menu and its
+        shortcut list: send, cancel, copy as curl, the WebSocket and load-test panels, auth…"""
         return list(self.actions_.values())
+
+    def menu_actions(self) -> list[QAction]:
+        """The same as :meth:`actions` (the name the window used before)."""
+        return self.actions()
+
+    def focus_main(self) -> None:
+        """The tab became current: focus the mode page's main control (the URL bar on the HTTP
+        page), so Ctrl+Enter, Alt+1/2/3 and Ctrl+Shift+A work at once."""
+        page = self.modes.currentIndex()
+        if page == WS_PAGE:
+            self.ws_panel.path.setFocus(Qt.FocusReason.OtherFocusReason)
+        elif page == LOAD_PAGE:
+            self.load_panel.run_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.composer.url.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # ------------------------------------------------------------------ dividers
+    def save_state(self, settings: QSettings | None = None) -> None:
+        """Remember the dividers (called whenever the user moves one)."""
+        store = settings if settings is not None else self.settings
+        store.beginGroup(SETTINGS_GROUP)
+        store.setValue("history_split", self.http_page.saveState())
+        store.setValue("composer_split", self.vertical_split.saveState())
+        store.endGroup()
+
+    def restore_state(self, settings: QSettings | None = None) -> None:
+        """Put the dividers back where the user left them (a damaged value is ignored)."""
+        store = settings if settings is not None else self.settings
+        store.beginGroup(SETTINGS_GROUP)
+        for key, splitter in (
+            ("history_split", self.http_page),
+            ("composer_split", self.vertical_split),
+        ):
+            value = store.value(key)
+            if isinstance(value, QByteArray):
+                splitter.restoreState(value)
+        store.endGroup()
 
     def show_mode(self, page: int) -> None:
         self.modes.setCurrentIndex(page)
@@ -167,6 +249,9 @@ class TryView(QWidget):
     def _on_mode(self, page: int) -> None:
         if page == LOAD_PAGE:
             self.load_panel.refresh_request()
+        focused = QApplication.focusWidget()
+        if focused is not None and self.isAncestorOf(focused):
+            self.focus_main()  # Alt+1/2/3: the new page's main control, never a hidden one
 
     # ------------------------------------------------------------------ opening
     def open_operation(self, op: Operation) -> None:
@@ -395,7 +480,19 @@ class TryView(QWidget):
         else:
             self.target_label.setText(f"{target.name} · {target.api_url}")
             self.composer.set_base(target.api_url)
+            self.name_servers({target.base_url: target.name})
         self._update_auth_text()
+
+    def name_servers(self, names: dict[str, str]) -> None:
+        """Which server each base URL belongs to, for History's Server column (the view also
+        learns every server it sends to; later names for the same URL win)."""
+        self._servers.update({url.rstrip("/"): name for url, name in names.items()})
+        self.history.model.set_server_names(self._servers)
+
+    def set_websocket_routes(self, paths: list[str]) -> None:
+        """The app's WebSocket routes (from the inspection): the WebSocket panel offers them
+        and prefills the first while its URL is empty."""
+        self.ws_panel.set_routes(paths)
 
     def _on_document_changed(self, _doc: Document | None) -> None:
         self._update_auth_text()

@@ -17,12 +17,13 @@ import threading
 from collections import deque
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QStringListModel, Qt, QTimer
+from PySide6.QtGui import QAction, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QCompleter,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -39,7 +40,7 @@ from asgideck.gui.core import theme
 from asgideck.gui.core.tasks import TaskRunner
 from asgideck.gui.core.widgets import Banner, muted
 from asgideck.gui.tabs.workbench.failures import report
-from asgideck.gui.tabs.workbench.models import WsLogModel
+from asgideck.gui.tabs.workbench.models import WsLogModel, arrow_font
 from asgideck.runtime.client import WsClient, WsError
 from asgideck.runtime.errors import AsgideckError
 from asgideck.runtime.workbench import Workbench
@@ -81,14 +82,23 @@ class WsPanel(QWidget):
         self.close_reason = QLineEdit()
         self.close_reason.setPlaceholderText("close reason")
         self.close_reason.setMaxLength(120)
+        self.routes: list[str] = []  # the app's WebSocket routes (set_routes)
+        self._prefilled = ""  # the route put into the URL field, until the user edits it
+        self.completer = QCompleter([], self)
+        self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.path.setCompleter(self.completer)
+        # Two rows: the window stays usable at 900×600 (one row asked for 520 px).
         top = QHBoxLayout()
         top.addWidget(QLabel("URL"))
         top.addWidget(self.path, 1)
-        top.addWidget(self.use_auth)
         top.addWidget(self.connect_button)
-        top.addWidget(QLabel("Close code"))
-        top.addWidget(self.close_code)
-        top.addWidget(self.close_reason)
+        closing = QHBoxLayout()
+        closing.addWidget(self.use_auth)
+        closing.addStretch(1)
+        closing.addWidget(QLabel("Close code"))
+        closing.addWidget(self.close_code)
+        closing.addWidget(self.close_reason, 1)
 
         self.message = QPlainTextEdit()
         self.message.setFont(theme.mono_font())
@@ -138,13 +148,19 @@ class WsPanel(QWidget):
         header.setSectionResizeMode(WsLogModel.TIME, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(WsLogModel.TIME, metrics.horizontalAdvance("00:00:00.000") + 16)
         header.setSectionResizeMode(WsLogModel.DIRECTION, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(WsLogModel.DIRECTION, metrics.horizontalAdvance("←") + 16)
+        self.model.arrow_font = arrow_font(self.log.font())
+        arrows = QFontMetrics(self.model.arrow_font)
+        header.resizeSection(WsLogModel.DIRECTION, arrows.horizontalAdvance("←") + 20)
+        self.log.verticalHeader().setDefaultSectionSize(
+            max(self.log.verticalHeader().defaultSectionSize(), arrows.height() + 4)
+        )
         header.setStretchLastSection(True)
         self.state = muted("Not connected.")
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addLayout(top)
+        layout.addLayout(closing)
         layout.addLayout(send_row)
         layout.addLayout(filter_row)
         layout.addWidget(self.log, 1)
@@ -176,6 +192,18 @@ class WsPanel(QWidget):
     # ------------------------------------------------------------------ actions
     def set_path(self, path: str) -> None:
         self.path.setText(path)
+
+    def set_routes(self, paths: list[str]) -> None:
+        """The app's WebSocket routes: offered as completions, the first one prefilled while
+        the URL field is empty (or still holds a route prefilled earlier)."""
+        self.routes = list(dict.fromkeys(paths))
+        self.completer.setModel(QStringListModel(self.routes, self.completer))
+        current = self.path.text().strip()
+        if current in ("", self._prefilled) and not self.client.connected:
+            self._prefilled = self.routes[0] if self.routes else ""
+            self.path.setText(self._prefilled)
+        tip = "The app's WebSocket routes: " + ", ".join(self.routes) if self.routes else ""
+        self.path.setToolTip(tip)
 
     def toggle_connection(self) -> None:
         if self.client.connected:

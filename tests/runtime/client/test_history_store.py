@@ -209,11 +209,25 @@ def test_adding_from_many_threads(tmp_path: Path) -> None:
         assert errors == [] and history.count("p") == 80
 
 
-def test_a_corrupt_file_is_a_clear_error(tmp_path: Path) -> None:
+def test_a_corrupt_file_is_moved_aside_once_and_a_fresh_one_started(tmp_path: Path) -> None:
+    """Review M5: a file SQLite calls "not a database" would fail every call forever."""
     path = tmp_path / "h.db"
-    path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(HistoryUnavailable, match=r"cannot open the request history .*h\.db"):
+    garbage = b"this is not a database" * 100
+    path.write_bytes(garbage)
+    with pytest.raises(HistoryUnavailable) as caught:
         History(path)
+    [moved] = tmp_path.glob("h.db.damaged-*")
+    assert caught.value.moved_to == moved and caught.value.path == path
+    assert str(caught.value) == (
+        f"cannot open the request history {path}: file is not a database;"
+        f" moved it aside to {moved} and started a fresh one"
+    )
+    assert moved.read_bytes() == garbage  # kept as it was, for whoever wants to look
+    with History(path) as history:  # the next call works, and nothing more is moved
+        history.add("p", RequestSpec("GET", "/x", base_url=BASE), _response())
+        assert history.count() == 1
+    assert list(tmp_path.glob("h.db.damaged-*")) == [moved]
+    assert path.stat().st_mode & 0o777 == 0o600
 
 
 # --- issue 10, defect 8: a broken history is its own error, never "the request failed"
@@ -248,21 +262,41 @@ def test_damage_found_after_opening_is_a_history_error(tmp_path: Path) -> None:
     page = int.from_bytes(data[16:18], "big")
     path.write_bytes(data[:page] + b"\xa5" * (len(data) - page))
     with History(path) as history:
-        with pytest.raises(HistoryUnavailable, match=r"cannot write to the request history "):
+        with pytest.raises(HistoryUnavailable, match=r"cannot write to the request history ") as c:
             history.add("p", RequestSpec("GET", "/x", base_url=BASE), _response())
-        with pytest.raises(HistoryUnavailable, match=r"cannot read the request history "):
-            history.list("p")
+        # Damage is damage whenever it is found: moved aside, and this History goes on.
+        assert c.value.moved_to is not None and c.value.moved_to.exists()
+        assert f"moved it aside to {c.value.moved_to}" in str(c.value)
+        assert history.list("p") == []
+        history.add("p", RequestSpec("GET", "/y", base_url=BASE), _response())
+        assert [entry.url for entry in history.list("p")] == [f"{BASE}/y"]
 
 
-@pytest.mark.skipif(
-    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes read-only files"
-)
+def test_a_folder_in_the_way_is_never_moved_aside(tmp_path: Path) -> None:
+    """Only damage moves a file: a folder in its place is reported, and left alone."""
+    (tmp_path / "h.db").mkdir()
+    with pytest.raises(HistoryUnavailable) as caught:
+        History(tmp_path / "h.db")
+    assert caught.value.moved_to is None and (tmp_path / "h.db").is_dir()
+    assert list(tmp_path.glob("*damaged*")) == []
+
+
 def test_a_read_only_file(tmp_path: Path) -> None:
+    """chmod for a normal user; root ignores modes, so the immutable flag there."""
     path = tmp_path / "h.db"
     History(path).close()
-    path.chmod(0o400)
-    with History(path) as history, pytest.raises(HistoryUnavailable, match="readonly"):
-        history.add("p", RequestSpec("GET", "/x", base_url=BASE), _response())
+    if os.geteuid() != 0:
+        path.chmod(0o400)
+    elif subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+        pytest.skip("this file system cannot make a file read-only for root (chattr +i)")
+    try:
+        # a normal user can open it and fails to write; root is refused at opening
+        with pytest.raises(HistoryUnavailable, match=r"readonly|not permitted"):  # noqa: SIM117
+            with History(path) as history:
+                history.add("p", RequestSpec("GET", "/x", base_url=BASE), _response())
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
 
 
 _FULL_DISK = """

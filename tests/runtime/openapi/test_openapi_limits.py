@@ -105,6 +105,20 @@ def test_the_url_password_is_masked_in_limit_errors() -> None:
     assert "me:****@127.0.0.1" in str(caught.value) and "hunter2" not in str(caught.value)
 
 
+def test_secret_query_parameters_are_masked_in_errors() -> None:
+    """Review M6: the password was masked but ``?api_key=...`` printed in clear."""
+    with serve_raw(endless_body()) as url:
+        secret = url.replace("http://", "http://me:hunter2@") + "/doc?api_key=k-778899&v=3"
+        with pytest.raises(OpenAPILimitError) as caught:
+            load_source(secret, max_bytes=MiB)
+    shown = str(caught.value)
+    assert "k-778899" not in shown and "hunter2" not in shown
+    assert "me:****@127.0.0.1" in shown and "api_key=****&v=3" in shown
+    with serve_raw(fixed_body(b"{not json")) as url, pytest.raises(OpenAPIError) as caught:
+        load(url + "/doc?token=t-445566")
+    assert "t-445566" not in str(caught.value) and "token=****" in str(caught.value)
+
+
 def test_dev_zero_fails_fast_with_one_line() -> None:
     started = time.monotonic()
     with pytest.raises(OpenAPILimitError) as caught:
@@ -204,3 +218,44 @@ def test_examples_end_a_long_chain_of_refs_instead_of_recursing() -> None:
     assert example_for(doc, {"$ref": "#/components/schemas/S2990"}) == "string"
     assert example_for(doc, {"$ref": "#/components/schemas/A0"}) is None
     assert example_for(doc, {"$ref": "#/components/schemas/A2990"}) == {"a": 0}
+
+
+def yaml_alias_bomb(levels: int, fan: int = 9) -> bytes:
+    """A small YAML document whose nested aliases expand to ``fan ** levels`` nodes."""
+    lines = ["openapi: 3.0.0", "info: {title: t, version: '1'}", "paths: {}", "x-a0: &a0 [lol]"]
+    for i in range(1, levels + 1):
+        lines.append(f"x-a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * fan)}]")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_a_yaml_alias_bomb_is_refused_before_anything_walks_it() -> None:
+    pytest.importorskip("yaml")
+    started = time.monotonic()
+    with pytest.raises(OpenAPILimitError) as caught:
+        parse_bytes(yaml_alias_bomb(7))  # 9**7 = 4.8 million nodes from ~450 bytes
+    assert time.monotonic() - started < 2
+    assert str(caught.value) == (
+        "YAML aliases expand it by more than 1,000,000 nodes (the limit); not read"
+    )
+
+
+def test_ordinary_yaml_aliases_still_read() -> None:
+    pytest.importorskip("yaml")
+    text = (
+        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\n"
+        "x-common: &common {in: query, name: q, schema: {type: string}}\n"
+        "paths:\n  /a: {get: {parameters: [*common], responses: {'200': {description: ok}}}}\n"
+        "  /b: {get: {parameters: [*common], responses: {'200': {description: ok}}}}\n"
+    )
+    doc = parse_bytes(text.encode())
+    assert [(op.path, [p.name for p in op.parameters]) for op in doc.operations] == [
+        ("/a", ["q"]),
+        ("/b", ["q"]),
+    ]
+
+
+def test_a_yaml_alias_inside_its_own_anchor_is_refused_as_too_deep() -> None:
+    pytest.importorskip("yaml")
+    text = b"openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\nx-loop: &a [1, *a]\n"
+    with pytest.raises(OpenAPILimitError, match="nested deeper than 200 levels"):
+        parse_bytes(text)

@@ -76,3 +76,41 @@ def test_otherwise_the_child_outlives_its_parent(where: str, die_with_parent: bo
             with contextlib.suppress(psutil.Error):
                 survivor.kill()
             assert wait_until(lambda: live([survivor.pid]) == [], 5)
+
+
+#: Spawns, from a worker thread that then waits for it (as the probe is run), a child that
+#: ignores SIGTERM; prints its pid, then waits to be killed.
+WAITING_PARENT = """
+import subprocess, sys, threading, time
+sys.path.insert(0, sys.argv[1])
+from asgideck.runtime.servers._pdeathsig import die_with_parent_hook
+
+def start():
+    code = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"
+    child = subprocess.Popen([sys.executable, "-c", code],
+                             preexec_fn=die_with_parent_hook(parent_waits=True))
+    print(child.pid, flush=True)
+    child.wait()
+
+threading.Thread(target=start, daemon=True).start()
+time.sleep(60)
+"""
+
+
+def test_a_child_its_thread_waits_for_dies_with_the_process_even_ignoring_sigterm() -> None:
+    """The probe's case: armed off the main thread (safe: the thread outlives the child),
+    with SIGKILL, so an app that traps SIGTERM cannot outlive ``inspect`` or the window."""
+    parent = subprocess.Popen(
+        [sys.executable, "-c", WAITING_PARENT, str(REPO)], stdout=subprocess.PIPE, text=True
+    )
+    assert parent.stdout is not None
+    child = psutil.Process(int(parent.stdout.readline()))
+    try:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(5)
+        _gone, alive = psutil.wait_procs([child], timeout=5)
+        assert alive == [], "the child outlived its parent"
+    finally:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+        parent.stdout.close()

@@ -1,0 +1,88 @@
+"""A label that shortens its text with "…" to the width it gets, never cutting mid-letter.
+
+A plain QLabel asks for its whole text as its *minimum* width, so a long server
+address or response summary widens the Try tab (shrinking the window's sidebar)
+or pushes the History/composer divider after every response. This one asks for
+little, shows as much as fits with "…", and puts the whole text in its tooltip
+while it is shortened. ``text()`` is the whole text.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+
+MIN_CHARS = "Wwww…"  # the narrowest the label asks to be
+
+
+class ElidedLabel(QLabel):
+    def __init__(
+        self,
+        text: str = "",
+        mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight,
+        parent: QWidget | None = None,
+        *,
+        hide_empty: bool = False,
+        min_text: str = MIN_CHARS,
+    ) -> None:
+        """``hide_empty``: hidden while the text is empty (a status line takes no room);
+        ``min_text``: as narrow as the label asks to be ("" lets it vanish when squeezed)."""
+        super().__init__(parent)
+        self._full = ""
+        self._mode = mode
+        self._tip = ""
+        self._hide_empty = hide_empty
+        self._min_text = min_text
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def text(self) -> str:
+        return self._full
+
+    def setText(self, text: str) -> None:
+        self._full = text
+        self._elide()
+        self.updateGeometry()
+        if self._hide_empty:
+            self.setVisible(bool(text))
+
+    def setToolTip(self, tip: str) -> None:
+        """A tooltip of the caller's own; the whole text is added while it is shortened."""
+        self._tip = tip
+        self._elide()
+
+    def shown_text(self) -> str:
+        """What is painted (the whole text, or its shortened form)."""
+        return super().text()
+
+    def _extra(self) -> int:
+        """Padding, border, margin and indent: the label's width beyond its text."""
+        margins = self.contentsMargins()
+        return margins.left() + margins.right() + 2 * self.margin() + max(0, self.indent())
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        width = self.fontMetrics().horizontalAdvance(self._full) + self._extra()
+        return QSize(width, hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        narrow = self.fontMetrics().horizontalAdvance(self._min_text) + self._extra()
+        narrow = narrow if self._min_text else 0
+        return QSize(min(narrow, self.sizeHint().width()), hint.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        extra = self._extra()
+        room = max(0, self.width() - extra + 1)  # +1: advances are rounded
+        shown = self.fontMetrics().elidedText(self._full, self._mode, room)
+        shown = "" if shown == "…" else shown  # a lone ellipsis says nothing
+        if shown != super().text():
+            super().setText(shown)
+        cut = shown != self._full
+        tip = "\n".join(t for t in (self._full if cut else "", self._tip) if t)
+        super().setToolTip(tip)
