@@ -325,7 +325,10 @@ class _Carriers:
             if launch in known or not any(m.state == mine for m in group):
                 continue
             entry = _entry_from_marker(launch, group)
-            if entry is not None:
+            # A tree whose asgideck is alive and that listens on no port is still that
+            # asgideck's business: a probe, or a server between spawn and registration.
+            # Listed once it listens (a lost registry) or once its owner is gone.
+            if entry is not None and (entry.port or not entry.owner_alive()):
                 found.append(entry)
         return found
 
@@ -409,6 +412,8 @@ def _listening(procs: Iterable[psutil.Process]) -> tuple[str, int]:
 
 def _kind(argv: Sequence[str]) -> str:
     text = " ".join(argv)
+    if any(arg.replace("\\", "/").endswith("/probe/_main.py") for arg in argv):
+        return "probe"  # before the server names: a project path may contain "gunicorn"
     for kind in SERVER_KINDS:
         if kind in text:
             return kind

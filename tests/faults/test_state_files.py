@@ -6,8 +6,11 @@ Real listeners started the way asgideck starts servers, the real CLI in a subpro
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -270,3 +273,47 @@ def test_an_unusable_launch_config_entry_is_said_and_kept(project: Path) -> None
     saved = json.loads(path.read_text())["servers"]
     assert [s["name"] for s in saved] == ["mine", "other", "old"]
     assert saved[-1] == bad  # written back as it was
+
+
+#: Another asgideck (this script) spawns a marked tree that listens on nothing (a probe,
+#: or a server not yet registered), prints its pid, then waits for stdin to close.
+_OWNER = """
+import sys
+from pathlib import Path
+from asgideck.runtime.servers import spawn
+child = spawn([sys.executable, "-c", "import time; time.sleep(60)"], cwd=Path.cwd(), env={})
+print(child.pid, flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_quiet_tree_of_a_live_asgideck_is_its_business_until_that_asgideck_dies(
+    tmp_path: Path,
+) -> None:
+    """`ps` does not list another running asgideck's probe (or a server it has not
+    registered yet) as "found by marker"; once that asgideck is gone, it does."""
+    owner = subprocess.Popen(
+        [sys.executable, "-c", _OWNER],
+        cwd=tmp_path,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    child = 0
+    try:
+        assert owner.stdout is not None
+        child = int(owner.stdout.readline())
+        assert ps_json() == []
+        owner.kill()
+        owner.communicate()
+        [found] = ps_json()
+        assert found["pid"] == child and found["orphan"] is True
+    finally:
+        if owner.poll() is None:
+            owner.kill()
+            owner.communicate()
+        if child:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child, signal.SIGKILL)  # spawn gave it a session of its own
+            with contextlib.suppress(psutil.Error):
+                psutil.Process(child).wait(5)

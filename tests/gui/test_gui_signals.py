@@ -46,7 +46,7 @@ def test_sigterm_closes_the_window_and_stops_its_servers(tmp_path: Path) -> None
         while not port_accepts("127.0.0.1", port):
             assert time.monotonic() < deadline and gui.poll() is None, "the server never came up"
             tick.wait(0.05)
-        [entry] = alive_entries()
+        [entry] = [e for e in alive_entries() if e.port == port]
         root = psutil.Process(entry.pid)
         tree = [root, *root.children(recursive=True)]
         gui.send_signal(signal.SIGTERM)
