@@ -417,7 +417,7 @@ def _kind(argv: Sequence[str]) -> str:
     for kind in SERVER_KINDS:
         if kind in text:
             return kind
-    return "probe" if "probe" in text else "process"
+    return "process"
 
 
 # --------------------------------------------------------------------------- stopping
