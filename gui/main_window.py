@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
     inspection = _from_page("inspection")
     manager = _from_page("manager")
     servers_panel = _from_page("servers_panel")
+    services = _from_page("services")
 
     def __init__(self, session: ProjectSession | None = None, *, python: str | None = None) -> None:
         super().__init__()
@@ -232,6 +233,10 @@ class MainWindow(QMainWindow):
             "minus",
         )
         self.tab_menus["servers"] = self.tab_menus["logs"] = server
+        # the sidebar's SERVICES section's own actions (Start all, Stop all, Open shell…)
+        self.services_menu = bar.addMenu("Ser&vices")
+        self.tab_menus["services"] = self.services_menu
+        self.tab_menus["mail"] = view
 
         self.request_menu = bar.addMenu("&Request")
         self.tab_menus["try"] = self.request_menu
@@ -462,7 +467,11 @@ class MainWindow(QMainWindow):
             "profile": page.profile_view,
             "middleware": page.middleware_view,
             "servers": page.servers_panel,
+            "services": page.services,
         }
+        mail = page.mail_stack.currentWidget()
+        if mail is not None and mail is not page.mail_empty:
+            widgets["mail"] = mail
         for name in LAZY_TABS:  # not built yet: nothing of it to list
             view = page.built_view(name)
             if view is not None:

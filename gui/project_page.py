@@ -10,6 +10,12 @@ profile, drives Logs, Routes, Middleware and Try; the header says which (``showi
 Selecting a server selects its profile; picking a profile selects the first server
 using it, or none (the tabs then show what the probe sees for that profile).
 
+The sidebar's SERVICES section (under the servers) lists what the shown profile needs;
+choosing a service shows its log in the Logs tab (a title line says which). A server's
+Start runs its profile's services first. The Mail tab is there only while the profile
+needs a mail service, built when first shown. Closing the page stops the services
+only when the project's "Stop services when the project closes" is ticked.
+
 Compare, Routes and Try are built the first time they are shown or asked for
 (``diff_view``, ``routes_view``, ``try_view``; a placeholder holds their place in the tab
 bar): the window comes up without paying for them, nor for httpx and websockets, which
@@ -19,6 +25,7 @@ come with Try and its workbench. Until then the page keeps what it would have ha
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Signal
@@ -34,6 +41,8 @@ from asgideck.gui.tabs.middleware import MiddlewareView
 from asgideck.gui.tabs.overview import OverviewView
 from asgideck.gui.tabs.profile.view import ProfileView
 from asgideck.gui.tabs.servers.panel import ServersPanel
+from asgideck.gui.tabs.services.backend import Backend, RuntimeBackend, Sets
+from asgideck.gui.tabs.services.section import ServicesSection
 from asgideck.runtime.errors import AsgideckError
 from asgideck.runtime.inspect import (
     Inspection,
@@ -43,6 +52,7 @@ from asgideck.runtime.inspect import (
     Validation,
     compute,
 )
+from asgideck.runtime.logs import LogBuffer
 from asgideck.runtime.openapi import Document, Operation
 from asgideck.runtime.servers import ServerEvent, ServerManager, StateChanged, StatsUpdated
 
@@ -50,11 +60,27 @@ if TYPE_CHECKING:  # imported when the tab is first built (httpx and websockets 
     from asgideck.gui.tabs.profile.compare import DiffView
     from asgideck.gui.tabs.routes.view import RoutesView
     from asgideck.gui.tabs.workbench.view import TryView
+    from asgideck.runtime.services import ServiceNeed
     from asgideck.runtime.workbench import Workbench
 
-TABS = ("overview", "profile", "compare", "logs", "routes", "middleware", "try")
+TABS = ("overview", "profile", "compare", "logs", "routes", "middleware", "try", "mail")
 #: tabs built when first shown or asked for (the others are built with the page)
 LAZY_TABS = ("compare", "routes", "try")
+#: tabs shown only while the profile needs them (Mail: a mail catcher)
+OPTIONAL_TABS = ("mail",)
+
+
+def services_backend() -> Backend:
+    """The services runtime the page drives (a seam tests replace with a fake)."""
+    return RuntimeBackend()
+
+
+@dataclass(frozen=True)
+class ServiceLog:
+    """A service's log, as a log view reads it."""
+
+    name: str
+    buffer: LogBuffer
 
 
 class ProjectPage(QSplitter):
@@ -106,9 +132,16 @@ class ProjectPage(QSplitter):
         self._ws_routes: list[str] = []
         self._server_names: dict[str, str] = {}  # base URL -> server name, oldest first
         self.logs: dict[str, LogsView] = {}
+        #: (profile, service) -> its log view
+        self.service_logs: dict[tuple[str, str], LogsView] = {}
         self.logs_stack = QStackedWidget()
         self.logs_empty = muted("Select a server to see its log.")
         self.logs_stack.addWidget(self.logs_empty)
+        # The Mail tab: one view per profile, built when first shown.
+        self.mail_views: dict[str, QWidget] = {}
+        self.mail_stack = QStackedWidget()
+        self.mail_empty = muted("This profile needs no mail service.")
+        self.mail_stack.addWidget(self.mail_empty)
 
         self.manager = ServerManager(session.project, session.profile_names)
         self.manager.events.connect(self.tasks.wrap(self._on_server_event))
@@ -125,6 +158,17 @@ class ProjectPage(QSplitter):
         self.servers_panel.renamed.connect(self._on_server_renamed)
         self.servers_panel.removed.connect(self._on_server_removed)
         self.servers_panel.start_blockers = self.start_blockers
+        self.servers_panel.list.itemClicked.connect(lambda _item: self._show_server_log())
+
+        self.sets = Sets(session.project.root, services_backend())
+        self.services = ServicesSection(self.sets, self.servers_panel, server_runner)
+        self.services.notice.connect(lambda text: self.message.emit(text, 10000))
+        self.services.service_chosen.connect(self.show_service_log)
+        self.services.needs_changed.connect(self._on_needs)
+        self.services.profile_written.connect(lambda _profile: self.reload())
+        self.servers_panel.add_section(self.services)
+        self.servers_panel.start_op = self.services.start_server_op
+        self.servers_panel.start_problem = self.services.server_start_failed
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -136,8 +180,11 @@ class ProjectPage(QSplitter):
             (self._placeholders["routes"], "search", "Routes"),
             (self.middleware_view, "shield", "Middleware"),
             (self._placeholders["try"], "send", "Try"),
+            (self.mail_stack, "send", "Mail"),
         ):
             self.tabs.addTab(widget, theme.icon(icon), title)
+        for name in OPTIONAL_TABS:
+            self.tabs.setTabVisible(TABS.index(name), False)
         # Connected before the window's own handler: Try is built before it is focused.
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.addWidget(self.servers_panel)
@@ -148,6 +195,7 @@ class ProjectPage(QSplitter):
         session.profile_changed.connect(self._on_profile_changed)
         self._align_selection()  # the profile the session opened with wins at first
         self._on_server_selected(self.servers_panel.selected_name())
+        self.services.show_profile(self.profile_name())
 
     def start(self) -> None:
         """First validation and inspection; call once the page's signals are connected."""
@@ -202,7 +250,7 @@ class ProjectPage(QSplitter):
 
     # ----------------------------------------------------------------- tabs
     def show_tab(self, name: str) -> None:
-        if name in TABS:
+        if name in TABS and self.tabs.isTabVisible(TABS.index(name)):
             self.tabs.setCurrentIndex(TABS.index(name))
 
     def current_tab(self) -> str:
@@ -213,6 +261,8 @@ class ProjectPage(QSplitter):
         name = TABS[index] if 0 <= index < len(TABS) else ""
         if name in LAZY_TABS:
             self.build_tab(name)
+        elif name == "mail":
+            self._show_mail()
 
     # ----------------------------------------------------------------- lazy tabs
     def build_tab(self, name: str) -> QWidget:
@@ -326,6 +376,10 @@ class ProjectPage(QSplitter):
     def _on_profile_changed(self, _profile: object) -> None:
         if not self._aligning:
             self._align_selection()
+        self._drop_service_logs(self.profile_name())
+        if self.logs_stack.currentWidget() in self.service_logs.values():
+            self._show_server_log()  # another profile's service: the server's log again
+        self.services.show_profile(self.profile_name(), reread=True)  # its files may differ
         self.validation = None
         self.validate()
         self.refresh_inspection()
@@ -434,6 +488,75 @@ class ProjectPage(QSplitter):
             self.logs_stack.addWidget(view)
         return view
 
+    def _show_server_log(self) -> None:
+        """The selected server's log in the Logs tab (after a service's was shown)."""
+        view = self.logs_for(self.servers_panel.selected_name())
+        self.logs_stack.setCurrentWidget(view if view is not None else self.logs_empty)
+
+    # ----------------------------------------------------------------- services
+    def service_log(self, name: str) -> LogsView | None:
+        """The log view of service ``name`` of the shown profile (built on first use)."""
+        profile = self.services.profile
+        services = self.sets.peek(profile) if profile else None
+        need = self.services.need(name)
+        if profile is None or services is None or need is None:
+            return None
+        view = self.service_logs.get((profile, name))
+        if view is None:
+            title = f"Service {name} · profile {profile} — {need.describe()}"
+            view = LogsView(ServiceLog(name, services.log_buffer(name)), title=title)
+            self.service_logs[(profile, name)] = view
+            self.logs_stack.addWidget(view)
+        return view
+
+    def show_service_log(self, name: str) -> None:
+        """Service ``name`` chosen in the sidebar: its log, in front."""
+        view = self.service_log(name)
+        if view is not None:
+            self.logs_stack.setCurrentWidget(view)
+            self.show_tab("logs")
+
+    def _drop_service_logs(self, profile: str | None) -> None:
+        """The profile's set is opened again: its services' views follow the old one."""
+        for key in [k for k in self.service_logs if k[0] == profile]:
+            view = self.service_logs.pop(key)
+            if self.logs_stack.currentWidget() is view:
+                self._show_server_log()
+            view.detach()
+            self.logs_stack.removeWidget(view)
+            view.deleteLater()
+
+    def _on_needs(self, needs: list[ServiceNeed]) -> None:
+        """Show the Mail tab while the profile needs a mail catcher asgideck runs."""
+        wanted = any(n.kind == "mail" and n.local for n in needs)
+        index = TABS.index("mail")
+        if not wanted and self.tabs.currentIndex() == index:
+            self.show_tab("overview")
+        self.tabs.setTabVisible(index, wanted)
+        if wanted and self.tabs.currentIndex() == index:
+            self._show_mail()
+
+    def mail_view(self) -> QWidget | None:
+        """The shown profile's Mail tab view, built when first asked for (None without
+        a mail service)."""
+        profile = self.services.profile
+        if profile is None or not any(n.kind == "mail" and n.local for n in self.services.needs):
+            return None
+        view = self.mail_views.get(profile)
+        if view is None:
+            from asgideck.gui.tabs.mail.view import MailTab
+
+            mailbox = self.sets.backend.mailbox(self.session.project.root, profile)
+            view = MailTab(mailbox, self.runner)
+            self.mail_views[profile] = view
+            self.mail_stack.addWidget(view)
+            self.tab_built.emit("mail")
+        return view
+
+    def _show_mail(self) -> None:
+        view = self.mail_view()
+        self.mail_stack.setCurrentWidget(view if view is not None else self.mail_empty)
+
     def _restart_from_logs(self, name: str) -> None:
         """Restart pressed on a log view's crash banner: as the sidebar's Restart does."""
         self.servers_panel.select(name)
@@ -509,6 +632,7 @@ class ProjectPage(QSplitter):
         if name not in (s.name for s in self.manager.servers):
             return  # the server was removed (or renamed) while the event travelled
         self.servers_panel.on_event(name, event)
+        self.services.update_all_actions()
         selected = self.servers_panel.selected_name()
         if isinstance(event, StateChanged):
             if event.status.state == "running" and event.status.url:
@@ -549,7 +673,15 @@ class ProjectPage(QSplitter):
             self._workbench.close()
         for view in self.logs.values():
             view.detach()
+        for view in self.service_logs.values():
+            view.detach()
+        for mail in self.mail_views.values():
+            detach = getattr(mail, "detach", None)
+            if callable(detach):
+                detach()
         self.manager.close()  # every server at once: bounded by one grace period
+        # then the services, only when the user chose so; the sets' followers always
+        self.services.close_section(self.session.profile_names)
 
     def reload(self) -> None:
         """Re-read the env files (edited outside asgideck); servers keep running."""

@@ -1,5 +1,6 @@
 """The system tray icon: the project's servers with their state, start/stop per server,
-Open Window and Quit — the sidebar, reachable while the window is hidden.
+the shown profile's services (● postgres) with start/stop, Open Window and Quit — the
+sidebar, reachable while the window is hidden.
 
 It holds the main window and reads the open project's page and servers panel through
 it (composition: no server logic of its own). The menu is built whether or not the
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QSystemTrayIcon
 
 from asgideck.gui.project_page import ProjectPage
 from asgideck.gui.tabs.servers.panel import state_icon
+from asgideck.gui.tabs.services.section import LIGHTS
 
 __all__ = ["Tray", "tray_available"]
 
@@ -89,6 +91,7 @@ class Tray(QObject):
                 toggle.triggered.connect(
                     lambda _checked=False, n=name, stop=alive: self._toggle(n, stop)
                 )
+            self._add_services(page)
         self.menu.addSeparator()
         self.open_action: QAction = self.menu.addAction("Open Window")
         self.open_action.triggered.connect(lambda _checked=False: self.show_window())
@@ -96,6 +99,45 @@ class Tray(QObject):
         self.quit_action.triggered.connect(lambda _checked=False: self.window.request_quit())
         tip = title if not running else f"{title} — {running} server(s) running"
         self.icon.setToolTip(tip)
+
+    def _add_services(self, page: ProjectPage) -> None:
+        """The SERVICES section's rows: a state line each, Start/Stop for local ones."""
+        section = page.services
+        if not section.needs:
+            return
+        self.menu.addSeparator()
+        for need in section.needs:
+            name = need.name
+            state = section.state_of(name)
+            line = self.menu.addAction(
+                state_icon(LIGHTS.get(state, "stopped")), f"{name}  :{need.port} — {state}"
+            )
+            line.setToolTip(need.why_not_local or f"Show {name}'s log in the window")
+            line.triggered.connect(lambda _checked=False, n=name: self._show_service(n))
+            if not need.local:
+                continue
+            alive = state in ("ready", "starting")
+            toggle = self.menu.addAction(f"    Stop {name}" if alive else f"    Start {name}")
+            toggle.setObjectName(f"tray-service-{'stop' if alive else 'start'}-{name}")
+            toggle.triggered.connect(
+                lambda _checked=False, n=name, stop=alive: self._toggle_service(n, stop)
+            )
+
+    def _show_service(self, name: str) -> None:
+        page = self.window.page
+        if page is not None and page.services.need(name) is not None:
+            page.services.select(name)
+            page.show_service_log(name)
+        self.show_window()
+
+    def _toggle_service(self, name: str, stop: bool) -> None:
+        page = self.window.page
+        if page is None or page.services.need(name) is None:
+            return
+        if stop:
+            page.services.stop(name)
+        else:
+            page.services.start(name)
 
     def entries(self) -> list[str]:
         """The menu's lines as shown (separators as "—")."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,9 +19,27 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 __all__ = ["REPO", "SAMPLE_APP"]
 
 
+#: Where a root asgideck keeps Postgres' data when the ``postgres`` user cannot reach its
+#: state folder (runtime/services/_datadir.py); a test must never end up there.
+SYSTEM_SERVICES = Path("/var/lib/asgideck")
+
+
+@pytest.fixture(scope="session")
+def _walkable_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """As root, PostgreSQL runs as ``postgres``, which must walk down to its data in the
+    test's ASGIDECK_HOME: pytest's temp folders are 0700, so make them 0711 (walkable,
+    not listable) rather than let asgideck fall back to /var/lib/asgideck."""
+    base = tmp_path_factory.getbasetemp()
+    if os.name == "posix" and os.geteuid() == 0:
+        for folder in (base, base.parent):
+            with contextlib.suppress(OSError):
+                folder.chmod(folder.stat().st_mode | 0o011)
+    return base
+
+
 @pytest.fixture(autouse=True)
 def _private_state(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, _walkable_temp: Path
 ) -> Path:
     """Every test gets its own ASGIDECK_HOME so nothing touches the real user dirs."""
     home = tmp_path_factory.mktemp("asgideck-home")
@@ -54,6 +74,10 @@ def _no_process_left_behind(_private_state: Path) -> Iterator[None]:
             pytest.fail("test left processes behind: " + "; ".join(described))
     if leftover_files:
         pytest.fail(f"test left scratch files behind in {scratch}: {leftover_files}")
+    moved = SYSTEM_SERVICES / hashlib.sha1(str(_private_state).encode()).hexdigest()[:12]
+    if moved.exists():
+        shutil.rmtree(moved, ignore_errors=True)
+        pytest.fail(f"test left service data behind in {moved} (its home was out of reach)")
 
 
 def _carrying_home(home: str) -> list[psutil.Process]:

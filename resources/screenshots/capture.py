@@ -71,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
     with tempfile.TemporaryDirectory(prefix="asgideck-shots-") as scratch:
+        # as root, PostgreSQL runs as `postgres`, which must walk down to its data in the
+        # sandbox's ASGIDECK_HOME (else asgideck keeps it in /var/lib/asgideck)
+        Path(scratch).chmod(0o711)
         home = Path(scratch)
         project = _sandbox(home)
         return _shoot(project, home, args.out.resolve(), args.port, want_tray=not offscreen)
@@ -371,6 +374,75 @@ def _server_views(camera: Camera, port: int, *, want_tray: bool) -> None:
 
     if want_tray:
         _tray_shot(camera)
+    _services_view(camera, _port(0))
+
+
+def _services_view(camera: Camera, port: int) -> None:
+    """The staging server started from the sidebar (its Postgres, Redis and mail catcher
+    first, each until it answers its protocol): the SERVICES section with every light
+    green, the app's log in front. Stopped again (apps, then services) afterwards."""
+    app, window = camera.app, camera.window
+    manager, panel, services = window.manager, window.servers_panel, window.services
+    assert manager is not None and panel is not None and services is not None
+    if "staging" not in (s.name for s in manager.servers):
+        print(
+            "screenshots: the sample has no staging server: services.png is NOT made",
+            file=sys.stderr,
+        )
+        return
+    problems: list[str] = []
+    services.warn = panel.warn = lambda _title, text: problems.append(text)  # never modal
+    panel.start_blockers = lambda _name: []  # staging's findings are not this picture's subject
+    manager.update("staging", replace(manager.server("staging").config, port=port, reload=False))
+    panel.rebuild()
+    panel.select("staging")  # selects the staging profile: the section lists its services
+    _settle(app, window)
+    panel.start_selected()
+    settled = ("running", "crashed", "crash-loop")
+    _pump_until(app, lambda: bool(problems) or panel.state_of("staging") in settled, timeout=180)
+    try:
+        if problems or panel.state_of("staging") != "running":
+            print(
+                "screenshots: staging did not start, services.png is NOT made: "
+                + ("; ".join(problems) or panel.state_of("staging"))
+                + " (install postgresql and redis-server)",
+                file=sys.stderr,
+            )
+            return
+        local = [n.name for n in services.needs if n.local]
+        services.refresh_states()
+        _pump_until(app, lambda: all(services.state_of(n) == "ready" for n in local), timeout=30)
+        window.show_tab("logs")
+        # requests that write to Postgres and read back through Redis: the log in view
+        # is the app at work (and its first line, naming the sandbox, scrolls away)
+        failed: list[BaseException] = []
+
+        def traffic() -> None:
+            try:
+                _traffic(port)
+            except BaseException as exc:  # said below, on the main thread
+                failed.append(exc)
+
+        sender = threading.Thread(target=traffic, name="screenshots-services-traffic")
+        sender.start()
+        _pump_until(app, lambda: not sender.is_alive(), timeout=60)
+        sender.join()
+        if failed:
+            print(f"screenshots: staging answered with an error: {failed[0]}", file=sys.stderr)
+        camera.grab("services.png")
+    finally:
+        services.stop_all()  # every server, then every service: nothing outlives the shots
+        _pump_until(
+            app,
+            lambda: (
+                not any(s.running for s in manager.servers)
+                and not any(
+                    services.state_of(n.name) in ("ready", "starting", "stopping")
+                    for n in services.needs
+                )
+            ),
+            timeout=60,
+        )
 
 
 def _traffic(port: int) -> None:

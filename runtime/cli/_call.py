@@ -216,7 +216,7 @@ def parse_items(
 
 def running_base_url(root: Path, profile: str | None) -> str | None:
     """The URL of a server asgideck started for ``root`` (matching ``profile`` when asked)."""
-    entries = [e for e in alive_entries() if Path(e.root) == root and e.port]
+    entries = [e for e in alive_entries() if Path(e.root) == root and e.port and not e.service]
     if profile:
         named = [e for e in entries if e.name == profile or e.name.endswith(f":{profile}")]
         entries = named or entries

@@ -22,6 +22,7 @@ from asgideck.runtime.cli._check import add_parser as add_check
 from asgideck.runtime.cli._inspect import add_parser as add_inspect
 from asgideck.runtime.cli._profiles import add_parser as add_profiles
 from asgideck.runtime.cli._servers import add_parsers as add_servers
+from asgideck.runtime.cli._services import add_parser as add_services
 from asgideck.runtime.cli._shared import (
     EXIT_INTERRUPTED,
     EXIT_IO_ERROR,
@@ -37,14 +38,14 @@ from asgideck.runtime.errors import AsgideckError
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
 
-SUBCOMMANDS = ("profiles", "check", "inspect", "run", "ps", "stop", "call")
+SUBCOMMANDS = ("profiles", "check", "inspect", "run", "ps", "stop", "call", "services")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Each subcommand's module adds its parser and sets ``run``, its handler."""
     parser = _Parser(prog="asgideck", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (add_profiles, add_check, add_inspect, add_servers, add_call):
+    for add in (add_profiles, add_check, add_inspect, add_servers, add_services, add_call):
         add(sub)
     return parser
 

@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
+from asgideck.runtime.cli._services import exit_code_for, port_taken_line
 from asgideck.runtime.cli._shared import (
     EXIT_CANNOT_START,
     EXIT_ENDED_ELSEWHERE,
@@ -28,21 +29,27 @@ from asgideck.runtime.cli._shared import (
     print_notices,
 )
 from asgideck.runtime.errors import InputError
-from asgideck.runtime.project import interpreter_notes, open_project
+from asgideck.runtime.project import Project, interpreter_notes, open_project
 from asgideck.runtime.servers import (
+    SERVICE_KINDS,
     LaunchConfig,
     LaunchFailed,
     PortInUse,
     ServerEvent,
     StateChanged,
     Status,
+    StopTasks,
     Supervisor,
+    TaskCancelled,
+    TaskFailed,
     alive_entries,
     bind_problem,
     build_spec,
+    run_tasks,
     stop_orphan,
     stopping_from_here,
 )
+from asgideck.runtime.services import ServiceError, ServicePortTaken, ServiceSet
 from asgideck.runtime.terminal import printable
 
 __all__ = ["add_parsers", "list_servers", "run_server", "stop_servers"]
@@ -89,6 +96,15 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         "asgi, or a dotted class path",
     )
     run.add_argument(
+        "--before",
+        action="append",
+        default=[],
+        metavar="CMD",
+        help="a command to run before the server starts (repeatable, run in order in the "
+        "project's folder with the profile's variables and the project's python first on "
+        "PATH, e.g. --before 'alembic upgrade head'); a failing one stops the start",
+    )
+    run.add_argument(
         "--ready-timeout",
         type=float,
         default=60.0,
@@ -102,13 +118,27 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         metavar="S",
         help="when stopping: seconds between SIGTERM and SIGKILL (default 5)",
     )
+    run.add_argument(
+        "--with-services",
+        action="store_true",
+        help="first start the services the profile needs (PostgreSQL, Redis, mail; each "
+        "until it answers, within --ready-timeout); when run ends it stops those it "
+        "started and leaves running those it found running. A service that cannot start "
+        "exits 69 (75: not ready in time) with one line naming it and its variable",
+    )
     run.set_defaults(run=run_server)
 
-    ps = sub.add_parser("ps", help="servers asgideck started that are still running")
+    ps = sub.add_parser(
+        "ps",
+        help="servers and services asgideck started that are still running (a service's "
+        "STATE is 'service': it outlives the command that started it on purpose)",
+    )
     ps.add_argument("--json", action="store_true")
     ps.set_defaults(run=list_servers)
 
-    stop = sub.add_parser("stop", help="stop servers asgideck started (by id, or --all)")
+    stop = sub.add_parser(
+        "stop", help="stop servers and services asgideck started (by id, or --all)"
+    )
     stop.add_argument("ids", nargs="*", metavar="ID", help="id (or a unique prefix) from `ps`")
     stop.add_argument("--all", action="store_true", help="stop every server listed by `ps`")
     stop.add_argument(
@@ -143,6 +173,7 @@ def run_server(args: argparse.Namespace, out: TextIO) -> int:
         reload=args.reload,
         workers=args.workers,
         worker_class=args.worker_class,
+        tasks=tuple(args.before),
     )
     spec = build_spec(project, config)
     for note in interpreter_notes(project):  # asgideck's own interpreter: say so up front
@@ -164,22 +195,52 @@ def run_server(args: argparse.Namespace, out: TextIO) -> int:
         tap=terminal.write,
         die_with_parent=True,  # Linux: even a SIGKILLed `run` takes its server along
     )
+    services = ServiceSet(project.root, args.profile) if args.with_services else None
     with StopSignals() as signals:
+        code: int | None = None
         try:
-            supervisor.start()
-        except (PortInUse, LaunchFailed):  # its event line (through the tap) said why
-            supervisor.close(0)
-            return EXIT_CANNOT_START
-        print_notices()  # now, not when run ends: a damaged servers.json was just read
-        while not (finished.is_set() or signals.received or terminal.closed.is_set()):
-            finished.wait(FOLLOW_INTERVAL)
-        if not finished.is_set():
-            why = signals.describe() or "its output was closed"
-            terminal.say(f"\nasgideck: stopping… ({why})")
-            result = supervisor.stop(args.grace)
-            supervisor.close(0)
-            terminal.silence_closed()
-            return 0 if result.clean else EXIT_NOT_CLEAN
+            if services is not None:
+                code = _start_services(services, args, terminal, signals)
+            if code is None and config.tasks:
+                code = _run_before(project, config, supervisor, args, terminal, signals)
+            if code is None:
+                code = _serve(supervisor, project, args, terminal, signals, finished, final)
+            else:
+                supervisor.close(0)
+        finally:
+            if services is not None:
+                clean = _stop_services(services, args.grace, terminal)
+                if not clean and code == 0:
+                    code = EXIT_NOT_CLEAN
+        return code
+
+
+def _serve(
+    supervisor: Supervisor,
+    project: Project,
+    args: argparse.Namespace,
+    terminal: Terminal,
+    signals: StopSignals,
+    finished: threading.Event,
+    final: list[Status],
+) -> int:
+    """Start the server and follow it until it ends or ``run`` is stopped."""
+    spec = supervisor.spec
+    try:
+        supervisor.start()
+    except (PortInUse, LaunchFailed):  # its event line (through the tap) said why
+        supervisor.close(0)
+        return EXIT_CANNOT_START
+    print_notices()  # now, not when run ends: a damaged servers.json was just read
+    while not (finished.is_set() or signals.received or terminal.closed.is_set()):
+        finished.wait(FOLLOW_INTERVAL)
+    if not finished.is_set():
+        why = signals.describe() or "its output was closed"
+        terminal.say(f"\nasgideck: stopping… ({why})")
+        result = supervisor.stop(args.grace)
+        supervisor.close(0)
+        terminal.silence_closed()
+        return 0 if result.clean else EXIT_NOT_CLEAN
     status = final[0]
     supervisor.close(0)
     terminal.silence_closed()
@@ -192,6 +253,109 @@ def run_server(args: argparse.Namespace, out: TextIO) -> int:
     for note in interpreter_notes(project, tail, warn=False):
         terminal.say(f"asgideck: {note}")
     return EXIT_NOT_READY if status.message == "not ready" else EXIT_SERVER_FAILED
+
+
+def _start_services(
+    services: ServiceSet, args: argparse.Namespace, terminal: Terminal, signals: StopSignals
+) -> int | None:
+    """``--with-services``: the profile's local services, each until it answers its
+    protocol; None when all are ready, else run's exit code (the line said why)."""
+    local = [need.name for need in services.needs if need.local]
+    for need in services.needs:
+        if not need.local:
+            terminal.say(f"asgideck: {need.label}: not started here: {need.why_not_local}")
+    if not local:
+        return None
+    cancel = threading.Event()
+    done = threading.Event()
+
+    def watch() -> None:  # a signal handler must not take an Event's lock: look from here
+        while not done.wait(FOLLOW_INTERVAL):
+            if signals.received or terminal.closed.is_set():
+                cancel.set()
+                return
+
+    watcher = threading.Thread(target=watch, name="asgideck-run-signals", daemon=True)
+    watcher.start()
+    try:
+        states = services.start(local, timeout=args.ready_timeout, cancel=cancel)
+    except ServiceError as exc:
+        if cancel.is_set():
+            terminal.say(f"asgideck: stopping… ({signals.describe() or 'its output was closed'})")
+            return 0
+        line = str(exc)
+        if isinstance(exc, ServicePortTaken):
+            line = port_taken_line(services, services.need(exc.service), exc, from_run=True)
+        terminal.say(f"asgideck: {line}")
+        return exit_code_for(exc)
+    finally:
+        done.set()
+        watcher.join()
+    for state in states:
+        how = "started" if state.need.name in services.started else "already running, left so"
+        terminal.say(
+            f"asgideck: {state.need.label}: ready on {state.need.host}:{state.need.port} ({how})"
+        )
+    return None
+
+
+def _run_before(
+    project: Project,
+    config: LaunchConfig,
+    supervisor: Supervisor,
+    args: argparse.Namespace,
+    terminal: Terminal,
+    signals: StopSignals,
+) -> int | None:
+    """``--before``: the tasks, in order, before the server (after ``--with-services``);
+    None when all succeeded, else run's exit code (their lines, printed as they came,
+    said why). A signal or a closed output ends the running task's tree (SIGTERM,
+    --grace, SIGKILL)."""
+    cancel = StopTasks()
+    done = threading.Event()
+
+    def watch() -> None:  # a signal handler must not take an Event's lock: look from here
+        while not done.wait(FOLLOW_INTERVAL):
+            if signals.received or terminal.closed.is_set():
+                cancel.stop(args.grace)
+                return
+
+    watcher = threading.Thread(target=watch, name="asgideck-run-before", daemon=True)
+    watcher.start()
+    try:
+        run_tasks(
+            project,
+            config.tasks,
+            supervisor.spec.env,
+            supervisor.buffer,
+            on_line=terminal.write,
+            cancel=cancel,
+        )
+    except TaskCancelled:
+        terminal.say(f"asgideck: stopping… ({signals.describe() or 'its output was closed'})")
+        terminal.silence_closed()
+        return 0
+    except TaskFailed:
+        return EXIT_CANNOT_START  # its ERROR line (printed through on_line) said which, why
+    finally:
+        done.set()
+        watcher.join()
+    return None
+
+
+def _stop_services(services: ServiceSet, grace: float, terminal: Terminal) -> bool:
+    """Stop the services this ``run`` started (not those it found running); True when
+    nothing of them is left."""
+    try:
+        if not services.started:
+            return True
+        states = services.stop(list(services.started), grace=grace)
+        for state in states:
+            line = state.message if state.state == "failed" else f"{state.need.label}: stopped"
+            terminal.say(f"asgideck: {line}")
+        return all(state.state != "failed" for state in states)
+    finally:
+        services.close()
 
 
 def _is_final(status: Status) -> bool:
@@ -319,7 +483,8 @@ def list_servers(args: argparse.Namespace, out: TextIO) -> int:
             "address": f"{e.host}:{e.port}",
             "root": e.root,
             "uptime_s": round(now - e.started_at),
-            "orphan": not e.owner_alive(),
+            "orphan": not e.service and not e.owner_alive(),
+            "service": e.service,
             "found_by_marker": e.found_by_marker,
         }
         for e in entries
@@ -333,7 +498,15 @@ def list_servers(args: argparse.Namespace, out: TextIO) -> int:
         return 0
     print(f"{'ID':<14}{'PID':>8}  {'ADDRESS':<22}{'UP':>8}  {'STATE':<9}NAME / ROOT", file=out)
     for r in rows:
-        state = "marker" if r["found_by_marker"] else "orphan" if r["orphan"] else "owned"
+        state = (
+            "marker"
+            if r["found_by_marker"]
+            else "service"
+            if r["kind"] in SERVICE_KINDS
+            else "orphan"
+            if r["orphan"]
+            else "owned"
+        )
         up = f"{int(str(r['uptime_s'])) // 60}m"
         print(
             f"{r['id']:<14}{r['pid']:>8}  {r['address']:<22}{up:>8}  {state:<9}"

@@ -6,18 +6,22 @@ start"); it prints the server's code and exits with one of these:
 
 ==  ===================================================================
 0   ok (``run``: stopped by Ctrl-C, SIGTERM, SIGHUP or a closed output; the tree is gone)
-1   ``check``: errors found; ``ps``/``stop``: a server could not be stopped
+1   ``check``: errors found; ``ps``/``stop``/``services stop``: a server or service could
+    not be stopped
 2   ``check``: warnings only
 64  usage: a bad option, folder, profile or app (one ``asgideck:`` line)
 69  ``run``: could not start (port in use or lost to another process, interpreter or
-    server missing)
+    server missing, a before-start task failed); ``services start`` / ``run
+    --with-services``: a service's port taken, its program not installed, its password
+    refused by existing data, or it exited at once
 70  ``run``: the server failed (exited on its own, or failed at startup)
 71  ``run``: stopped, but processes or the port survived
 72  ``run``: the server ended without ``run`` stopping it: ``asgideck stop`` from elsewhere,
     a signal to its tree (``kill``), or it exited with code 0 on its own
 74  the output could not be written (a full disk, an I/O error, a closed stdout); for
     ``call`` the request was sent and answered all the same
-75  ``run``: the server was not ready in time; asgideck stopped it
+75  ``run``: the server was not ready in time; asgideck stopped it (``services start`` /
+    ``--with-services``: a service did not answer its protocol in time)
 130 interrupted (Ctrl-C) where the subcommand has no meaning of its own for it
 143 stopped by SIGTERM (129 SIGHUP): every command but ``run`` (which stops its server
     and says how) cleans up as for Ctrl-C and exits 128 + the signal's number

@@ -92,10 +92,18 @@ def spawn(
     bufsize: int = -1,
     die_with_parent: bool = False,
     parent_waits: bool = False,
+    user: str | None = None,
+    output: Path | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start ``args`` in a new session (POSIX) or process group (Windows), stdout and
     stderr piped, its environment marked (:data:`LAUNCH_VAR`); raises ``OSError``
     when it cannot start (:class:`LaunchTooLarge` naming the culprit for E2BIG).
+
+    ``output``: stdout and stderr go to this file (opened for appending) instead of
+    pipes, so the child outlives this process without a reader (a service). ``user``
+    (POSIX, applied when this process is root): the child runs as that user, with its
+    groups (PostgreSQL refuses to run as root); a user that does not exist raises
+    ``KeyError``.
 
     ``die_with_parent`` (Linux): the child gets SIGTERM when this process dies, even
     by SIGKILL (see ``_pdeathsig``: the session leader ends its own workers). Only
@@ -119,6 +127,11 @@ def spawn(
         "stderr": subprocess.PIPE,
         "bufsize": bufsize,
     }
+    if user is not None and sys.platform != "win32" and os.geteuid() == 0:
+        common.update(_as_user(user))
+    log = open(output, "ab") if output is not None else None  # noqa: SIM115 - closed below
+    if log is not None:
+        common["stdout"], common["stderr"] = log, subprocess.STDOUT
     try:
         if sys.platform == "win32":
             proc = subprocess.Popen(
@@ -131,9 +144,22 @@ def spawn(
         if exc.errno == errno.E2BIG:
             raise LaunchTooLarge(exc.errno, too_large_message(args, env)) from exc
         raise
+    finally:
+        if log is not None:
+            log.close()  # the child holds its own copy
     with _launches_lock:
         _launches[proc] = marker
     return proc
+
+
+def _as_user(name: str) -> dict[str, Any]:
+    """Popen's arguments to run a child as ``name`` with that user's groups only (not
+    the caller's supplementary groups)."""
+    import pwd
+
+    record = pwd.getpwnam(name)  # KeyError: no such user
+    groups = os.getgrouplist(name, record.pw_gid)
+    return {"user": record.pw_uid, "group": record.pw_gid, "extra_groups": groups}
 
 
 def launch_of(popen: subprocess.Popen[bytes]) -> str | None:
@@ -317,16 +343,19 @@ class ProcessTree:
         *,
         port: tuple[str, int] | None = None,
         on_kill: Callable[[list[int]], None] | None = None,
+        first_signal: int = signal.SIGTERM,
     ) -> EndResult:
         """SIGTERM, wait ``grace`` s, SIGKILL, verify nothing survives (and the port is free).
 
         ``grace`` 0 skips SIGTERM: the group and every descendant get SIGKILL at once.
+        ``first_signal`` replaces SIGTERM (PostgreSQL's fast shutdown is SIGINT; its
+        SIGTERM waits for every client to disconnect).
         """
         self.refresh(scan_group=True)
         if sys.platform == "win32":
             return self._end_windows(grace, port)
         if grace > 0:
-            self.signal_all(signal.SIGTERM)
+            self.signal_all(first_signal)
             gone = self.wait_gone(grace)
         else:
             gone = not self.alive()

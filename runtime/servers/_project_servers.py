@@ -6,6 +6,11 @@ profile, not its values: the spec is built fresh at every start, so an edited
 ``.env`` takes effect on the next (re)start and secrets never reach disk.
 Events of every supervisor are re-published as ``(server name, event)`` on the
 supervisor's event thread.
+
+A config may list before-start tasks (``_tasks``): every start runs them first, on
+the starting thread, and says so as ``StateChanged`` events of its own ("starting"
+while they run, "crashed" when one fails, "stopped" when a stop ended them), since
+no supervisor process exists yet. ``stop``/``close`` end a task that is running.
 """
 
 from __future__ import annotations
@@ -23,8 +28,8 @@ from asgideck.runtime.events import Event
 from asgideck.runtime.logs import LogBuffer
 from asgideck.runtime.profiles import load_profile
 from asgideck.runtime.project import Project, ProjectError
-from asgideck.runtime.servers._errors import ConfigError
-from asgideck.runtime.servers._events import ServerEvent
+from asgideck.runtime.servers._errors import AlreadyRunning, ConfigError
+from asgideck.runtime.servers._events import ServerEvent, ServerState, StateChanged, Status
 from asgideck.runtime.servers._launch import (
     AUTO_WORKER,
     LogLevel,
@@ -36,6 +41,13 @@ from asgideck.runtime.servers._process_tree import EndResult
 from asgideck.runtime.servers._registry import Entry
 from asgideck.runtime.servers._registry import orphans as orphan_entries
 from asgideck.runtime.servers._supervisor import Supervisor
+from asgideck.runtime.servers._tasks import (
+    StopTasks,
+    TaskCancelled,
+    TaskFailed,
+    check_task,
+    run_tasks,
+)
 from asgideck.runtime.userstate import StateError, config_dir, notify, read_state, write_state
 
 __all__ = [
@@ -77,8 +89,13 @@ class LaunchConfig:
     access_log: bool = True
     root_path: str = ""
     auto_restart: bool = False
+    #: before-start tasks, run in order by every start (shlex-split commands)
+    tasks: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        if isinstance(self.tasks, str) or not isinstance(self.tasks, (list, tuple)):
+            raise ConfigError(f"tasks: expected a list of commands, got {self.tasks!r}")
+        object.__setattr__(self, "tasks", tuple(check_task(t) for t in self.tasks))
         if not self.name.strip():
             raise ConfigError("name: must not be empty")
         if not self.profile:
@@ -106,6 +123,8 @@ class LaunchConfig:
             parts.append("reload")
         if self.workers > 1:
             parts.append(f"{self.workers} workers")
+        if self.tasks:
+            parts.append(f"{len(self.tasks)} before-start task{'s' if len(self.tasks) > 1 else ''}")
         return " · ".join(parts)
 
     @classmethod
@@ -116,7 +135,9 @@ class LaunchConfig:
         return cls(**{k: v for k, v in raw.items() if k in known})
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["tasks"] = list(self.tasks)
+        return data
 
 
 def default_configs(profiles: Sequence[str]) -> list[LaunchConfig]:
@@ -226,40 +247,121 @@ def build_spec(project: Project, config: LaunchConfig) -> ServerSpec:
 
 
 class ManagedServer:
-    """One launch config and the supervisor that runs it."""
+    """One launch config and the supervisor that runs it (its before-start tasks first)."""
 
     def __init__(self, manager: ServerManager, config: LaunchConfig) -> None:
         self.manager = manager
         self.config = config
         self.buffer = LogBuffer()
         self.supervisor: Supervisor | None = None
+        self._tasks_lock = threading.Lock()
+        #: set while a start runs its tasks (and starts the supervisor after them)
+        self._stop_tasks: StopTasks | None = None
+        self._tasks_done = threading.Event()
+        self._tasks_done.set()
+        #: the status the tasks said last (None once the supervisor started)
+        self._task_status: Status | None = None
 
     @property
     def name(self) -> str:
         return self.config.name
 
     @property
+    def tasks_running(self) -> bool:
+        """A start is running the before-start tasks (stop ends them)."""
+        return not self._tasks_done.is_set()
+
+    @property
     def state(self) -> str:
+        if self.tasks_running:
+            return "starting"
+        if self._task_status is not None:
+            return self._task_status.state
         return self.supervisor.state if self.supervisor is not None else "stopped"
 
     @property
     def running(self) -> bool:
-        """A process tree exists (also a --reload server waiting for a fix after a crash)."""
-        return self.supervisor is not None and self.supervisor.alive
+        """A process tree exists (also a --reload server waiting for a fix after a crash,
+        and a start still running its before-start tasks)."""
+        return self.tasks_running or (self.supervisor is not None and self.supervisor.alive)
 
     def start(self) -> None:
-        """Build the spec from the profile on disk and start; raises PortInUse etc.
+        """Build the spec from the profile on disk, run the before-start tasks, start;
+        raises PortInUse, TaskFailed etc. Returns quietly when a stop ended the tasks.
 
-        Under the manager's lock, so a start still in flight when the project closes
-        either finishes before :meth:`ServerManager.close` stops everything or is refused.
+        The supervisor starts under the manager's lock, so a start still in flight when
+        the project closes either finishes before :meth:`ServerManager.close` stops
+        everything or is refused. The tasks run outside it (a migration may take a
+        while): closing ends them instead.
         """
+        if not self.config.tasks:
+            with self.manager.lock:
+                if self.manager.closed:
+                    raise ServerError(f"{self.name}: not started, the project is closing")
+                self._start()
+            return
         with self.manager.lock:
             if self.manager.closed:
                 raise ServerError(f"{self.name}: not started, the project is closing")
-            self._start()
+            stop = self._begin_tasks()
+        said: int | None = None  # the supervisor's status version when "starting" was said
+        final: dict[str, Any] | None = None  # what to say once the tasks are over
+        try:
+            spec = build_spec(self.manager.project, self.config)
+            said = self.supervisor.status.version if self.supervisor is not None else 0
+            self._say("starting", message="running before-start tasks")
+            try:
+                run_tasks(
+                    self.manager.project, self.config.tasks, spec.env, self.buffer, cancel=stop
+                )
+            except TaskCancelled:
+                final = {"state": "stopped", "message": "stopped during before-start tasks"}
+                final["cause"] = "stop"
+                return
+            except TaskFailed as exc:
+                final = {
+                    "state": "crashed",
+                    "message": "before-start task failed",
+                    "error": "\n".join([str(exc), *exc.lines]),
+                    "exit_code": exc.exit_code,
+                }
+                raise
+            with self.manager.lock:
+                if stop.is_set():  # stopped between the last task and now
+                    final = {"state": "stopped", "message": "stopped", "cause": "stop"}
+                    return
+                if self.manager.closed:
+                    raise ServerError(f"{self.name}: not started, the project is closing")
+                self._start_supervisor(spec)
+        except BaseException as exc:
+            spoke = self._task_status is not None and self._task_status.state == "starting"
+            if final is None and said is not None and spoke:
+                if self.supervisor is not None and self.supervisor.status.version != said:
+                    self._task_status = None  # the supervisor said why (LaunchFailed)
+                else:  # nobody did (a port in use): say the start is over
+                    final = {"state": "stopped", "message": "not started", "error": str(exc)}
+            raise
+        finally:
+            with self._tasks_lock:
+                self._stop_tasks = None
+                self._tasks_done.set()
+            if final is not None:  # after the phase ended: a listener sees it over
+                self._say(**final)
+
+    def _begin_tasks(self) -> StopTasks:
+        """Mark a start with tasks under way (refused while one runs or the server does)."""
+        with self._tasks_lock:
+            if self.tasks_running or (self.supervisor is not None and self.supervisor.alive):
+                raise AlreadyRunning(f"{self.name} is already {self.state}")
+            stop = StopTasks()
+            self._stop_tasks = stop
+            self._tasks_done.clear()
+            return stop
 
     def _start(self) -> None:
-        spec = build_spec(self.manager.project, self.config)
+        self._start_supervisor(build_spec(self.manager.project, self.config))
+
+    def _start_supervisor(self, spec: ServerSpec) -> None:
         if self.supervisor is None:
             self.supervisor = Supervisor(
                 spec,
@@ -272,17 +374,59 @@ class ManagedServer:
             self.supervisor.spec = spec
             self.supervisor.auto_restart = self.config.auto_restart
         self.supervisor.start()
+        self._task_status = None  # the supervisor speaks from here on
+
+    def _say(self, state: ServerState, **changes: Any) -> None:
+        """A ``StateChanged`` of the task phase, published like the supervisor's events."""
+        if self.supervisor is not None:
+            self.supervisor.flush_events(2.0)  # its earlier events go first
+            base = self.supervisor.status
+        else:
+            base = Status()
+        previous = self._task_status if self._task_status is not None else base
+        fresh: dict[str, Any] = {
+            "pid": None,
+            "url": None,
+            "exit_code": None,
+            "error": None,
+            "diagnosis": None,
+            "cause": "",
+            "next_restart_in": None,
+            "reload_waiting": False,
+        }
+        fresh.update(changes)
+        version = max(previous.version, base.version) + 1
+        status = replace(previous, state=state, version=version, **fresh)
+        self._task_status = status
+        self.manager.events.emit((self.name, StateChanged(status, previous.state)))
+
+    def stop_tasks(self, grace: float = 5.0) -> None:
+        """End the before-start task that runs now, if any (the start then returns)."""
+        with self._tasks_lock:
+            if self._stop_tasks is not None:
+                self._stop_tasks.stop(grace)
+
+    def _end_tasks(self, grace: float) -> None:
+        """End the running tasks and wait until their start has returned."""
+        self.stop_tasks(grace)
+        self._tasks_done.wait(grace + 30.0)
 
     def stop(self, grace: float = 5.0) -> EndResult | None:
+        self._end_tasks(grace)
         return self.supervisor.stop(grace) if self.supervisor is not None else None
 
     def restart(self, grace: float = 5.0) -> None:
+        if self.config.tasks:  # a restart is a start: the tasks run again
+            self.stop(grace)
+            self.start()
+            return
         if self.supervisor is None or not self.running:
             self.start()
             return
         self.supervisor.restart(grace, build_spec(self.manager.project, self.config))
 
     def close(self, grace: float = 5.0) -> None:
+        self._end_tasks(grace)
         if self.supervisor is not None:
             self.supervisor.close(grace)
 
@@ -359,6 +503,8 @@ class ServerManager:
         Running servers stop in parallel (a thread each), so closing waits about one
         ``grace`` period however many there are; the first error is raised at the end.
         """
+        for server in self.servers:  # a start running its tasks returns at once
+            server.stop_tasks(grace)
         with self.lock:
             self.closed = True
         errors: list[BaseException] = []

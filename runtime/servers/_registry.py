@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -59,6 +60,7 @@ from asgideck.runtime.userstate import (
 )
 
 __all__ = [
+    "SERVICE_KINDS",
     "AdoptedServer",
     "Entry",
     "adopt",
@@ -71,10 +73,22 @@ __all__ = [
     "register",
     "registry_path",
     "stop_orphan",
+    "stop_signal_of",
     "unregister",
 ]
 
 SERVER_KINDS = ("uvicorn", "gunicorn", "hypercorn", "granian", "daphne")
+#: Entries of these kinds are services (``runtime.services``): they outlive the asgideck
+#: that started them on purpose, so they are never offered as orphans; ``ps`` lists them.
+SERVICE_KINDS = ("postgres", "redis", "mail", "mysql")
+#: The first signal that stops a kind cleanly and quickly (PostgreSQL's SIGTERM waits
+#: for every client to disconnect; SIGINT is its "fast" shutdown).
+_STOP_SIGNALS = {"postgres": signal.SIGINT}
+
+
+def stop_signal_of(kind: str) -> int:
+    """The signal that asks a tree of ``kind`` to stop (SIGTERM but for Postgres)."""
+    return _STOP_SIGNALS.get(kind, signal.SIGTERM)
 
 
 def new_id() -> str:
@@ -105,6 +119,11 @@ class Entry:
     launch: str = ""
     #: not in the state file: found by its marker (the file was lost or damaged)
     found_by_marker: bool = False
+
+    @property
+    def service(self) -> bool:
+        """A service (Postgres, Redis, the mail catcher), not an app server."""
+        return self.kind in SERVICE_KINDS
 
     def describe(self) -> str:
         label = self.name or self.kind
@@ -282,9 +301,13 @@ def _live(entry: Entry, carriers: _Carriers) -> bool:
 
 
 def orphans(current_ids: Sequence[str] = (), path: Path | None = None) -> list[Entry]:
-    """Live servers that no running asgideck owns (their owner died), minus ``current_ids``."""
+    """Live servers that no running asgideck owns (their owner died), minus ``current_ids``.
+
+    Services are never orphans: they outlive the command that started them by design."""
     skip = set(current_ids)
-    return [e for e in alive_entries(path) if e.id not in skip and not e.owner_alive()]
+    return [
+        e for e in alive_entries(path) if e.id not in skip and not e.service and not e.owner_alive()
+    ]
 
 
 def entry_holding(pid: int, path: Path | None = None) -> Entry | None:
@@ -414,6 +437,13 @@ def _kind(argv: Sequence[str]) -> str:
     text = " ".join(argv)
     if any(arg.replace("\\", "/").endswith("/probe/_main.py") for arg in argv):
         return "probe"  # before the server names: a project path may contain "gunicorn"
+    program = Path(argv[0]).name if argv else ""
+    if program in ("postgres", "postmaster"):
+        return "postgres"
+    if program == "redis-server":
+        return "redis"
+    if "asgideck.runtime.services._mailcatcher" in argv:
+        return "mail"
     for kind in SERVER_KINDS:
         if kind in text:
             return kind
@@ -432,7 +462,9 @@ def _tree_for(entry: Entry) -> ProcessTree:
 
 def stop_orphan(entry: Entry, grace: float = 5.0, path: Path | None = None) -> EndResult:
     """End an orphaned server's whole tree, verify, and drop it from the state file."""
-    result = _tree_for(entry).end(grace, port=(entry.host, entry.port))
+    result = _tree_for(entry).end(
+        grace, port=(entry.host, entry.port), first_signal=stop_signal_of(entry.kind)
+    )
     if not result.survivors:
         unregister(entry.id, path)
     return result
@@ -455,7 +487,11 @@ class AdoptedServer:
         return self.tree.sample()
 
     def stop(self, grace: float = 5.0) -> EndResult:
-        result = self.tree.end(grace, port=(self.entry.host, self.entry.port))
+        result = self.tree.end(
+            grace,
+            port=(self.entry.host, self.entry.port),
+            first_signal=stop_signal_of(self.entry.kind),
+        )
         if not result.survivors:
             unregister(self.entry.id, self._path)
         return result

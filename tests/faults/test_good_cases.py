@@ -120,7 +120,7 @@ def test_a_missing_profile_is_one_line(
     assert code == EXIT_USAGE and out == ""
     assert err.splitlines() == [
         f"asgideck: {project / '.env.nope'}: no profile 'nope' here "
-        "(known profiles: development, production)"
+        "(known profiles: development, production, staging)"
     ]
 
 

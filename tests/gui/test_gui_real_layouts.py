@@ -51,6 +51,9 @@ def test_monorepo_opened_at_backend_finds_profiles_workspace_venv_and_serves(
     panel.select(name)
     # the template's placeholder secrets are error-level findings: the user starts anyway
     panel.confirm_start = lambda server, problems: True
+    # the template's POSTGRES_SERVER=localhost would start a PostgreSQL first (#12); the
+    # health check needs none, and this test is about the interpreter: the app alone
+    panel.start_op = lambda server: server.start()
     panel.start_selected()
     qtbot.waitUntil(lambda: panel.state_of(name) == "running", timeout=START_TIMEOUT_MS)
     pids = list(manager.server(name).supervisor.pids)

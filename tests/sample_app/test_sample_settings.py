@@ -13,7 +13,7 @@ from pydantic_settings import SettingsError
 from sample_app_harness import profile_environment, sample_module, use_environment
 from support import SAMPLE_APP
 
-ENV_FILES = (".env", ".env.development", ".env.production", ".env.example")
+ENV_FILES = (".env", ".env.development", ".env.production", ".env.staging", ".env.example")
 
 
 def load_settings(monkeypatch: pytest.MonkeyPatch, profile: str) -> Any:
@@ -46,6 +46,45 @@ def test_production_profile_overrides_the_base_and_keeps_its_weak_spots(
     assert settings.secret_key.get_secret_value() == "change-me"
     assert settings.database_url.startswith("sqlite:///")
     assert settings.docs_enabled is True
+
+
+def test_staging_profile_names_its_services_on_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = load_settings(monkeypatch, "staging")
+
+    assert settings.environment == "staging"
+    assert settings.debug is False
+    assert settings.database_url.startswith("postgresql+psycopg://sample:")
+    assert settings.database_url.endswith("@127.0.0.1:55432/sample")
+    assert str(settings.redis_url) == "redis://127.0.0.1:56379/0"
+    assert (settings.smtp_host, settings.smtp_port) == ("127.0.0.1", 51025)
+    assert settings.mail_from.endswith("<no-reply@staging.example.com>")
+    assert len(settings.secret_key.get_secret_value()) >= 32
+
+
+def test_development_and_production_use_no_services(monkeypatch: pytest.MonkeyPatch) -> None:
+    for profile in ("development", "production"):
+        settings = load_settings(monkeypatch, profile)
+        assert (settings.redis_url, settings.smtp_host) == (None, None), profile
+
+
+def test_empty_service_variables_mean_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = {"REDIS_URL": "", "SMTP_HOST": "", "SMTP_USER": "", "SMTP_PASSWORD": ""}
+    use_environment(monkeypatch, profile_environment("staging") | empty)
+
+    settings = sample_module("app.core.config").get_settings()
+
+    assert (settings.redis_url, settings.smtp_host) == (None, None)
+    assert (settings.smtp_user, settings.smtp_password) == (None, None)
+
+
+def test_a_redis_url_of_another_scheme_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = {"REDIS_URL": "http://127.0.0.1:6379"}
+    use_environment(monkeypatch, profile_environment("staging") | bad)
+
+    with pytest.raises(ValidationError) as raised:
+        sample_module("app.core.config").get_settings()
+
+    assert [e["loc"] for e in raised.value.errors()] == [("redis_url",)]
 
 
 def test_base_env_file_values_and_interpolation(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -107,6 +146,8 @@ def test_relative_sqlite_paths_resolve_against_the_project_not_the_cwd(
     assert database.sqlite_path(f"sqlite:///{tmp_path}/y.db") == tmp_path / "y.db"
     with pytest.raises(ValueError, match="DATABASE_URL must start with 'sqlite:///'"):
         database.sqlite_path("postgresql://db.example/app")
+    # the engine's URL takes the same path
+    assert database.engine_url("sqlite:///./data/x.db").database == str(SAMPLE_APP / "data/x.db")
 
 
 def test_example_file_lists_every_setting() -> None:

@@ -1,10 +1,15 @@
-"""Logs tab for one server: a virtual list fed by a 25 Hz timer, filters (matches
-marked), follow, export, and the crash banner with Restart and Dismiss."""
+"""Logs tab for one server or service: a virtual list fed by a 25 Hz timer, filters
+(matches marked), follow, export, and the crash banner with Restart and Dismiss.
+
+It shows anything with a ``name`` and a ``buffer`` (a ``LogSource``): an app server, or
+a service of the sidebar's SERVICES section, whose view carries a title line saying
+which service it is (the crash banner is a server's only)."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Protocol
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFontMetrics, QGuiApplication, QKeySequence, QResizeEvent
@@ -27,7 +32,8 @@ from asgideck.gui.core import theme
 from asgideck.gui.core.widgets import ActionBanner
 from asgideck.gui.tabs.logs.delegate import LogLineDelegate
 from asgideck.gui.tabs.logs.model import LEVELS, LogFilter, LogModel
-from asgideck.runtime.servers import ManagedServer, Status
+from asgideck.runtime.logs import LogBuffer
+from asgideck.runtime.servers import Status
 
 REFRESH_MS = 40
 STATUS_CHOICES = (("Any status", ""), ("2xx", "2xx"), ("3xx", "3xx"), ("4xx", "4xx"),
@@ -37,15 +43,33 @@ STATUS_CHOICES = (("Any status", ""), ("2xx", "2xx"), ("3xx", "3xx"), ("4xx", "4
 COLUMN_SLACK = 24  # px past the widest line seen, so its end is not under the scrollbar
 
 
+class LogSource(Protocol):
+    """What a log view reads: a name (for messages and the export's file) and the lines."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def buffer(self) -> LogBuffer: ...
+
+
 class LogsView(QWidget):
     #: The user pressed Restart on the crash banner; carries the server's name. The page
     #: restarts it the way the sidebar does (port-in-use dialog and all).
     restart_requested = Signal(str)
 
-    def __init__(self, server: ManagedServer, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, server: LogSource, parent: QWidget | None = None, *, title: str = ""
+    ) -> None:
+        """``title``: a line above the log saying whose it is (a service's view has one)."""
         super().__init__(parent)
         self.server = server
         self.model = LogModel(server.buffer)
+        self.title = QLabel(title)
+        self.title.setObjectName("LogTitle")
+        self.title.setWordWrap(True)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.title.setVisible(bool(title))
 
         self.banner = ActionBanner()
         self._regex_warning = ""
@@ -71,7 +95,7 @@ class LogsView(QWidget):
         self.follow.setToolTip("Keep the newest line in view (End)")
         self.clear_button = clear = QToolButton()
         clear.setText("Clear")
-        clear.setToolTip("Clear this server's log (Ctrl+L)")
+        clear.setToolTip("Clear this log (Ctrl+L)")
         clear.clicked.connect(self.clear)
         self.export_button = export = QToolButton()
         export.setText("Export…")
@@ -116,6 +140,7 @@ class LogsView(QWidget):
         for widget in (self.regex, self.level, self.status, self.follow, clear, export):
             bar.addWidget(widget)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
         layout.addWidget(self.banner)
         layout.addLayout(bar)
         layout.addWidget(self.list, 1)

@@ -1,22 +1,33 @@
-"""Edit one launch config: kind, profile, port, reload, workers, options."""
+"""Edit one launch config: kind, profile, port, reload, workers, options, and the
+before-start tasks (an ordered list of commands; what the project's layout suggests is
+one click away)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
+    QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from asgideck.gui.core.widgets import Banner
+from asgideck.gui.core.widgets import Banner, muted
 from asgideck.runtime.servers import ConfigError, LaunchConfig
 
 WORKER_CLASSES = (
@@ -39,10 +50,165 @@ ONE_WORKER = frozenset({"daphne"})
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 
+class TasksEditor(QWidget):
+    """The before-start tasks: an ordered list of commands to add, edit (F2), remove
+    (Delete) and move (Ctrl+Up / Ctrl+Down), plus one button per suggestion."""
+
+    def __init__(
+        self, tasks: Sequence[str], suggestions: Sequence[str], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.list = QListWidget()
+        self.list.setObjectName("TasksList")
+        self.list.setAccessibleName("Before-start tasks")
+        self.list.setToolTip(
+            "Run in this order before the server starts, in the project's folder, with the "
+            "profile's variables and the project's python first on PATH.\n"
+            "F2 edits, Delete removes, Ctrl+Up / Ctrl+Down move."
+        )
+        self.list.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        self.list.setMaximumHeight(110)
+        for command in tasks:
+            self._append(command)
+        self.input = QLineEdit()
+        self.input.setObjectName("TaskInput")
+        self.input.setPlaceholderText("a command, e.g. alembic upgrade head")
+        self.input.setAccessibleName("New before-start task")
+        self.input.installEventFilter(self)
+        self.add_button = QPushButton("&Add task")
+        self.add_button.clicked.connect(self.add_typed)
+        self.remove_button = QPushButton("Re&move")
+        self.remove_button.clicked.connect(self.remove_current)
+        self.up_button = QPushButton("Move &up")
+        self.up_button.clicked.connect(lambda: self.move_current(-1))
+        self.down_button = QPushButton("Move do&wn")
+        self.down_button.clicked.connect(lambda: self.move_current(1))
+        self.list.installEventFilter(self)  # Delete, Ctrl+Up / Ctrl+Down (see eventFilter)
+        self.suggestions = list(suggestions)
+        self.suggestion_buttons: list[QPushButton] = []
+        suggested = QHBoxLayout()
+        suggested.setContentsMargins(0, 0, 0, 0)
+        if suggestions:
+            suggested.addWidget(QLabel("Suggested:"))
+        for command in suggestions:
+            button = QPushButton("+ " + command.replace("&", "&&"))  # "&&" is not a mnemonic
+            button.setObjectName("TaskSuggestion")
+            button.setToolTip(f"Add `{command}` (the project has the file it runs)")
+            button.clicked.connect(lambda _checked=False, c=command: self.add(c))
+            suggested.addWidget(button)
+            self.suggestion_buttons.append(button)
+        suggested.addStretch(1)
+
+        typed = QHBoxLayout()
+        typed.setContentsMargins(0, 0, 0, 0)
+        typed.addWidget(self.input, 1)
+        typed.addWidget(self.add_button)
+        moves = QHBoxLayout()
+        moves.setContentsMargins(0, 0, 0, 0)
+        for button in (self.up_button, self.down_button, self.remove_button):
+            moves.addWidget(button)
+        moves.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.list)
+        layout.addLayout(moves)
+        layout.addLayout(typed)
+        layout.addLayout(suggested)
+        if not tasks and not suggestions:
+            layout.addWidget(muted("None: the server starts at once."))
+        order = [self.list, self.up_button, self.down_button, self.remove_button, self.input]
+        order += [self.add_button, *self.suggestion_buttons]
+        for first, second in pairwise(order):  # as they are laid out
+            QWidget.setTabOrder(first, second)
+        self.list.currentRowChanged.connect(lambda _row: self._sync())
+        self.list.model().rowsInserted.connect(lambda *_args: self._sync())
+        self.list.model().rowsRemoved.connect(lambda *_args: self._sync())
+        self._sync()
+
+    def tasks(self) -> tuple[str, ...]:
+        """The commands in order (blank ones dropped)."""
+        items = (self.list.item(row).text().strip() for row in range(self.list.count()))
+        return tuple(text for text in items if text)
+
+    def add(self, command: str) -> None:
+        """Append ``command`` (a suggestion already listed is not added twice)."""
+        command = command.strip()
+        if command and command not in self.tasks():
+            self._append(command)
+            self.list.setCurrentRow(self.list.count() - 1)
+
+    def add_typed(self) -> None:
+        self.add(self.input.text())
+        self.input.clear()
+
+    def remove_current(self) -> None:
+        row = self.list.currentRow()
+        if row >= 0:
+            self.list.takeItem(row)
+            self.list.setCurrentRow(min(row, self.list.count() - 1))
+
+    def move_current(self, step: int) -> None:
+        row = self.list.currentRow()
+        target = row + step
+        if row < 0 or not 0 <= target < self.list.count():
+            return
+        item = self.list.takeItem(row)
+        self.list.insertItem(target, item)
+        self.list.setCurrentRow(target)
+
+    def _append(self, command: str) -> None:
+        item = QListWidgetItem(command)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
+        self.list.addItem(item)
+
+    def _sync(self) -> None:
+        row = self.list.currentRow()
+        count = self.list.count()
+        self.remove_button.setEnabled(row >= 0)
+        self.up_button.setEnabled(row > 0)
+        self.down_button.setEnabled(0 <= row < count - 1)
+        listed = set(self.tasks())
+        for button, command in zip(self.suggestion_buttons, self.suggestions, strict=True):
+            button.setEnabled(command not in listed)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Keys of the list (Delete removes, Ctrl+Up / Ctrl+Down move: keys of this
+        widget alone, never window shortcuts) and of the command field (Enter adds the
+        command rather than pressing OK; with the field empty it does press OK)."""
+        if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
+            return super().eventFilter(watched, event)
+        key, ctrl = event.key(), event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        if watched is self.list:
+            if key == Qt.Key.Key_Delete:
+                self.remove_current()
+                return True
+            if ctrl and key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+                self.move_current(-1 if key == Qt.Key.Key_Up else 1)
+                return True
+        elif (
+            watched is self.input
+            and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and self.input.text().strip()
+        ):
+            self.add_typed()
+            return True
+        return super().eventFilter(watched, event)
+
+
 class ServerDialog(QDialog):
     def __init__(
-        self, config: LaunchConfig, profiles: Sequence[str], parent: QWidget | None = None
+        self,
+        config: LaunchConfig,
+        profiles: Sequence[str],
+        parent: QWidget | None = None,
+        *,
+        suggestions: Sequence[str] = (),
     ) -> None:
+        """``suggestions``: before-start tasks the project's layout suggests
+        (``runtime.servers.suggest_tasks``), offered as one click each."""
         super().__init__(parent)
         self.setWindowTitle(f"Server — {config.name}")
         self.result_config: LaunchConfig | None = None
@@ -77,6 +243,7 @@ class ServerDialog(QDialog):
         self.root_path.setPlaceholderText("e.g. /api when behind a proxy prefix")
         self.auto_restart = QCheckBox("Restart after a crash (backoff 1, 2, 4 … 30 s)")
         self.auto_restart.setChecked(config.auto_restart)
+        self.tasks = TasksEditor(config.tasks, suggestions)
         self.error = Banner()
 
         form = QFormLayout()
@@ -92,6 +259,9 @@ class ServerDialog(QDialog):
         form.addRow("", self.access_log)
         form.addRow("Root path:", self.root_path)
         form.addRow("", self.auto_restart)
+        before = QLabel("&Before start:")
+        before.setBuddy(self.tasks.list)
+        form.addRow(before, self.tasks)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -131,6 +301,7 @@ class ServerDialog(QDialog):
             access_log=self.access_log.isChecked(),
             root_path=self.root_path.text().strip(),
             auto_restart=self.auto_restart.isChecked(),
+            tasks=self.tasks.tasks(),
         )
 
     def accept(self) -> None:

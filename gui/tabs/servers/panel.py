@@ -5,9 +5,12 @@ the state comes back as supervisor events, which the page moves onto the GUI
 thread (``on_event``). Servers are named, not held: a name is what the list, the
 status and the events share, and it survives an edited config.
 
-Per server (right-click): start/stop, Open /docs and Open in Browser; under the list,
-Stop all. Starting a server whose profile has error-level findings asks first
-(``start_blockers``, set by the page that knows the validation result).
+Per server (right-click): start/stop, Open /docs and Open in Browser. Under the list the
+page puts the SERVICES section (``add_section``), with Start all / Stop all. Starting a
+server whose profile has error-level findings asks first (``start_blockers``, set by the
+page that knows the validation result). What a start runs is the page's too
+(``start_op``: the profile's services first, then the server), and so is the answer to
+a service's error on the way (``start_problem``).
 
 A state file that was damaged (restored from its backup, or set aside with defaults
 shown) or cannot be used at all is said in a warning banner under the list
@@ -51,6 +54,7 @@ from asgideck.runtime.servers import (
     ConfigError,
     Entry,
     LaunchConfig,
+    ManagedServer,
     PortInUse,
     ServerManager,
     StateChanged,
@@ -100,6 +104,12 @@ class ServersPanel(QWidget):
         self.adopted: dict[str, AdoptedServer] = {}
         #: error-level findings of a server's profile, asked before it starts (the page sets it)
         self.start_blockers: Callable[[str], list[str]] = lambda _name: []
+        #: what a start runs, off the GUI thread (the page: the profile's services first)
+        self.start_op: Callable[[ManagedServer], None] = lambda server: server.start()
+        #: an error of a start the page answers (a service's); True when it did
+        self.start_problem: Callable[[str, Exception, Callable[[], None]], bool] = (
+            lambda _name, _exc, _retry: False
+        )
         self._none_selected = False  # the page chose a profile no server uses
 
         self.list = QListWidget()
@@ -118,19 +128,10 @@ class ServersPanel(QWidget):
         self.edit_button = self._tool("edit", "Edit the launch config", self.edit_selected)
         self.add_button = self._tool("plus", "Add a server", self.add_server)
         self.remove_button = self._tool("minus", "Remove the selected server", self.remove_selected)
-        self.stop_all_action = self._action(
-            "Stop &All Servers", "Ctrl+Alt+.", self.stop_all, "stop"
-        )
         self.docs_action = self._action("Open /&docs", "Ctrl+Shift+D", self.open_docs, "info")
         self.browser_action = self._action(
             "Open in &Browser", "Ctrl+Shift+U", self.open_in_browser, "send"
         )
-        self.stop_all_button = QToolButton()
-        self.stop_all_button.setObjectName("StopAll")
-        self.stop_all_button.setDefaultAction(self.stop_all_action)
-        self.stop_all_button.setText("Stop all")
-        self.stop_all_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-
         self.orphan_title = section_title("From an earlier run")
         self.orphan_list = QListWidget()
         self.orphan_list.setObjectName("OrphansList")
@@ -155,19 +156,16 @@ class ServersPanel(QWidget):
         buttons.addStretch(1)
         for button in (self.edit_button, self.add_button, self.remove_button):
             buttons.addWidget(button)
-        all_buttons = QHBoxLayout()
-        all_buttons.addWidget(self.stop_all_button)
-        all_buttons.addStretch(1)
         orphan_buttons = QHBoxLayout()
         orphan_buttons.addWidget(self.orphan_stop)
         orphan_buttons.addWidget(self.orphan_adopt)
         orphan_buttons.addStretch(1)
-        layout = QVBoxLayout(self)
+        self._layout = layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 4, 8)
         layout.addWidget(section_title("Servers"))
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
-        layout.addLayout(all_buttons)
+        self._section_at = layout.count()  # where ``add_section`` puts a section
         layout.addWidget(self.orphan_title)
         layout.addWidget(self.orphan_list)
         layout.addLayout(orphan_buttons)
@@ -206,7 +204,12 @@ class ServersPanel(QWidget):
 
     def actions(self) -> list[QAction]:
         """The panel's own actions (Start/Stop/Restart of one server are the window's)."""
-        return [self.stop_all_action, self.docs_action, self.browser_action]
+        return [self.docs_action, self.browser_action]
+
+    def add_section(self, widget: QWidget) -> None:
+        """Put ``widget`` under the servers' buttons, above the orphans (SERVICES)."""
+        self._layout.insertWidget(self._section_at, widget)
+        self._section_at += 1
 
     def focus_main(self) -> None:
         self.list.setFocus()
@@ -291,10 +294,6 @@ class ServersPanel(QWidget):
         url = self.url_of(name)
         self.docs_action.setEnabled(url is not None)
         self.browser_action.setEnabled(url is not None)
-        self.stop_all_action.setEnabled(
-            any(s.running for s in self.manager.servers)
-            or any(st.next_restart_in is not None for st in self.status.values())
-        )
 
     def url_of(self, name: str) -> str | None:
         """The base URL of server ``name`` while it runs (None otherwise)."""
@@ -389,16 +388,19 @@ class ServersPanel(QWidget):
         if problems and not self.confirm_start(name, problems):
             self.notice.emit(f"Did not start {name}")
             return
+        server, op = self.manager.server(name), self.start_op
         self.tasks.run(
-            self.manager.server(name).start,
+            lambda: op(server),
             lambda _none: None,
-            failed=lambda exc: self._start_failed(name, exc),
+            failed=lambda exc: self.start_failed(name, exc),
         )
 
-    def _start_failed(self, name: str, exc: Exception) -> None:
+    def start_failed(self, name: str, exc: Exception) -> None:
+        """Answer a failed start of ``name``: a port in use asks; a service's error is the
+        page's (it may retry the start); anything else is said."""
         if isinstance(exc, PortInUse):
             self._port_in_use(name, exc)
-        else:
+        elif not self.start_problem(name, exc, lambda: self.start(name)):
             self._warn_on(f"Cannot start {name}")(exc)
 
     def _port_in_use(self, name: str, exc: PortInUse) -> None:
@@ -432,7 +434,8 @@ class ServersPanel(QWidget):
             )
 
     def stop_all(self) -> None:
-        """Stop every server of the project (each on its own job, so they end together)."""
+        """Stop every server of the project (each on its own job, so they end together);
+        the services' Stop all stops the servers and then the services."""
         for server in self.manager.servers:
             status = self.status.get(server.name)
             pending = status is not None and status.next_restart_in is not None
@@ -458,7 +461,7 @@ class ServersPanel(QWidget):
             self.tasks.run(
                 self.manager.server(name).restart,
                 lambda _none: None,
-                failed=lambda exc: self._start_failed(name, exc),
+                failed=lambda exc: self.start_failed(name, exc),
             )
 
     def toggle_selected(self) -> None:

@@ -1,18 +1,20 @@
-"""Dependencies shared by the routes: query parameters, database, current user."""
+"""Dependencies shared by the routes: query parameters, database, cache, current user."""
 
-import sqlite3
 from collections.abc import Iterator
 from typing import Annotated, Any
 
 import jwt
-from fastapi import Depends, HTTPException, Query, status
+from fastapi import Depends, HTTPException, Query, Request, status
 from fastapi.security import OAuth2PasswordBearer
+from redis import Redis
+from sqlalchemy.orm import Session
 
-from app.core import database
 from app.core.config import Settings, get_settings
+from app.core.rate_limit import FixedWindowLimiter
 from app.core.security import decode_access_token
 from app.schemas.user import UserInDB
 from app.services import users
+from app.services.item_cache import ItemCache
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
@@ -42,16 +44,59 @@ class CommonQueryParams:
         self.limit = limit
 
 
-def get_db(settings: SettingsDep) -> Iterator[sqlite3.Connection]:
-    """One connection per request, closed once the response is done."""
-    connection = database.connect(settings.database_url)
-    try:
-        yield connection
-    finally:
-        connection.close()
+def get_db(request: Request) -> Iterator[Session]:
+    """One session per request from the app's engine (made by the lifespan), closed after.
+
+    Services commit what they change; anything left uncommitted (an error halfway) is
+    rolled back when the session closes.
+    """
+    with request.app.state.sessions() as session:
+        yield session
 
 
-DbDep = Annotated[sqlite3.Connection, Depends(get_db)]
+DbDep = Annotated[Session, Depends(get_db)]
+
+
+def get_redis(request: Request) -> Redis | None:
+    """The app's Redis client, or None when REDIS_URL is unset."""
+    redis: Redis | None = request.app.state.redis
+    return redis
+
+
+RedisDep = Annotated[Redis | None, Depends(get_redis)]
+
+
+def get_item_cache(redis: RedisDep, settings: SettingsDep) -> ItemCache | None:
+    """The item cache, or None without Redis (then reads go straight to the database)."""
+    return None if redis is None else ItemCache(redis, settings.item_cache_ttl_seconds)
+
+
+ItemCacheDep = Annotated[ItemCache | None, Depends(get_item_cache)]
+
+
+def login_rate_limit(request: Request, redis: RedisDep, settings: SettingsDep) -> None:
+    """429 once a client has tried to log in LOGIN_RATE_LIMIT times in the window.
+
+    Counted per client address, in Redis so all workers share the count; without
+    REDIS_URL there is no limit. Behind a proxy, start the server with
+    `--forwarded-allow-ips` so the address is the client's, not the proxy's.
+    """
+    if redis is None:
+        return
+    limiter = FixedWindowLimiter(
+        redis,
+        prefix="sample:ratelimit:login",
+        limit=settings.login_rate_limit,
+        window=settings.login_rate_window_seconds,
+    )
+    client = request.client.host if request.client else "unknown"
+    verdict = limiter.hit(client)
+    if not verdict.allowed:
+        raise HTTPException(
+            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+            detail=f"Too many login attempts; try again in {verdict.retry_after} seconds",
+            headers={"Retry-After": str(verdict.retry_after)},
+        )
 
 
 def get_current_user(

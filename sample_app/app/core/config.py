@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, RedisDsn, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # sample_app/ — relative paths in settings are resolved against it, not the cwd.
@@ -36,13 +36,36 @@ class Settings(BaseSettings):
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     access_token_expire_minutes: int = Field(default=30, gt=0)
 
+    # sqlite:///./data/app.db (relative to this folder) or postgresql+psycopg://user:pw@host/db.
+    # A plain str on purpose: readiness tools must see SQLite vs PostgreSQL (they mask the
+    # password in a URL themselves).
     database_url: str = "sqlite:///./data/development.db"
+
+    # Unset: no item cache and no login rate limit. Set: both, shared by every worker.
+    redis_url: RedisDsn | None = None
+    item_cache_ttl_seconds: int = Field(default=60, gt=0)
+    login_rate_limit: int = Field(default=10, gt=0)
+    login_rate_window_seconds: int = Field(default=60, gt=0)
+
+    # Unset SMTP_HOST: no welcome e-mail is sent.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, gt=0, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "Sample Items API <no-reply@example.com>"
 
     cors_origins: list[str] = []
     cors_allow_credentials: bool = False
 
     # OpenAPI JSON stays on either way (tools read it); this only hides /docs and /redoc.
     docs_enabled: bool = True
+
+    @field_validator("redis_url", "smtp_host", "smtp_user", "smtp_password", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`REDIS_URL=` in a file means "not set", as if the line were absent."""
+        return None if value == "" else value
 
 
 @lru_cache

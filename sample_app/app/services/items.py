@@ -1,39 +1,50 @@
-"""Items: listing, lookup, creation and deletion."""
+"""Items: listing, lookup, creation, update and deletion."""
 
-import sqlite3
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
-from app.schemas.item import ItemCreate, ItemPublic
-
-
-def list_items(db: sqlite3.Connection, q: str | None, skip: int, limit: int) -> list[ItemPublic]:
-    rows = db.execute(
-        "SELECT * FROM items WHERE ? IS NULL OR instr(lower(name), lower(?)) > 0"
-        " ORDER BY id LIMIT ? OFFSET ?",
-        (q, q, limit, skip),
-    ).fetchall()
-    return [ItemPublic.model_validate(dict(row)) for row in rows]
+from app.models import Item
+from app.schemas.item import ItemCreate, ItemPublic, ItemUpdate
 
 
-def get_item(db: sqlite3.Connection, item_id: int) -> ItemPublic | None:
-    row = db.execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone()
-    return ItemPublic.model_validate(dict(row)) if row else None
+def _public(item: Item) -> ItemPublic:
+    return ItemPublic.model_validate(item, from_attributes=True)
 
 
-def count_items(db: sqlite3.Connection) -> int:
-    count: int = db.execute("SELECT count(*) FROM items").fetchone()[0]
-    return count
+def list_items(db: Session, q: str | None, skip: int, limit: int) -> list[ItemPublic]:
+    query = select(Item).order_by(Item.id).offset(skip).limit(limit)
+    if q is not None:
+        query = query.where(func.lower(Item.name).contains(q.lower(), autoescape=True))
+    return [_public(item) for item in db.scalars(query)]
 
 
-def create_item(db: sqlite3.Connection, data: ItemCreate, owner_id: int) -> ItemPublic:
-    with db:
-        cursor = db.execute(
-            "INSERT INTO items (name, description, price, owner_id) VALUES (?, ?, ?, ?)",
-            (data.name, data.description, data.price, owner_id),
-        )
-    assert cursor.lastrowid is not None
-    return ItemPublic(id=cursor.lastrowid, owner_id=owner_id, **data.model_dump())
+def get_item(db: Session, item_id: int) -> ItemPublic | None:
+    item = db.get(Item, item_id)
+    return _public(item) if item else None
 
 
-def delete_item(db: sqlite3.Connection, item_id: int) -> None:
-    with db:
-        db.execute("DELETE FROM items WHERE id = ?", (item_id,))
+def count_items(db: Session) -> int:
+    return db.scalar(select(func.count()).select_from(Item)) or 0
+
+
+def create_item(db: Session, data: ItemCreate, owner_id: int) -> ItemPublic:
+    item = Item(**data.model_dump(), owner_id=owner_id)
+    db.add(item)
+    db.commit()
+    return _public(item)
+
+
+def update_item(db: Session, item_id: int, data: ItemUpdate) -> ItemPublic | None:
+    """Change the fields `data` sets (PATCH semantics); None if the item is gone."""
+    item = db.get(Item, item_id)
+    if item is None:
+        return None
+    for field, value in data.model_dump(exclude_unset=True).items():
+        setattr(item, field, value)
+    db.commit()
+    return _public(item)
+
+
+def delete_item(db: Session, item_id: int) -> None:
+    db.execute(delete(Item).where(Item.id == item_id))
+    db.commit()

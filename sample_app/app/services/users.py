@@ -1,9 +1,13 @@
 """Users: lookup, sign-up, authentication and the demo account."""
 
 import logging
-import sqlite3
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from app.core.security import DUMMY_HASH, hash_password, verify_password
+from app.models import Item, User
 from app.schemas.user import UserCreate, UserInDB, UserPublic
 
 # Documented in README.md; seeded on startup so the API can be tried right away.
@@ -17,41 +21,41 @@ class UsernameTaken(Exception):
     """Raised when signing up with a username that already exists."""
 
 
-def get_user(db: sqlite3.Connection, username: str) -> UserInDB | None:
-    row = db.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
-    return UserInDB.model_validate(dict(row)) if row else None
+def get_user(db: Session, username: str) -> UserInDB | None:
+    user = db.scalar(select(User).where(User.username == username))
+    return UserInDB.model_validate(user, from_attributes=True) if user else None
 
 
-def list_users(db: sqlite3.Connection, q: str | None, skip: int, limit: int) -> list[UserPublic]:
-    rows = db.execute(
-        "SELECT id, username, email, full_name, disabled FROM users"
-        " WHERE ? IS NULL OR instr(lower(username), lower(?)) > 0"
-        " ORDER BY id LIMIT ? OFFSET ?",
-        (q, q, limit, skip),
-    ).fetchall()
-    return [UserPublic.model_validate(dict(row)) for row in rows]
+def list_users(db: Session, q: str | None, skip: int, limit: int) -> list[UserPublic]:
+    query = select(User).order_by(User.id).offset(skip).limit(limit)
+    if q is not None:
+        query = query.where(func.lower(User.username).contains(q.lower(), autoescape=True))
+    return [UserPublic.model_validate(user, from_attributes=True) for user in db.scalars(query)]
 
 
-def count_users(db: sqlite3.Connection) -> int:
-    count: int = db.execute("SELECT count(*) FROM users").fetchone()[0]
-    return count
+def count_users(db: Session) -> int:
+    return db.scalar(select(func.count()).select_from(User)) or 0
 
 
-def create_user(db: sqlite3.Connection, data: UserCreate) -> UserPublic:
+def create_user(db: Session, data: UserCreate) -> UserPublic:
+    user = User(
+        username=data.username,
+        email=data.email,
+        full_name=data.full_name,
+        hashed_password=hash_password(data.password),
+    )
+    db.add(user)
     try:
-        with db:
-            cursor = db.execute(
-                "INSERT INTO users (username, email, full_name, hashed_password)"
-                " VALUES (?, ?, ?, ?)",
-                (data.username, data.email, data.full_name, hash_password(data.password)),
-            )
-    except sqlite3.IntegrityError as exc:
+        db.commit()
+    except IntegrityError as exc:
+        # The unique constraint decides, not a SELECT first: two sign-ups racing for
+        # one name both pass a check, only one passes the constraint.
+        db.rollback()
         raise UsernameTaken(data.username) from exc
-    assert cursor.lastrowid is not None
-    return UserPublic(id=cursor.lastrowid, **data.model_dump(exclude={"password"}))
+    return UserPublic.model_validate(user, from_attributes=True)
 
 
-def authenticate(db: sqlite3.Connection, username: str, password: str) -> UserInDB | None:
+def authenticate(db: Session, username: str, password: str) -> UserInDB | None:
     """The user if the password matches, else None (in constant-ish time)."""
     user = get_user(db, username)
     if user is None:
@@ -65,23 +69,23 @@ def record_signup(username: str) -> None:
     audit_log.info("welcome %s: account created", username)
 
 
-def seed_demo_data(db: sqlite3.Connection) -> None:
+def seed_demo_data(db: Session) -> None:
     """Create the demo user and two items unless the demo user already exists."""
     if get_user(db, DEMO_USERNAME) is not None:
         return
-    with db:
-        # DO NOTHING: with several gunicorn workers, another one may seed first.
-        cursor = db.execute(
-            "INSERT INTO users (username, email, full_name, hashed_password)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT (username) DO NOTHING",
-            (DEMO_USERNAME, "alice@example.com", "Alice Liddell", hash_password(DEMO_PASSWORD)),
-        )
-        if cursor.rowcount == 0:
-            return
-        db.executemany(
-            "INSERT INTO items (name, description, price, owner_id) VALUES (?, ?, ?, ?)",
-            [
-                ("Pocket watch", "Always five minutes late.", 42.0, cursor.lastrowid),
-                ("Tea set", "For an unbirthday party.", 18.5, cursor.lastrowid),
-            ],
-        )
+    alice = User(
+        username=DEMO_USERNAME,
+        email="alice@example.com",
+        full_name="Alice Liddell",
+        hashed_password=hash_password(DEMO_PASSWORD),
+        items=[
+            Item(name="Pocket watch", description="Always five minutes late.", price=42.0),
+            Item(name="Tea set", description="For an unbirthday party.", price=18.5),
+        ],
+    )
+    db.add(alice)
+    try:
+        db.commit()
+    except IntegrityError:
+        # With several workers starting at once, another one seeded first.
+        db.rollback()

@@ -92,7 +92,7 @@ def test_port_in_use_is_reported_with_the_holder(make_window, project_copy: Path
     holder.bind(("127.0.0.1", port))
     holder.listen()
     failures: list[Exception] = []
-    panel._start_failed = lambda server, exc: failures.append(exc)  # the seam the dialog uses
+    panel.start_failed = lambda server, exc: failures.append(exc)  # the seam the dialog uses
     try:
         panel.start_selected()
         qtbot.waitUntil(lambda: bool(failures), timeout=10_000)

@@ -1,6 +1,6 @@
-"""The SERVERS sidebar (issue #11): Stop all, Open /docs and Open in Browser per server,
-a warning before starting a server whose profile has error-level findings, and a
-status light that stays visible on the selected (teal) row.
+"""The SERVERS sidebar (issue #11): Stop all (under SERVICES since #12), Open /docs and
+Open in Browser per server, a warning before starting a server whose profile has
+error-level findings, and a status light that stays visible on the selected (teal) row.
 
 Real uvicorn servers of a tiny two-profile app on free loopback ports.
 """
@@ -45,18 +45,18 @@ def answer_next_box(qtbot, button_text: str, seen: list[str]) -> None:  # type: 
 def test_stop_all_stops_every_running_server(make_window, two_profiles: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
     window = make_window(two_profiles)
     fast_servers(window)
-    panel = window.servers_panel
-    assert not panel.stop_all_button.isEnabled()  # nothing runs yet
+    panel, services = window.servers_panel, window.services
+    assert not services.stop_all_button.isEnabled()  # nothing runs yet
     panel.start("dev")
     panel.start("prod")
     for name in ("dev", "prod"):
         qtbot.waitUntil(lambda n=name: panel.state_of(n) == "running", timeout=START_TIMEOUT_MS)
-    assert panel.stop_all_action in panel.actions()
-    qtbot.mouseClick(panel.stop_all_button, Qt.MouseButton.LeftButton)
+    assert services.stop_all_action in services.actions()
+    qtbot.mouseClick(services.stop_all_button, Qt.MouseButton.LeftButton)
     for name in ("dev", "prod"):
         qtbot.waitUntil(lambda n=name: panel.state_of(n) == "stopped", timeout=START_TIMEOUT_MS)
     assert not any(s.running for s in window.manager.servers)
-    qtbot.waitUntil(lambda: not panel.stop_all_button.isEnabled(), timeout=5_000)
+    qtbot.waitUntil(lambda: not services.stop_all_button.isEnabled(), timeout=5_000)
 
 
 def test_open_docs_and_open_in_browser_from_the_context_menu(

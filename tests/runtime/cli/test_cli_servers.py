@@ -217,3 +217,68 @@ def test_run_gives_up_naming_what_it_waited_on(waits_on_broker: tuple[Path, Path
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("asgideck: not ready within 5 s; waiting on BROKER_URL"), last
     assert last.endswith("; stopped") and "exit code -9" not in done.stderr
+
+
+def _tasks_project(tmp_path: Path) -> Path:
+    """tasks_prestart (full-stack-fastapi-template's backend, reduced) with its own venv and
+    a stand-in `alembic` console script in that venv's bin folder."""
+    root = copy_project("tasks_prestart", tmp_path)
+    python = make_venv(root / ".venv", only_here=["tasks_only_here"])
+    body = (root / "tools" / "alembic").read_text(encoding="utf-8").split("\n", 1)[1]
+    tool = python.parent / "alembic"
+    tool.write_text(f"#!{python}\n{body}", encoding="utf-8")
+    tool.chmod(0o755)
+    return root
+
+
+def test_run_before_runs_the_tasks_first_and_a_failure_stops_it(tmp_path: Path) -> None:
+    root = _tasks_project(tmp_path)
+    port = free_port()
+    base = ["run", str(root), "--profile", "default", "--port", str(port), "--grace", "2"]
+    failing = "python -c 'import sys; print(\"boom\"); sys.exit(5)'"
+    proc = asgideck(*base, "--before", "alembic upgrade head", "--before", failing)
+    _out, err = proc.communicate(timeout=DEADLINE_S)
+    assert proc.returncode == EXIT_CANNOT_START
+    assert f"before-start task `{failing}` failed (exit 5): boom" in err
+    assert not port_accepts("127.0.0.1", port)
+
+    proc = asgideck(*base, "--before", "bash scripts/prestart.sh")
+    try:
+        assert wait_until(
+            lambda: port_accepts("127.0.0.1", port) or proc.poll() is not None, DEADLINE_S
+        )
+        body = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).json()
+        assert body["rows"] == [f"migrated by {root / '.venv'}", "seeded"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=DEADLINE_S)
+    assert proc.returncode == 0, err
+    assert out.index("Running upgrade") < out.index("Initial data created")
+    assert err.index("before-start task 1/1 done") < err.index("asgideck: starting:")
+
+
+def test_ctrl_c_during_a_before_task_ends_it(tmp_path: Path) -> None:
+    root = _tasks_project(tmp_path)
+    pid_file = root / "child.pid"
+    proc = asgideck(
+        "run",
+        str(root),
+        "--profile",
+        "default",
+        "--port",
+        str(free_port()),
+        "--before",
+        f"bash scripts/slow_task.sh {pid_file}",
+        "--before",
+        "alembic upgrade head",
+    )
+    try:
+        assert wait_until(lambda: pid_file.is_file() and pid_file.read_text() != "", DEADLINE_S)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=DEADLINE_S)
+    child = int(pid_file.read_text())
+    assert proc.returncode == 0, err
+    assert not psutil.pid_exists(child) or psutil.Process(child).status() == "zombie"
+    assert "stopped: the server is not started" in err
+    assert not (root / "data").exists()  # the second task never ran

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from app.api.deps import DbDep, SettingsDep
+from app.api.deps import DbDep, SettingsDep, login_rate_limit
 from app.core.security import create_access_token
 from app.schemas.user import Token
 from app.services import users
@@ -13,7 +13,7 @@ from app.services import users
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/token")
+@router.post("/token", dependencies=[Depends(login_rate_limit)])
 def login_for_access_token(
     form_data: Annotated[OAuth2PasswordRequestForm, Depends()],
     db: DbDep,

@@ -4,22 +4,28 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, status
 
-from app.api.deps import CurrentUser, DbDep, common_parameters
+from app.api.deps import CurrentUser, DbDep, SettingsDep, common_parameters
 from app.schemas.user import UserCreate, UserPublic
 from app.services import users
+from app.services.welcome import send_welcome_email
 
 router = APIRouter(prefix="/users", tags=["users"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create_user(data: UserCreate, db: DbDep, background_tasks: BackgroundTasks) -> UserPublic:
+def create_user(
+    data: UserCreate, db: DbDep, settings: SettingsDep, background_tasks: BackgroundTasks
+) -> UserPublic:
     try:
         user = users.create_user(db, data)
     except users.UsernameTaken:
         raise HTTPException(
             status_code=status.HTTP_409_CONFLICT, detail="Username already registered"
         ) from None
+    # Both run after the response is sent: a slow or failing mail server never
+    # delays or fails the sign-up itself.
     background_tasks.add_task(users.record_signup, user.username)
+    background_tasks.add_task(send_welcome_email, user, settings)
     return user
 
 

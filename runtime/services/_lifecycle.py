@@ -1,0 +1,454 @@
+"""Start, check and stop one service: the steps between a ``ServiceNeed`` and a server
+that answers its own protocol, and back.
+
+A service is a process tree like an app server's (``runtime.servers.spawn``: its own
+session, its launch marker, ended the way every tree is) with three differences:
+
+- it outlives the command that started it (``asgideck services start`` returns at
+  once), so its output goes to a log file in its data folder, never to a pipe;
+- it is registered (kind ``postgres``/``redis``/``mail``, name ``<profile>/<service>``,
+  the project's root) so ``asgideck ps``/``stop`` and the window find it, but it is
+  never called an orphan;
+- it is ready when it answers its own protocol (``engine.ready``: ``SELECT 1``, ``PING``,
+  ``NOOP``), never when a port merely opens.
+
+Starting is idempotent: a service already registered and answering is left alone. Two
+asgideck processes starting the same service take turns (a lock file beside its data).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from asgideck.runtime.servers import (
+    EndResult,
+    Entry,
+    ProcessTree,
+    alive_entries,
+    check_state,
+    create_time_of,
+    entry_holding,
+    is_port_free,
+    new_id,
+    next_free_port,
+    port_holder,
+    register,
+    spawn,
+    stop_orphan,
+    unregister,
+)
+from asgideck.runtime.services._binaries import listen_host, run_as_user
+from asgideck.runtime.services._datadir import LOG_NAME, data_dir, ensure_dir, log_file
+from asgideck.runtime.services._engines import stop_signal
+from asgideck.runtime.services._errors import (
+    CredentialsRejected,
+    NotReady,
+    ServiceError,
+    ServicePortTaken,
+)
+from asgideck.runtime.services._types import (
+    RUNNABLE_KINDS,
+    Engine,
+    ServiceNeed,
+    ServiceState,
+    StateName,
+)
+from asgideck.runtime.userstate import StateError
+
+__all__ = [
+    "CHECK_TIMEOUT",
+    "LAST_LINES",
+    "Started",
+    "check_service",
+    "entry_name",
+    "find_entry",
+    "last_lines",
+    "not_runnable",
+    "start_service",
+    "stop_service",
+]
+
+#: One protocol attempt while waiting for readiness (a slow first answer is normal).
+ATTEMPT_TIMEOUT = 2.0
+#: The quick look of a listing: one attempt this long.
+CHECK_TIMEOUT = 1.0
+#: Pause between attempts while a service starts.
+RETRY_S = 0.1
+#: Log lines quoted when a service exits or is not ready in time.
+LAST_LINES = 10
+
+
+@dataclass(frozen=True)
+class Started:
+    """What :func:`start_service` did: the state reached, and whether it started the
+    process itself (False: it was already running, and was left alone)."""
+
+    state: ServiceState
+    started_here: bool
+    popen: subprocess.Popen[bytes] | None = None
+
+
+def entry_name(profile: str, need: ServiceNeed) -> str:
+    """How the registry (and ``asgideck ps``) names a service: ``staging/postgres``."""
+    return f"{profile}/{need.name}"
+
+
+def find_entry(root: Path, profile: str, need: ServiceNeed) -> Entry | None:
+    """The live registry entry of this project's profile's service, if any."""
+    try:
+        entries = alive_entries(prune=False)
+    except StateError:
+        return None
+    name = entry_name(profile, need)
+    return next(
+        (e for e in entries if e.kind == need.kind and e.name == name and e.root == str(root)),
+        None,
+    )
+
+
+def not_runnable(need: ServiceNeed) -> ServiceState | None:
+    """The state of a need asgideck does not run (a remote host, MySQL); None otherwise."""
+    if need.kind not in RUNNABLE_KINDS:
+        return ServiceState(need, "unsupported", message=need.why_not_local)
+    if not need.local:
+        return ServiceState(need, "remote", message=need.why_not_local)
+    return None
+
+
+def last_lines(path: Path, count: int = LAST_LINES) -> list[str]:
+    """The last ``count`` non-empty lines of a log file (none when unreadable)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            size = handle.tell()
+            handle.seek(max(0, size - 16384))
+            text = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return []
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    return lines[-count:]
+
+
+def check_service(
+    root: Path, profile: str, need: ServiceNeed, engine: Engine, timeout: float = CHECK_TIMEOUT
+) -> ServiceState:
+    """Registry entry alive? then one protocol check: what a listing shows."""
+    fixed = not_runnable(need)
+    if fixed is not None:
+        return fixed
+    folder = data_dir(root, profile, need)
+    log = folder / LOG_NAME
+    entry = find_entry(root, profile, need)
+    if entry is None:
+        host = _bind_host(need)
+        if not is_port_free(need.port, host) and _answers_as_profile(engine, need, folder):
+            holder = port_holder(need.port, host)
+            return _served_elsewhere(need, folder, holder.describe() if holder else "")
+        return ServiceState(need, "stopped", data_dir=folder, log_file=log)
+    state: StateName = "ready"
+    message = ""
+    try:
+        if entry.port != need.port:
+            raise ServiceError(
+                f"{need.label}: runs on port {entry.port}, the profile now says {need.port}: "
+                "start it again to move it",
+                service=need.name,
+                variables=need.variables,
+            )
+        engine.ready(need, folder, timeout)
+    except NotReady as exc:
+        state, message = "starting", str(exc)
+    except ServiceError as exc:
+        state, message = "failed", str(exc)
+    return ServiceState(
+        need,
+        state,
+        pid=entry.pid,
+        message=message,
+        data_dir=folder,
+        log_file=log,
+        entry_id=entry.id,
+    )
+
+
+def start_service(
+    root: Path,
+    profile: str,
+    need: ServiceNeed,
+    engine: Engine,
+    *,
+    timeout: float = 60.0,
+    reset_password: bool = False,
+    cancel: threading.Event | None = None,
+    on_state: Callable[[ServiceState], None] | None = None,
+) -> Started:
+    """Run ``need`` until it answers its protocol; see the module docstring.
+
+    Raises ``BinaryMissing``, ``ServicePortTaken``, ``CredentialsRejected`` or
+    ``NotReady`` (each one line naming the service and its variable); a service this
+    call started and that then failed is stopped again. ``cancel`` (set by a signal
+    handler) stops the wait the same way. ``reset_password``: a password the data
+    folder does not know is set to the profile's (Postgres), instead of refused.
+    """
+    fixed = not_runnable(need)
+    if fixed is not None:
+        return Started(fixed, False)
+    report = on_state or (lambda _state: None)
+    folder = data_dir(root, profile, need)
+    deadline = time.monotonic() + timeout
+    with _start_lock(folder):
+        entry = find_entry(root, profile, need)
+        if entry is not None and entry.port != need.port:  # the profile moved it: restart
+            stop_service(entry)
+            entry = None
+        if entry is not None:  # already running: wait for it if it is still starting
+            _wait_ready(engine, need, folder, deadline, timeout, None, reset_password, cancel)
+            state = _ready_state(need, folder, entry)
+            report(state)
+            return Started(state, False)
+        try:
+            _check_port(need)
+        except ServicePortTaken as taken:  # the user's own server, if it serves the profile
+            if not _answers_as_profile(engine, need, folder):
+                raise
+            state = _served_elsewhere(need, folder, taken.holder)
+            report(state)
+            return Started(state, False)
+        engine.check_installed(need)
+        ensure_dir(folder)
+        engine.prepare(need, folder)
+        args = engine.argv(need, folder)
+        log = log_file(folder)
+        report(ServiceState(need, "starting", data_dir=folder, log_file=log))
+        popen, entry = _spawn(root, profile, need, engine, args, folder, log)
+        try:
+            _wait_ready(engine, need, folder, deadline, timeout, popen, reset_password, cancel)
+            engine.first_ready(need, folder)
+            _wait_ready(engine, need, folder, deadline, timeout, popen, reset_password, cancel)
+        except BaseException:
+            _end(entry, engine, popen)
+            raise
+    state = _ready_state(need, folder, entry)
+    report(state)
+    return Started(state, True, popen)
+
+
+def stop_service(entry: Entry, grace: float = 5.0) -> EndResult:
+    """End a service's tree (its kind's stop signal first: Postgres' fast shutdown, see
+    ``runtime.servers.stop_signal_of``) and drop it from the registry once nothing of
+    it is left."""
+    return stop_orphan(entry, grace)
+
+
+# --------------------------------------------------------------------------- steps
+
+
+def _ready_state(need: ServiceNeed, folder: Path, entry: Entry) -> ServiceState:
+    return ServiceState(
+        need,
+        "ready",
+        pid=entry.pid,
+        data_dir=folder,
+        log_file=folder / LOG_NAME,
+        entry_id=entry.id,
+    )
+
+
+def _answers_as_profile(engine: Engine, need: ServiceNeed, folder: Path) -> bool:
+    """A server asgideck did not start holds the port: does it answer the profile (the
+    system's PostgreSQL or Redis on a desktop, with the profile's role)? Then it is the
+    service the app uses, and asgideck leaves it alone instead of offering another port."""
+    try:
+        engine.ready(need, folder, CHECK_TIMEOUT)
+    except Exception:  # any failure (refused, another protocol, no data folder): not it
+        return False
+    return True
+
+
+def _served_elsewhere(need: ServiceNeed, folder: Path, holder: str) -> ServiceState:
+    by = f" by {holder}" if holder else ""
+    return ServiceState(
+        need,
+        "ready",
+        message=f"{need.label}: already served on port {need.port}{by}, not started by "
+        "asgideck (left alone)",
+        data_dir=folder,
+    )
+
+
+@contextlib.contextmanager
+def _start_lock(folder: Path) -> Iterator[None]:
+    """One start of a service at a time across asgideck processes (a lock file in the
+    profile's folder: the data folder itself may belong to the ``postgres`` user)."""
+    if sys.platform == "win32":
+        yield
+        return
+    import fcntl
+
+    parent = ensure_dir(folder.parent)
+    with open(parent / f".{folder.name}.lock", "a+") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _bind_host(need: ServiceNeed) -> str:
+    host = listen_host(need.host)
+    return "127.0.0.1" if host == "localhost" else host
+
+
+def _check_port(need: ServiceNeed) -> None:
+    """``ServicePortTaken`` naming who holds the profile's port and a free one."""
+    host = _bind_host(need)
+    if is_port_free(need.port, host):
+        return
+    holder = port_holder(need.port, host)
+    who = holder.describe() if holder is not None else "another process"
+    owner = entry_holding(holder.pid) if holder is not None and holder.pid is not None else None
+    if owner is not None:
+        who = f"asgideck's {owner.describe()}"
+    try:
+        free = next_free_port(need.port + 1, host)
+    except OSError:
+        free = 0
+    offer = f"; port {free} is free" if free else ""
+    raise ServicePortTaken(
+        f"{need.label}: port {need.port} on {host} is taken by {who}{offer}",
+        service=need.name,
+        variables=need.variables,
+        port=need.port,
+        holder=who,
+        free_port=free,
+    )
+
+
+def _spawn(
+    root: Path,
+    profile: str,
+    need: ServiceNeed,
+    engine: Engine,
+    args: list[str],
+    folder: Path,
+    log: Path,
+) -> tuple[subprocess.Popen[bytes], Entry]:
+    """The server in its own session, output to its log, registered before anything
+    waits on it (so ``asgideck stop`` can reach it from the first moment)."""
+    try:
+        check_state()  # a service that `ps` and `stop` cannot find never starts
+    except StateError as exc:
+        raise ServiceError(
+            f"{need.label}: not started, asgideck could not record it: {exc}",
+            service=need.name,
+            variables=need.variables,
+        ) from exc
+    user = engine.run_as()
+    extra = run_as_user(user, need.label).environ() if user is not None else {}
+    try:
+        popen = spawn(args, cwd=folder, env={**os.environ, **extra}, user=user, output=log)
+    except OSError as exc:
+        raise ServiceError(
+            f"{need.label}: could not start {args[0]}: {exc.strerror or exc}",
+            service=need.name,
+            variables=need.variables,
+        ) from exc
+    ctime = create_time_of(popen.pid)
+    tree = ProcessTree.started(popen, ctime)
+    entry = Entry(
+        id=new_id(),
+        pid=popen.pid,
+        create_time=ctime or time.time(),
+        argv=tuple(args),
+        port=need.port,
+        host=_bind_host(need),
+        root=str(root),
+        kind=need.kind,
+        started_at=time.time(),
+        pgid=tree.pgid,
+        name=entry_name(profile, need),
+        launch=tree.launch or "",
+    )
+    try:
+        register(entry)
+    except OSError as exc:
+        tree.end(0)
+        raise ServiceError(
+            f"{need.label}: not started, asgideck could not record it: {exc}",
+            service=need.name,
+            variables=need.variables,
+        ) from exc
+    return popen, entry
+
+
+def _wait_ready(
+    engine: Engine,
+    need: ServiceNeed,
+    folder: Path,
+    deadline: float,
+    timeout: float,
+    popen: subprocess.Popen[bytes] | None,
+    reset_password: bool,
+    cancel: threading.Event | None,
+) -> None:
+    """Try the protocol until it answers; ``NotReady`` (with the log's last lines) when
+    the process exits or ``deadline`` passes, ``CredentialsRejected`` at once."""
+    waiter = cancel if cancel is not None else threading.Event()
+    reset_done = False
+    while True:
+        if popen is not None and popen.poll() is not None:
+            raise _not_ready(need, folder, f"exited with code {popen.returncode} while starting")
+        remaining = deadline - time.monotonic()
+        try:
+            engine.ready(need, folder, max(0.2, min(ATTEMPT_TIMEOUT, remaining)))
+            return
+        except CredentialsRejected:
+            if not reset_password or reset_done:
+                raise
+            _reset(engine, need, folder)
+            reset_done = True
+            continue
+        except NotReady:
+            pass
+        if time.monotonic() >= deadline:
+            raise _not_ready(need, folder, f"did not answer within {timeout:g} s")
+        if waiter.wait(RETRY_S) and cancel is not None:
+            raise NotReady(
+                f"{need.label}: start cancelled", service=need.name, variables=need.variables
+            )
+
+
+def _reset(engine: Engine, need: ServiceNeed, folder: Path) -> None:
+    reset = getattr(engine, "reset_password", None)
+    if reset is None:
+        raise CredentialsRejected(
+            f"{need.label}: {need.kind} has no password asgideck can reset",
+            service=need.name,
+            variables=need.variables,
+        )
+    reset(need, folder)
+
+
+def _not_ready(need: ServiceNeed, folder: Path, why: str) -> NotReady:
+    lines = last_lines(folder / LOG_NAME)
+    tail = ("; last lines of " + str(folder / LOG_NAME) + ":\n" + "\n".join(lines)) if lines else ""
+    return NotReady(f"{need.label}: {why}{tail}", service=need.name, variables=need.variables)
+
+
+def _end(entry: Entry, engine: Engine, popen: subprocess.Popen[bytes]) -> None:
+    """Stop a service this start spawned and that then failed (nothing may linger)."""
+    tree = ProcessTree.started(popen, entry.create_time)
+    result = tree.end(3.0, port=(entry.host, entry.port), first_signal=stop_signal(engine))
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        popen.wait(1.0)  # reaped: no zombie left in a long-lived window
+    if not result.survivors:
+        with contextlib.suppress(OSError):
+            unregister(entry.id)

@@ -1,0 +1,243 @@
+"""The services of one project's profile, as the window and the CLI use them: what the
+profile needs, what runs, start (idempotent), stop, their logs.
+
+Every method may block (protocol checks, a start waits for readiness): call them off
+the GUI thread. ``changed`` is emitted on the thread that made the change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from asgideck.runtime.events import Event
+from asgideck.runtime.logs import LogBuffer
+from asgideck.runtime.services._datadir import LOG_NAME, data_dir
+from asgideck.runtime.services._engines import engine_for
+from asgideck.runtime.services._errors import ServiceError
+from asgideck.runtime.services._follow import LogFollower
+from asgideck.runtime.services._lifecycle import (
+    CHECK_TIMEOUT,
+    check_service,
+    find_entry,
+    not_runnable,
+    start_service,
+    stop_service,
+)
+from asgideck.runtime.services._needs import service_needs
+from asgideck.runtime.services._types import Engine, ServiceNeed, ServiceState
+
+__all__ = ["ServiceSet"]
+
+
+class ServiceSet:
+    """The services ``root``'s ``profile`` needs (``env``: the profile's variables,
+    read from disk when None). ``engines`` replaces the engine of a kind (tests).
+
+    :attr:`started` lists the services this set started itself (not those it found
+    running): ``asgideck run --with-services`` stops only these when it ends.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        profile: str,
+        *,
+        env: Mapping[str, str] | None = None,
+        engines: Mapping[str, Engine] | None = None,
+    ) -> None:
+        self.root = root.resolve()
+        self.profile = profile
+        self.needs: list[ServiceNeed] = service_needs(self.root, profile, env)
+        self.changed: Event[ServiceState] = Event()
+        self.started: list[str] = []
+        self._engines: dict[str, Engine] = dict(engines or {})
+        self._lock = threading.Lock()
+        self._buffers: dict[str, LogBuffer] = {}
+        self._followers: dict[str, LogFollower] = {}
+        self._popens: list[subprocess.Popen[bytes]] = []
+        self._closed = False
+
+    # -- looking
+
+    def need(self, name: str) -> ServiceNeed:
+        """The need called ``name``; a ``ServiceError`` listing the names otherwise."""
+        for need in self.needs:
+            if need.name == name:
+                return need
+        known = ", ".join(n.name for n in self.needs) or "none"
+        raise ServiceError(
+            f"{name}: profile {self.profile} needs no service of that name (it needs: {known})",
+            service=name,
+        )
+
+    def engine(self, need: ServiceNeed) -> Engine:
+        with self._lock:
+            engine = self._engines.get(need.kind)
+            if engine is None:
+                engine = self._engines[need.kind] = engine_for(need.kind)
+            return engine
+
+    def data_dir(self, name: str) -> Path:
+        return data_dir(self.root, self.profile, self.need(name))
+
+    def states(self, timeout: float = CHECK_TIMEOUT) -> list[ServiceState]:
+        """Each need's state: its registry entry, then one protocol check (in parallel)."""
+        self._reap()
+        results: dict[int, ServiceState] = {}
+
+        def one(index: int, need: ServiceNeed) -> None:
+            fixed = not_runnable(need)
+            if fixed is not None:
+                results[index] = fixed
+                return
+            try:
+                state = check_service(self.root, self.profile, need, self.engine(need), timeout)
+            except ServiceError as exc:
+                state = ServiceState(need, "failed", message=str(exc))
+            results[index] = state
+
+        threads = [
+            threading.Thread(target=one, args=(i, n), name="asgideck-service-state", daemon=True)
+            for i, n in enumerate(self.needs)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout + 5.0)
+        return [
+            results.get(i, ServiceState(n, "failed", message=f"{n.label}: no answer to the check"))
+            for i, n in enumerate(self.needs)
+        ]
+
+    # -- starting and stopping
+
+    def start(
+        self,
+        names: Sequence[str] = (),
+        *,
+        timeout: float = 60.0,
+        reset_password: bool = False,
+        cancel: threading.Event | None = None,
+    ) -> list[ServiceState]:
+        """Start ``names`` (every need when empty) one after the other, each until it
+        answers its protocol; those already ready are left alone, remote and unsupported
+        ones are reported as such. Raises the first service's error (one line naming it
+        and its variable); those started before it keep running (see :attr:`started`)."""
+        states = []
+        for need in self._chosen(names):
+            try:
+                done = start_service(
+                    self.root,
+                    self.profile,
+                    need,
+                    self.engine(need),
+                    timeout=timeout,
+                    reset_password=reset_password,
+                    cancel=cancel,
+                    on_state=self.changed.emit,
+                )
+            except ServiceError as exc:
+                self.changed.emit(ServiceState(need, "failed", message=str(exc)))
+                raise
+            if done.started_here:
+                with self._lock:
+                    self.started.append(need.name)
+                    if done.popen is not None:
+                        self._popens.append(done.popen)
+            states.append(done.state)
+        return states
+
+    def stop(self, names: Sequence[str] = (), grace: float = 5.0) -> list[ServiceState]:
+        """Stop ``names`` (every need when empty) wherever they were started; a service
+        that is not running is reported stopped. A tree that survives SIGKILL (or whose
+        port stays taken) comes back ``failed`` with the pids in its message."""
+        states = []
+        for need in self._chosen(names):
+            fixed = not_runnable(need)
+            if fixed is not None:
+                states.append(fixed)
+                continue
+            folder = data_dir(self.root, self.profile, need)
+            entry = find_entry(self.root, self.profile, need)
+            state = ServiceState(
+                need,
+                "stopped",
+                message="stopped" if entry is not None else "not running",
+                data_dir=folder,
+                log_file=folder / LOG_NAME,
+            )
+            if entry is not None:
+                result = stop_service(entry, grace)
+                if result.survivors:
+                    pids = ", ".join(map(str, result.survivors))
+                    state = ServiceState(
+                        need, "failed", message=f"{need.label}: processes survived: {pids}"
+                    )
+                elif not result.port_free:
+                    state = ServiceState(
+                        need, "failed", message=f"{need.label}: port {need.port} still taken"
+                    )
+            with self._lock:
+                if need.name in self.started:
+                    self.started.remove(need.name)
+            self._reap()
+            self.changed.emit(state)
+            states.append(state)
+        return states
+
+    def reset_password(self, name: str, timeout: float = 60.0) -> ServiceState:
+        """Set the role's password in the data folder to the profile's (an explicit
+        user action): started if needed, then checked with the profile's credentials."""
+        need = self.need(name)
+        engine = self.engine(need)
+        folder = data_dir(self.root, self.profile, need)
+        if find_entry(self.root, self.profile, need) is not None:
+            reset = getattr(engine, "reset_password", None)
+            if reset is not None:
+                reset(need, folder)
+        return self.start([name], timeout=timeout, reset_password=True)[0]
+
+    # -- logs
+
+    def log_buffer(self, name: str) -> LogBuffer:
+        """The service's log lines (its log file, followed while this set is open)."""
+        need = self.need(name)
+        with self._lock:
+            buffer = self._buffers.get(name)
+            if buffer is not None:
+                return buffer
+            buffer = self._buffers[name] = LogBuffer()
+            if self._closed:
+                return buffer
+            folder = data_dir(self.root, self.profile, need)
+            self._followers[name] = LogFollower(folder / LOG_NAME, buffer, name=need.name)
+            return buffer
+
+    def close(self) -> None:
+        """Stop following logs; the services keep running (they outlive the set)."""
+        with self._lock:
+            self._closed = True
+            followers = list(self._followers.values())
+            self._followers.clear()
+        for follower in followers:
+            follower.close()
+        self._reap()
+
+    # -- helpers
+
+    def _chosen(self, names: Sequence[str]) -> list[ServiceNeed]:
+        return [self.need(n) for n in names] if names else list(self.needs)
+
+    def _reap(self) -> None:
+        """Collect the exit status of services this set started that have ended."""
+        with self._lock:
+            popens = list(self._popens)
+        for popen in popens:
+            with contextlib.suppress(OSError):
+                if popen.poll() is not None:
+                    with self._lock:
+                        self._popens.remove(popen)
