@@ -171,6 +171,8 @@ class ProjectPage(QSplitter):
         self.servers_panel.start_problem = self.services.server_start_failed
 
         self.tabs = QTabWidget()
+        #: an optional tab asked for before it was there (shown once the needs are read)
+        self._wanted_tab: str | None = None
         self.tabs.setDocumentMode(True)
         for widget, icon, title in (
             (self.overview, "info", "Overview"),
@@ -250,8 +252,16 @@ class ProjectPage(QSplitter):
 
     # ----------------------------------------------------------------- tabs
     def show_tab(self, name: str) -> None:
-        if name in TABS and self.tabs.isTabVisible(TABS.index(name)):
+        """Bring tab ``name`` to the front. An optional tab asked for while the profile's
+        needs are still being read (``--tab mail`` at start) comes to the front once they
+        are read and need it."""
+        self._wanted_tab = None
+        if name not in TABS:
+            return
+        if self.tabs.isTabVisible(TABS.index(name)):
             self.tabs.setCurrentIndex(TABS.index(name))
+        elif name in OPTIONAL_TABS and self.services.reading:
+            self._wanted_tab = name
 
     def current_tab(self) -> str:
         return TABS[self.tabs.currentIndex()]
@@ -259,6 +269,7 @@ class ProjectPage(QSplitter):
     def _on_tab_changed(self, index: int) -> None:
         """A lazy tab comes to the front: build it (before the window focuses it)."""
         name = TABS[index] if 0 <= index < len(TABS) else ""
+        self._wanted_tab = None  # another tab came to the front: a wait for one is over
         if name in LAZY_TABS:
             self.build_tab(name)
         elif name == "mail":
@@ -533,8 +544,12 @@ class ProjectPage(QSplitter):
         if not wanted and self.tabs.currentIndex() == index:
             self.show_tab("overview")
         self.tabs.setTabVisible(index, wanted)
-        if wanted and self.tabs.currentIndex() == index:
+        if wanted and self._wanted_tab == "mail":
+            self.tabs.setCurrentIndex(index)  # asked for before the needs were read
+        elif wanted and self.tabs.currentIndex() == index:
             self._show_mail()
+        elif not self.services.reading:
+            self._wanted_tab = None  # read, and this profile needs no mail
 
     def mail_view(self) -> QWidget | None:
         """The shown profile's Mail tab view, built when first asked for (None without

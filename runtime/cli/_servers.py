@@ -102,7 +102,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         metavar="CMD",
         help="a command to run before the server starts (repeatable, run in order in the "
         "project's folder with the profile's variables and the project's python first on "
-        "PATH, e.g. --before 'alembic upgrade head'); a failing one stops the start",
+        "PATH, e.g. --before 'alembic upgrade head'); a failing one stops the start. "
+        "A command with shell syntax (&&, ||, |, ;, <, >, $VAR, backquotes, e.g. "
+        "--before 'cd backend && alembic upgrade head') runs with /bin/sh -c; a plain "
+        "one runs directly",
     )
     run.add_argument(
         "--ready-timeout",
@@ -292,6 +295,9 @@ def _start_services(
         done.set()
         watcher.join()
     for state in states:
+        if state.state == "ready" and not state.entry_id and state.message:
+            terminal.say(f"asgideck: {state.message}")  # served by something else: left alone
+            continue
         how = "started" if state.need.name in services.started else "already running, left so"
         terminal.say(
             f"asgideck: {state.need.label}: ready on {state.need.host}:{state.need.port} ({how})"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import shlex
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -23,7 +24,7 @@ from asgideck.runtime.cli._shared import (
     dump_json,
 )
 from asgideck.runtime.errors import AsgideckError, InputError
-from asgideck.runtime.profiles import edit_target, load_profile
+from asgideck.runtime.profiles import edit_target, list_profiles, load_profile
 from asgideck.runtime.project import open_project
 from asgideck.runtime.secrets import MASK
 from asgideck.runtime.services import (
@@ -58,7 +59,11 @@ exit codes: 0 ok; 1 stop: a service could not be stopped (processes or its port
 survived); 64 usage (a bad option, folder, profile or service name); 69 could not
 start (its port taken by another process, its program not installed, the password
 refused by an existing data folder, or it exited at once); 75 not ready in time (it
-was stopped again); 130 interrupted (a service being started is stopped again)."""
+was stopped again); 130 interrupted (a service being started is stopped again). A
+start that fails or is interrupted partway names the services it started or found
+running before: they are left running.
+
+--profile defaults to the project's only profile, else "development"."""
 
 #: How many times ``start --use-free-port`` moves a service to a free port.
 _MOVES = 3
@@ -74,7 +79,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     services.add_argument("path", type=Path, help="project folder")
     _profile_option(services, argparse.SUPPRESS)
-    services.add_argument("--json", action="store_true", help="the list as JSON")
+    services.add_argument("--json", action="store_true", help="the list (or states) as JSON")
     actions = services.add_subparsers(dest="action", metavar="{start,stop}")
     start = actions.add_parser(
         "start",
@@ -84,6 +89,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     start.add_argument("names", nargs="*", metavar="NAME", help="e.g. postgres, redis, mail")
     _profile_option(start, argparse.SUPPRESS)
+    _json_option(start)
     start.add_argument(
         "--timeout",
         type=float,
@@ -110,6 +116,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     stop.add_argument("names", nargs="*", metavar="NAME")
     _profile_option(stop, argparse.SUPPRESS)
+    _json_option(stop)
     stop.add_argument(
         "--grace",
         type=float,
@@ -121,13 +128,39 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def _profile_option(parser: argparse.ArgumentParser, default: Any) -> None:
-    parser.add_argument("--profile", metavar="NAME", default=default, help="the profile (required)")
+    parser.add_argument(
+        "--profile",
+        metavar="NAME",
+        default=default,
+        help="the profile (default: the project's only one, else development)",
+    )
+
+
+def _json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="the states as JSON"
+    )
+
+
+def pick_profile(root: Path) -> str:
+    """The profile ``services`` uses without ``--profile``: the project's only one,
+    else ``development``; an ``InputError`` naming the choices otherwise."""
+    names = list_profiles(root)
+    if not names:
+        return "default"  # no env file: the compose file alone may name services
+    if len(names) == 1:
+        return names[0]
+    if "development" in names:
+        return "development"
+    raise InputError(
+        f"--profile: {root} has profiles {', '.join(names)}: name the one whose services to use"
+    )
 
 
 def services_command(args: argparse.Namespace, out: TextIO) -> int:
-    if not args.profile:
-        raise InputError("--profile: name the profile whose services to use")
     root = open_project(args.path).root
+    if not args.profile:
+        args.profile = pick_profile(root)
     services = ServiceSet(root, args.profile)
     try:
         for line in service_problems(root, args.profile):
@@ -159,7 +192,7 @@ def _list(services: ServiceSet, args: argparse.Namespace, out: TextIO) -> int:
             _address(s.need),
             s.state,
             s.need.label.split(" (", 1)[1].rstrip(")") if " (" in s.need.label else "",
-            str(s.data_dir or ""),
+            "" if _elsewhere(s) else str(s.data_dir or ""),
         )
         for s in states
     ]
@@ -169,7 +202,7 @@ def _list(services: ServiceSet, args: argparse.Namespace, out: TextIO) -> int:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
         print("  ".join([*cells, row[-1]]).rstrip(), file=out)
     for state in states:
-        if state.message and state.state != "ready":
+        if state.message:
             print(f"  {state.need.name}: {state.message.splitlines()[0]}", file=out)
     if any(s.need.kind == "postgres" for s in states) and moved_aside():
         print(
@@ -178,6 +211,11 @@ def _list(services: ServiceSet, args: argparse.Namespace, out: TextIO) -> int:
             file=out,
         )
     return EXIT_OK
+
+
+def _elsewhere(state: ServiceState) -> bool:
+    """Ready, but not a tree asgideck registered: something else serves the port."""
+    return state.state == "ready" and not state.entry_id and bool(state.message)
 
 
 def _address(need: ServiceNeed) -> str:
@@ -222,36 +260,103 @@ def _start(services: ServiceSet, args: argparse.Namespace, out: TextIO) -> int:
     for name in args.names:
         services.need(name)  # an unknown name is a usage error before anything starts
     if not services.needs:
-        print(f"profile {services.profile} needs no services", file=out)
+        if args.json:
+            dump_json([], out)
+        else:
+            print(f"profile {services.profile} needs no services", file=out)
         return EXIT_OK
+    names = list(dict.fromkeys(args.names)) or [need.name for need in services.needs]
+    done: dict[str, ServiceState] = {}  # ready so far (started or found running)
     moves = 0
-    while True:
-        try:
-            states = services.start(
-                args.names, timeout=args.timeout, reset_password=args.reset_password
-            )
-            break
-        except ServicePortTaken as exc:
-            need = services.need(exc.service)
-            if not args.use_free_port or not exc.free_port or moves >= _MOVES:
-                print(f"asgideck: {port_taken_line(services, need, exc)}", file=sys.stderr)
-                return EXIT_CANNOT_START
-            written = write_port(services.root, services.profile, need, exc.free_port)
-            print(f"{need.label}: port {exc.free_port} written into {written}", file=out)
-            moves += 1
-            services.close()
-            services = ServiceSet(services.root, services.profile)
-        except ServiceError as exc:
-            print(f"asgideck: {exc}", file=sys.stderr)
-            return exit_code_for(exc)
+    try:
+        while True:
+            try:
+                for name in names:
+                    if name not in done:
+                        [state] = services.start(
+                            [name], timeout=args.timeout, reset_password=args.reset_password
+                        )
+                        done[name] = state
+                break
+            except ServicePortTaken as exc:
+                need = services.need(exc.service)
+                if (
+                    not args.use_free_port
+                    or not exc.free_port
+                    or not need.port_variable
+                    or moves >= _MOVES
+                ):
+                    print(f"asgideck: {port_taken_line(services, need, exc)}", file=sys.stderr)
+                    return _partial(services, done, args, out, EXIT_CANNOT_START)
+                try:
+                    written = write_port(services.root, services.profile, need, exc.free_port)
+                except ServiceError as refused:
+                    print(f"asgideck: {refused}", file=sys.stderr)
+                    return _partial(services, done, args, out, EXIT_CANNOT_START)
+                print(f"{need.label}: port {exc.free_port} written into {written}", file=out)
+                moves += 1
+                services.close()
+                services = ServiceSet(services.root, services.profile)
+            except ServiceError as exc:
+                print(f"asgideck: {exc}", file=sys.stderr)
+                return _partial(services, done, args, out, exit_code_for(exc))
+    except KeyboardInterrupt:  # Ctrl-C, SIGTERM, SIGHUP: main says how it ended
+        _partial(services, done, args, out, EXIT_OK)
+        raise
+    states = list(done.values())
+    if args.json:
+        dump_json([_row(s) for s in states], out)
+        return EXIT_OK
     for state in states:
         print(_said(state), file=out)
     return EXIT_OK
 
 
+def _partial(
+    services: ServiceSet,
+    done: dict[str, ServiceState],
+    args: argparse.Namespace,
+    out: TextIO,
+    code: int,
+) -> int:
+    """A start that failed or was interrupted partway: the services it started or found
+    running before are left running; say which, and how to stop them. Returns ``code``."""
+    states = list(done.values())
+    if args.json:
+        dump_json([_row(s) for s in states], out)
+        return code
+    states = [s for s in states if s.state == "ready"]
+    for state in states:
+        print(f"{_said(state)} (left running)", file=out)
+    ours = [s.need.name for s in states if not _elsewhere(s)]
+    if ours:
+        command = _stop_command(services, ours)
+        print(
+            f"left running: {', '.join(ours)}; stop with `{command}`",
+            file=out,
+        )
+    return code
+
+
+def _stop_command(services: ServiceSet, names: list[str] | None = None) -> str:
+    """``asgideck services PATH --profile NAME stop [NAME…]``, ready to paste."""
+    words = [
+        "asgideck",
+        "services",
+        str(services.root),
+        "--profile",
+        services.profile,
+        "stop",
+        *(names or []),
+    ]
+    return shlex.join(words)
+
+
 def _said(state: ServiceState) -> str:
     need = state.need
     if state.state == "ready":
+        if _elsewhere(state):
+            return state.message  # already served …, not started by asgideck
         pid = f" (pid {state.pid})" if state.pid else ""
         return f"{need.label}: ready on {need.host}:{need.port}{pid}"
     return f"{need.label}: {state.state}" + (f": {state.message}" if state.message else "")
@@ -272,8 +377,18 @@ def port_taken_line(
     except (AsgideckError, OSError):  # only the hint's file name: never fail the message
         target = f"profile {services.profile}"
     if from_run:
-        command = f"asgideck services {services.root} --profile {services.profile} start"
-        return f"{exc}: `{command} --use-free-port` writes it into {target}"
+        command = shlex.join(
+            [
+                "asgideck",
+                "services",
+                str(services.root),
+                "--profile",
+                services.profile,
+                "start",
+                "--use-free-port",
+            ]
+        )
+        return f"{exc}: `{command}` writes it into {target}"
     return f"{exc}: run again with --use-free-port to write it into {target}"
 
 
@@ -285,10 +400,12 @@ def exit_code_for(exc: ServiceError) -> int:
 def _stop(services: ServiceSet, args: argparse.Namespace, out: TextIO) -> int:
     check_grace(args.grace)
     states = services.stop(args.names, grace=args.grace)
-    failed = 0
+    failed = sum(1 for s in states if s.state == "failed")
+    if args.json:
+        dump_json([_row(s) for s in states], out)
+        return EXIT_ERRORS if failed else EXIT_OK
     for state in states:
         if state.state == "failed":
-            failed += 1
             print(f"could not stop {state.message}", file=out)
         elif state.state == "stopped":
             print(f"{state.need.label}: {state.message or 'stopped'}", file=out)

@@ -141,12 +141,46 @@ def task_env(
     return out
 
 
+#: Shell syntax outside quotes: operators, redirections, expansions, subshells (``~``
+#: and globs are not: a plain command keeps its exec path and its "not found" message).
+_SHELL_CHARS = frozenset("&|;<>$`()")
+
+
+def needs_shell(command: str) -> bool:
+    """Whether ``command`` uses shell syntax (``&&``, ``|``, ``;``, a redirection,
+    ``$VAR``, backquotes, a subshell) outside single quotes, so only ``/bin/sh -c``
+    runs it as written (shlex-split, the operators would be literal arguments)."""
+    quote = ""
+    escaped = False
+    for char in command:
+        if escaped:
+            escaped = False
+        elif quote == "'":
+            quote = "" if char == "'" else quote
+        elif char == "\\":
+            escaped = True
+        elif quote == '"':
+            if char == '"':
+                quote = ""
+            elif char in "$`":
+                return True  # expanded inside double quotes too
+        elif char in "'\"":
+            quote = char
+        elif char in _SHELL_CHARS:
+            return True
+    return False
+
+
 def task_argv(command: str, python: Path, root: Path, path: str) -> list[str]:
-    """The argv of ``command`` (shlex-split): a leading ``python`` is the project's
-    interpreter, a ``.sh`` file runs with bash, a relative path is the project's, and
-    a bare name is looked up on ``path`` (the task's PATH). Raises ``FileNotFoundError``
-    saying where it looked."""
-    words = shlex.split(check_task(command))
+    """The argv of ``command``: with shell syntax (:func:`needs_shell`) ``/bin/sh -c
+    COMMAND`` (PATH, the project's interpreter's bin first, finds its programs);
+    otherwise shlex-split, where a leading ``python`` is the project's interpreter, a
+    ``.sh`` file runs with bash, a relative path is the project's, and a bare name is
+    looked up on ``path`` (the task's PATH). Raises ``FileNotFoundError`` saying where
+    it looked."""
+    if needs_shell(check_task(command)):
+        return ["/bin/sh", "-c", command]
+    words = shlex.split(command)
     first = words[0]
     if first in PYTHON_WORDS:
         return [str(python), *words[1:]]

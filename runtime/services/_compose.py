@@ -83,6 +83,9 @@ class ComposeService:
     environment: Mapping[str, str] = field(default_factory=dict)
     #: ``--requirepass`` from a redis ``command``
     password: str = field(default="", repr=False)
+    #: whether ``ports:`` publishes its service port (unpublished: only other compose
+    #: services reach it, an app outside docker does not)
+    published: bool = True
 
 
 @dataclass(frozen=True)
@@ -311,7 +314,8 @@ def _service(
     # to the project folder, which holds the override file too
     environment.update(_environment(spec.get("environment"), env))
     # unpublished: the container's port (the app reaches it by the service's name there)
-    port = _published(spec.get("ports"), container_port, env) or container_port
+    published = _published(spec.get("ports"), container_port, env)
+    port = published or container_port
     password = ""
     if kind == "redis":
         command = spec.get("command")
@@ -320,7 +324,9 @@ def _service(
         elif isinstance(command, str):
             password = _requirepass(interpolate(command, env))
         password = password or environment.get("REDIS_PASSWORD", "")
-    return ComposeService(path, name, image, kind, port, environment, password)
+    return ComposeService(
+        path, name, image, kind, port, environment, password, published=published is not None
+    )
 
 
 def shown_path(path: Path, root: Path) -> str:

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from asgideck.runtime.services._types import ServiceNeed
-from asgideck.runtime.userstate import StateError, state_dir, state_location
+from asgideck.runtime.userstate import StateError, state_location
 
 __all__ = [
     "LOG_NAME",
@@ -100,12 +100,19 @@ def moved_aside() -> bool:
 
 
 def services_root() -> Path:
-    """The folder the services' data is under (created; see the module docstring)."""
-    base = state_dir()
-    if _as_root():
-        with contextlib.suppress(OSError):
-            base.chmod(base.stat().st_mode | 0o011)  # walkable by postgres; not listable
-    return ensure_dir(base / "services")
+    """The folder the services' data is under (not created: a listing looks, it never
+    makes folders or changes modes; :func:`ensure_dir` does both on the first start)."""
+    return state_location() / "services"
+
+
+def _open_state_folder() -> None:
+    """As root, let ``postgres`` walk through the state folder (0711: not listable); done
+    only when a service is started, never by a listing."""
+    if not _as_root():
+        return
+    base = state_location()
+    with contextlib.suppress(OSError):
+        base.chmod(base.stat().st_mode | 0o011)
 
 
 def _root_for(need: ServiceNeed) -> Path:
@@ -134,7 +141,11 @@ def data_dir(root: Path, profile: str, need: ServiceNeed) -> Path:
 
 
 def ensure_dir(path: Path) -> Path:
-    """Create ``path`` and its missing parents with asgideck's mode (0700, or 0711 as root)."""
+    """Create ``path`` and its missing parents with asgideck's mode (0700, or 0711 as root);
+    a folder under the state folder opens that folder to ``postgres`` first (as root)."""
+    base = state_location()
+    if base == path or base in path.parents:
+        _open_state_folder()
     missing = [p for p in (path, *path.parents) if not p.exists()]
     try:
         for folder in reversed(missing):

@@ -26,7 +26,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+
+import psutil
 
 from asgideck.runtime.servers import (
     EndResult,
@@ -66,8 +69,10 @@ from asgideck.runtime.userstate import StateError
 __all__ = [
     "CHECK_TIMEOUT",
     "LAST_LINES",
+    "START_MARK",
     "Started",
     "check_service",
+    "elsewhere_holder",
     "entry_name",
     "find_entry",
     "last_lines",
@@ -84,6 +89,15 @@ CHECK_TIMEOUT = 1.0
 RETRY_S = 0.1
 #: Log lines quoted when a service exits or is not ready in time.
 LAST_LINES = 10
+#: How the line written to a service's log before each start begins: the lines quoted
+#: when a start fails are those after the last one (never an earlier run's).
+START_MARK = "--- asgideck: starting "
+#: Kinds whose port may be held by the user's own server that answers the profile (the
+#: system's PostgreSQL or Redis): used and left alone. Any SMTP server answers NOOP, and
+#: a real one delivers the mail: for ``mail`` only asgideck's catcher is the service.
+_SHAREABLE_KINDS = ("postgres", "redis")
+#: The module the mail catcher runs as (``_mail.CATCHER_MODULE``).
+_CATCHER_MODULE = "asgideck.runtime.services._mailcatcher"
 
 
 @dataclass(frozen=True)
@@ -102,16 +116,24 @@ def entry_name(profile: str, need: ServiceNeed) -> str:
 
 
 def find_entry(root: Path, profile: str, need: ServiceNeed) -> Entry | None:
-    """The live registry entry of this project's profile's service, if any."""
+    """The live registry entry of this project's profile's service, if any.
+
+    Without one, a live server of this data folder (the registry was lost or damaged)
+    is registered again and returned: PostgreSQL runs as another user and redis-server
+    blanks its environment, so their launch marker cannot find them (see
+    :func:`_rediscover`)."""
     try:
         entries = alive_entries(prune=False)
     except StateError:
         return None
     name = entry_name(profile, need)
-    return next(
+    found = next(
         (e for e in entries if e.kind == need.kind and e.name == name and e.root == str(root)),
         None,
     )
+    if found is None and need.kind in RUNNABLE_KINDS and need.local:
+        found = _rediscover(root, profile, need, {e.pid for e in entries})
+    return found
 
 
 def not_runnable(need: ServiceNeed) -> ServiceState | None:
@@ -124,7 +146,8 @@ def not_runnable(need: ServiceNeed) -> ServiceState | None:
 
 
 def last_lines(path: Path, count: int = LAST_LINES) -> list[str]:
-    """The last ``count`` non-empty lines of a log file (none when unreadable)."""
+    """The last ``count`` non-empty lines of a log file written since the last start
+    (after the last :data:`START_MARK` line); none when unreadable."""
     try:
         with open(path, "rb") as handle:
             handle.seek(0, os.SEEK_END)
@@ -134,6 +157,9 @@ def last_lines(path: Path, count: int = LAST_LINES) -> list[str]:
     except OSError:
         return []
     lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    marks = [i for i, line in enumerate(lines) if line.startswith(START_MARK)]
+    if marks:
+        lines = lines[marks[-1] + 1 :]
     return lines[-count:]
 
 
@@ -148,10 +174,9 @@ def check_service(
     log = folder / LOG_NAME
     entry = find_entry(root, profile, need)
     if entry is None:
-        host = _bind_host(need)
-        if not is_port_free(need.port, host) and _answers_as_profile(engine, need, folder):
-            holder = port_holder(need.port, host)
-            return _served_elsewhere(need, folder, holder.describe() if holder else "")
+        holder = elsewhere_holder(need, engine, folder)
+        if holder is not None:
+            return _served_elsewhere(need, folder, holder)
         return ServiceState(need, "stopped", data_dir=folder, log_file=log)
     state: StateName = "ready"
     message = ""
@@ -227,6 +252,7 @@ def start_service(
         engine.prepare(need, folder)
         args = engine.argv(need, folder)
         log = log_file(folder)
+        _mark_start(log, need)
         report(ServiceState(need, "starting", data_dir=folder, log_file=log))
         popen, entry = _spawn(root, profile, need, engine, args, folder, log)
         try:
@@ -262,10 +288,24 @@ def _ready_state(need: ServiceNeed, folder: Path, entry: Entry) -> ServiceState:
     )
 
 
+def elsewhere_holder(need: ServiceNeed, engine: Engine, folder: Path) -> str | None:
+    """Who serves ``need`` when asgideck did not start it (its port is held by a server
+    that answers the profile: see :func:`_answers_as_profile`): the holder's description
+    ("" when unknown); None when nothing serves it that way."""
+    host = _bind_host(need)
+    if is_port_free(need.port, host) or not _answers_as_profile(engine, need, folder):
+        return None
+    holder = port_holder(need.port, host)
+    return holder.describe() if holder is not None else ""
+
+
 def _answers_as_profile(engine: Engine, need: ServiceNeed, folder: Path) -> bool:
     """A server asgideck did not start holds the port: does it answer the profile (the
     system's PostgreSQL or Redis on a desktop, with the profile's role)? Then it is the
-    service the app uses, and asgideck leaves it alone instead of offering another port."""
+    service the app uses, and asgideck leaves it alone instead of offering another port.
+    Never for mail: any SMTP server answers NOOP, and a real one delivers the mail."""
+    if need.kind not in _SHAREABLE_KINDS:
+        return False
     try:
         engine.ready(need, folder, CHECK_TIMEOUT)
     except Exception:  # any failure (refused, another protocol, no data folder): not it
@@ -435,6 +475,84 @@ def _reset(engine: Engine, need: ServiceNeed, folder: Path) -> None:
             variables=need.variables,
         )
     reset(need, folder)
+
+
+def _mark_start(log: Path, need: ServiceNeed) -> None:
+    """The :data:`START_MARK` line, so a failed start quotes only its own output."""
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    with contextlib.suppress(OSError), open(log, "a", encoding="utf-8") as handle:
+        handle.write(f"{START_MARK}{need.name} {stamp} ---\n")
+
+
+def _rediscover(root: Path, profile: str, need: ServiceNeed, known: set[int]) -> Entry | None:
+    """A live server of ``need``'s data folder that the registry does not list (it was
+    lost or damaged), registered again (as :func:`_spawn` would) so ``services stop``,
+    ``asgideck ps`` and ``asgideck stop`` reach it. Found by its command line (Postgres'
+    ``-D <data>/pgdata``, redis' config, the catcher's ``--store``) or, for redis-server
+    (which rewrites its title), its working folder: the data folder."""
+    folder = data_dir(root, profile, need)
+    if not folder.is_dir():
+        return None  # never started: nothing to look for (and a listing stays quick)
+    proc = _server_of(need, folder, known)
+    if proc is None:
+        return None
+    try:
+        with proc.oneshot():
+            argv = tuple(proc.cmdline())
+            ctime = proc.create_time()
+        pgid = os.getpgid(proc.pid) if sys.platform != "win32" else None
+    except (psutil.Error, OSError):
+        return None
+    entry = Entry(
+        id=new_id(),
+        pid=proc.pid,
+        create_time=ctime,
+        argv=argv,
+        port=need.port,
+        host=_bind_host(need),
+        root=str(root),
+        kind=need.kind,
+        started_at=ctime,
+        pgid=pgid,
+        name=entry_name(profile, need),
+    )
+    try:
+        register(entry)
+    except (OSError, StateError):
+        return None
+    return entry
+
+
+def _server_of(need: ServiceNeed, folder: Path, known: set[int]) -> psutil.Process | None:
+    """The top process of ``need``'s kind that serves ``folder`` (any user's)."""
+    inside = str(folder) + os.sep
+    matches: dict[int, psutil.Process] = {}
+    for proc in psutil.process_iter(["name", "cmdline", "cwd"]):
+        if proc.pid == os.getpid() or proc.pid in known:
+            continue
+        info = proc.info
+        argv: list[str] = info.get("cmdline") or []
+        name = str(info.get("name") or "")
+        if not _is_kind(need, name, argv):
+            continue
+        if any(arg == str(folder) or arg.startswith(inside) for arg in argv) or (
+            need.kind == "redis" and info.get("cwd") == str(folder)
+        ):
+            matches[proc.pid] = proc
+    for _pid, proc in sorted(matches.items()):
+        with contextlib.suppress(psutil.Error):
+            if proc.ppid() not in matches and proc.status() != psutil.STATUS_ZOMBIE:
+                return proc
+    return None
+
+
+def _is_kind(need: ServiceNeed, name: str, argv: list[str]) -> bool:
+    program = Path(argv[0].split(" ")[0]).name if argv else ""
+    if need.kind == "postgres":
+        return name in ("postgres", "postmaster") or program in ("postgres", "postmaster")
+    if need.kind == "redis":
+        return name == "redis-server" or program == "redis-server"
+    return need.kind == "mail" and _CATCHER_MODULE in argv
 
 
 def _not_ready(need: ServiceNeed, folder: Path, why: str) -> NotReady:

@@ -9,6 +9,7 @@ import smtplib
 import sys
 from pathlib import Path
 
+from asgideck.runtime.services._binaries import listen_host
 from asgideck.runtime.services._datadir import data_dir
 from asgideck.runtime.services._errors import NotReady
 from asgideck.runtime.services._mailbox import Mailbox
@@ -34,14 +35,6 @@ def mailbox_for(root: Path, profile: str, need: ServiceNeed | None = None) -> Ma
     return Mailbox(mail_store(data_dir(root, profile, need)))
 
 
-def _connect_host(host: str) -> str:
-    """A wildcard bind is reached through loopback."""
-    host = host.strip("[]")
-    if host in ("", "0.0.0.0"):
-        return "127.0.0.1"
-    return "::1" if host == "::" else host
-
-
 class MailEngine:
     """The ``Engine`` for kind ``mail``."""
 
@@ -53,7 +46,11 @@ class MailEngine:
         """Nothing to check: the catcher is part of asgideck (aiosmtpd is a dependency)."""
 
     def prepare(self, need: ServiceNeed, data_dir: Path) -> None:
-        mail_store(data_dir).mkdir(parents=True, exist_ok=True)
+        """The store, owner-only (0700; an older one is closed too): caught mail holds
+        password-reset links, and the catcher may run as root."""
+        store = mail_store(data_dir)
+        store.mkdir(mode=0o700, parents=True, exist_ok=True)
+        store.chmod(0o700)
 
     def argv(self, need: ServiceNeed, data_dir: Path) -> list[str]:
         return [
@@ -61,7 +58,7 @@ class MailEngine:
             "-m",
             CATCHER_MODULE,
             "--host",
-            need.host,
+            listen_host(need.host),  # 0.0.0.0 / :: bind loopback: never the network
             "--port",
             str(need.port),
             "--store",
@@ -72,7 +69,7 @@ class MailEngine:
         return None
 
     def ready(self, need: ServiceNeed, data_dir: Path, timeout: float) -> None:
-        host = _connect_host(need.host)
+        host = listen_host(need.host)
         where = f"{host}:{need.port}"
         try:
             with smtplib.SMTP(host, need.port, timeout=timeout) as client:

@@ -134,8 +134,9 @@ class Mailbox:
     # ------------------------------------------------------------------ writing
     def keep(self, raw: bytes, sender: str, recipients: Sequence[str]) -> str:
         """Store one message (the catcher calls this) and drop the oldest past
-        :data:`MAX_MESSAGES`; returns its id."""
-        self.store.mkdir(parents=True, exist_ok=True)
+        :data:`MAX_MESSAGES`; returns its id. Owner-only (folder 0700, files 0600): a
+        caught mail holds reset links, and the catcher may run as root."""
+        self.store.mkdir(mode=0o700, parents=True, exist_ok=True)
         now = time.time_ns()
         mail_id = f"{now}-{uuid.uuid4().hex}"
         envelope = {
@@ -193,7 +194,8 @@ def _sort_key(mail_id: str) -> tuple[int, str]:
 def _write_atomic(store: Path, name: str, data: bytes) -> None:
     temp = store / f"{_TEMP_PREFIX}{uuid.uuid4().hex}"
     try:
-        with open(temp, "wb") as out:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with open(fd, "wb") as out:
             out.write(data)
         os.replace(temp, store / name)
     except BaseException:

@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 import weakref
@@ -133,9 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     reconfigure = getattr(sys.stdout, "reconfigure", None)
     if reconfigure is not None:  # a log file in a C locale must still take "→"
         reconfigure(errors="backslashreplace")
+    os.umask(0o077)  # caught mail is the owner's only (it may hold reset links)
     mailbox = Mailbox(args.store)
     try:
-        args.store.mkdir(parents=True, exist_ok=True)
+        args.store.mkdir(mode=0o700, parents=True, exist_ok=True)
         asyncio.run(serve(args.host, args.port, mailbox))
     except OSError as exc:
         print(

@@ -55,6 +55,26 @@ _WITH_DRIVER = frozenset({"postgres", "postgresql", "mysql", "mariadb"})
 #: TLS schemes: asgideck's Redis and mail catcher speak plain TCP only.
 _TLS = {"rediss": "redis", "smtps": "smtp"}
 _PRODUCT = {"postgres": "PostgreSQL", "redis": "Redis", "mail": "the mail catcher"}
+#: Mail settings that ask for TLS, by the prefix of the variables naming the server:
+#: smtplib/full-stack-fastapi-template, fastapi-mail, Django.
+_MAIL_TLS_FLAGS: Mapping[str, tuple[str, ...]] = {
+    "SMTP_": ("SMTP_TLS", "SMTP_SSL", "SMTP_STARTTLS", "SMTP_USE_TLS", "SMTP_USE_SSL"),
+    "MAIL_": ("MAIL_STARTTLS", "MAIL_SSL_TLS", "MAIL_TLS", "MAIL_SSL"),
+    "EMAIL_": ("EMAIL_USE_TLS", "EMAIL_USE_SSL"),
+}
+_TRUE = frozenset({"1", "true", "yes", "on", "y", "t"})
+#: Variables that name the app's database (or cache): set to another kind of URL
+#: (``sqlite:///app.db``, ``locmem://``), the compose file's server of that role is not
+#: the app's.
+_ROLE_VARIABLES: Mapping[str, tuple[ServiceKind, ...]] = {
+    "DATABASE_URL": ("postgres", "mysql"),
+    "DATABASE_URI": ("postgres", "mysql"),
+    "DB_URL": ("postgres", "mysql"),
+    "SQLALCHEMY_DATABASE_URI": ("postgres", "mysql"),
+    "SQLALCHEMY_DATABASE_URL": ("postgres", "mysql"),
+    "REDIS_URL": ("redis",),
+    "CACHE_URL": ("redis",),
+}
 
 
 @dataclass(frozen=True)
@@ -412,11 +432,56 @@ def _scan(
     found, problems = _read_profile(env, where)
     compose: ComposeScan = scan_compose(_compose_folders(root, loaded), env)
     problems += compose.problems
-    kinds = {item.kind for item in found}
+    kinds = {item.kind for item in found} | _other_kinds(env)
     for service in compose.services:
         if service.kind not in kinds:  # the profile wins: it is where the app connects
-            found.append(_from_compose(service, root))
-    return _named(found, compose.names), problems
+            item = _from_compose(service, root)
+            found.append(item)
+            if not service.published:
+                problems.append(
+                    f"{service.kind} ({item.source}): publishes no port, so only other "
+                    f"compose services reach it, not an app outside docker; asgideck "
+                    f"would run it on 127.0.0.1:{service.port}, its port in the container"
+                )
+    needs = _named(found, compose.names)
+    return needs, problems + _mail_tls(needs, env, where)
+
+
+def _other_kinds(env: Mapping[str, str]) -> set[ServiceKind]:
+    """The kinds a role variable gives to something else (``DATABASE_URL=sqlite:///…``:
+    no compose PostgreSQL or MySQL; ``CACHE_URL=locmem://``: no compose Redis)."""
+    kinds: set[ServiceKind] = set()
+    for key, value in env.items():
+        roles = _ROLE_VARIABLES.get(key.upper())
+        scheme_text, sep, _rest = value.strip().partition(":")
+        if roles is None or not sep or not scheme_text:
+            continue
+        known = SCHEMES.get(scheme_text.lower().partition("+")[0])
+        if known is None or known[0] not in roles:
+            kinds.update(roles)
+    return kinds
+
+
+def _mail_tls(
+    needs: Sequence[ServiceNeed], env: Mapping[str, str], where: Mapping[str, str]
+) -> list[str]:
+    """A line for each local mail need whose settings ask for TLS/SSL (``SMTP_TLS=True``):
+    the catcher speaks plain SMTP, so the app's ``starttls()`` or TLS handshake fails."""
+    names = {key.upper(): key for key in env}
+    lines = []
+    for need in needs:
+        if need.kind != "mail" or not need.local:
+            continue
+        prefixes = {p for p in _MAIL_TLS_FLAGS for v in need.variables if v.upper().startswith(p)}
+        for prefix in sorted(prefixes):
+            for flag in _MAIL_TLS_FLAGS[prefix]:
+                key = names.get(flag)
+                if key is not None and env[key].strip().lower() in _TRUE:
+                    lines.append(
+                        f"{need.label}: the catcher speaks plain SMTP; set {key}=False"
+                        f"{where.get(key) or ' in this profile'} to send to it"
+                    )
+    return lines
 
 
 def service_needs(

@@ -22,6 +22,7 @@ from asgideck.runtime.services._follow import LogFollower
 from asgideck.runtime.services._lifecycle import (
     CHECK_TIMEOUT,
     check_service,
+    elsewhere_holder,
     find_entry,
     not_runnable,
     start_service,
@@ -153,7 +154,8 @@ class ServiceSet:
 
     def stop(self, names: Sequence[str] = (), grace: float = 5.0) -> list[ServiceState]:
         """Stop ``names`` (every need when empty) wherever they were started; a service
-        that is not running is reported stopped. A tree that survives SIGKILL (or whose
+        that is not running is reported stopped, one served by a server asgideck did not
+        start stays ``ready`` ("left alone"). A tree that survives SIGKILL (or whose
         port stays taken) comes back ``failed`` with the pids in its message."""
         states = []
         for need in self._chosen(names):
@@ -170,6 +172,8 @@ class ServiceSet:
                 data_dir=folder,
                 log_file=folder / LOG_NAME,
             )
+            if entry is None:
+                state = self._left_alone(need, folder) or state
             if entry is not None:
                 result = stop_service(entry, grace)
                 if result.survivors:
@@ -228,6 +232,18 @@ class ServiceSet:
         self._reap()
 
     # -- helpers
+
+    def _left_alone(self, need: ServiceNeed, folder: Path) -> ServiceState | None:
+        """A need served by a server asgideck did not start: not stopped, and said so."""
+        holder = elsewhere_holder(need, self.engine(need), folder)
+        if holder is None:
+            return None
+        by = holder or f"another process on port {need.port}"
+        return ServiceState(
+            need,
+            "ready",
+            message=f"{need.label}: served by {by}, not started by asgideck: left alone",
+        )
 
     def _chosen(self, names: Sequence[str]) -> list[ServiceNeed]:
         return [self.need(n) for n in names] if names else list(self.needs)

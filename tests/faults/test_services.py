@@ -173,6 +173,11 @@ def test_a_bad_timeout_or_an_unknown_service_is_a_usage_error(
     assert services(root, "start", "--timeout", "nan") == EXIT_USAGE
     assert services(root, "start", "postgres") == EXIT_USAGE
     assert "it needs: redis" in capsys.readouterr().err
+    # without --profile: the only profile (staging); with two and no development, which?
+    code, out = run_cli("services", str(root))
+    assert code == 0 and out.split("\n")[1].split()[0] == "redis"
+    (root / ".env.prod").write_text("APP=1\n")
     code, _out = run_cli("services", str(root))
     assert code == EXIT_USAGE
+    assert "profiles prod, staging: name the one" in capsys.readouterr().err
     assert alive_entries() == []

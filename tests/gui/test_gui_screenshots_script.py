@@ -132,7 +132,9 @@ def test_make_screenshots_offscreen(tmp_path: Path) -> None:
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(
         ["main.png", "routes.png", "middleware.png", "servers.png", "try.png", "small.png"]
+        + ["services.png"]  # staging's Postgres, Redis and mail catcher (.ci/run installs them)
     )
     assert png_size(out / "main.png") == (1180, 740)
     assert png_size(out / "small.png") == (900, 600)
     assert list(scratch.iterdir()) == []  # the throwaway HOME and its project are gone
+    assert "staging did not start" not in done.stderr

@@ -5,15 +5,14 @@ to stop the services when the project closes.
 Everything that may block (opening a profile's set, start, stop, the states) runs on
 the section's task scope; results and the sets' ``changed`` events land on the GUI
 thread only while the section is open. The states are refreshed on a timer (one job
-in flight at most). A start that fails asks what the error offers (a free port
-written into the profile, the profile's password set on the role), then retries.
+in flight at most). The section keeps the rows and the actions; it holds the
+collaborators that do the rest: ``ServiceRuns`` (start/stop, Start all/Stop all),
+``StartProblems`` (what a failed start asks, then the retry) and ``ShellOpener``.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
-import os
-import subprocess
 import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -40,17 +39,16 @@ from asgideck.gui.core.widgets import muted, section_title
 from asgideck.gui.tabs.servers.panel import ServersPanel, state_icon
 from asgideck.gui.tabs.services.backend import ServiceSetLike, Sets
 from asgideck.gui.tabs.services.prefs import STOP_ON_CLOSE, load_choice, save_choice
-from asgideck.gui.tabs.services.problem_dialogs import password_box, port_taken_box
+from asgideck.gui.tabs.services.problems import StartProblems
+from asgideck.gui.tabs.services.runs import ServiceRuns
+from asgideck.gui.tabs.services.shell import ShellOpener, launch_terminal
 from asgideck.gui.tabs.services.shell_dialog import ShellDialog
 from asgideck.runtime.errors import AsgideckError
 from asgideck.runtime.servers import ManagedServer
 
 if TYPE_CHECKING:  # the runtime is imported by the first job (off the GUI thread), not here
     from asgideck.runtime.services import (
-        CredentialsRejected,
-        ServiceError,
         ServiceNeed,
-        ServicePortTaken,
         ServiceState,
     )
 
@@ -68,9 +66,6 @@ LIGHTS = {
     "remote": "stopped",
     "unsupported": "stopped",
 }
-
-#: (server name or "", the error): what a start-all group stopped on
-Failure = tuple[str, Exception]
 
 
 class ServicesSection(QWidget):
@@ -98,11 +93,17 @@ class ServicesSection(QWidget):
         self.tasks = runner.scope(self)
         self.profile: str | None = None
         self.needs: list[ServiceNeed] = []
+        #: the profile whose needs were last read (``reading`` until it is the shown one)
+        self._read: str | None = None
         self.states: dict[str, ServiceState] = {}
-        self._busy: dict[str, str] = {}  # name -> "starting"/"stopping" while a job runs
+        #: name -> "starting"/"stopping" while a job runs
+        self.busy: dict[str, str] = {}
         #: the sets whose ``changed`` the section follows (weak: a forgotten set goes)
         self._connected: weakref.WeakSet[ServiceSetLike] = weakref.WeakSet()
         self.shell_dialog: ShellDialog | None = None  # the open one, if any
+        self.runs = ServiceRuns(self)
+        self.problems = StartProblems(self)
+        self.shells = ShellOpener(self)
         sets.opened.connect(self.tasks.wrap(self._on_set_opened))
 
         self.list = QListWidget()
@@ -213,6 +214,7 @@ class ServicesSection(QWidget):
             self.needs_changed.emit([])  # the last profile's Mail tab goes at once
         if profile is None:
             return
+        self._read = None
         sets = self.sets
 
         def open_set() -> ServiceSetLike:
@@ -227,7 +229,13 @@ class ServicesSection(QWidget):
             failed=self._failed_to_read,
         )
 
+    @property
+    def reading(self) -> bool:
+        """The shown profile's needs are being read (``needs_changed`` will follow)."""
+        return self.profile is not None and self._read != self.profile
+
     def _failed_to_read(self, exc: Exception) -> None:
+        self._read = self.profile
         if not isinstance(exc, AsgideckError):
             present_error(exc)
             return
@@ -239,6 +247,7 @@ class ServicesSection(QWidget):
         if profile != self.profile:
             return
         self._follow(services)
+        self._read = profile
         self.needs = list(services.needs)
         self._show_rows()
         self.needs_changed.emit(list(self.needs))
@@ -277,18 +286,18 @@ class ServicesSection(QWidget):
             return
         for state in states:
             self.states[state.need.name] = state
-        self._paint_all()
+        self.paint_all()
 
     def _on_changed(self, state: ServiceState) -> None:
         """A set said a service changed (moved here from the thread that changed it)."""
         if any(n.name == state.need.name and n == state.need for n in self.needs):
             self.states[state.need.name] = state
-            self._paint_all()
+            self.paint_all()
 
     def state_of(self, name: str) -> str:
         """What the row shows: a job's starting/stopping, else the last state known."""
-        if name in self._busy:
-            return self._busy[name]
+        if name in self.busy:
+            return self.busy[name]
         state = self.states.get(name)
         if state is not None:
             return state.state
@@ -321,7 +330,7 @@ class ServicesSection(QWidget):
             self.empty.setText(f"Profile {self.profile} needs no database, cache or mail.")
         self.empty.setVisible(bool(message) or not self.needs)
         self.list.setVisible(bool(self.needs))
-        self._paint_all()
+        self.paint_all()
         self._fit_height()
 
     def _fit_height(self) -> None:
@@ -349,7 +358,7 @@ class ServicesSection(QWidget):
         row = self.list.itemWidget(item) if item is not None else None
         return row.findChild(QToolButton) if row is not None else None
 
-    def _paint_all(self) -> None:
+    def paint_all(self) -> None:
         for row in range(self.list.count()):
             item = self.list.item(row)
             need = self.need(str(item.data(NAME_ROLE)))
@@ -377,7 +386,7 @@ class ServicesSection(QWidget):
             alive = state in ("ready", "starting")
             button.setIcon(theme.icon("stop" if alive else "play"))
             button.setToolTip(f"{'Stop' if alive else 'Start'} {need.name}")
-            button.setEnabled(need.local and need.name not in self._busy)
+            button.setEnabled(need.local and need.name not in self.busy)
 
     def _item(self, name: str) -> QListWidgetItem | None:
         for row in range(self.list.count()):
@@ -406,7 +415,7 @@ class ServicesSection(QWidget):
 
     def _update_actions(self) -> None:
         need = self._selected_need()
-        local = need is not None and need.local and need.name not in self._busy
+        local = need is not None and need.local and need.name not in self.busy
         state = self.state_of(need.name) if need is not None else ""
         self.start_action.setEnabled(local and state not in ("ready", "starting"))
         self.stop_action.setEnabled(local and state in ("ready", "starting", "failed"))
@@ -423,7 +432,7 @@ class ServicesSection(QWidget):
             st.next_restart_in is not None for st in panel.status.values()
         )
         services = any(self.state_of(n.name) in ("ready", "starting") for n in self.needs)
-        self.stop_all_action.setEnabled(servers or services or bool(self._busy))
+        self.stop_all_action.setEnabled(servers or services or bool(self.busy))
 
     def _show_context_menu(self, pos: QPoint) -> None:
         item = self.list.itemAt(pos)
@@ -459,55 +468,25 @@ class ServicesSection(QWidget):
 
     def start(self, name: str) -> None:
         """Start service ``name`` of the shown profile (waits for it off the GUI thread)."""
-        profile, sets = self.profile, self.sets
-        need = self.need(name)
-        if profile is None or need is None or not need.local:
-            return
-        self._set_busy(name, "starting")
-
-        def done(_states: object) -> None:
-            self._set_busy(name, None)
-            self.notice.emit(f"Started {name}")
-            self.refresh_states()
-
-        def failed(exc: Exception) -> None:
-            self._set_busy(name, None)
-            self.refresh_states()
-            self.start_failed(profile, exc, lambda: self.start(name))
-
-        self.tasks.run(lambda: sets.get(profile).start([name]), done, failed=failed)
+        self.runs.start(name)
 
     def stop(self, name: str) -> None:
-        profile, sets = self.profile, self.sets
-        if profile is None or self.need(name) is None:
-            return
-        self._set_busy(name, "stopping")
+        """Stop service ``name``; one that would not stop is said, not "Stopped"."""
+        self.runs.stop(name)
 
-        def finished(_result: object) -> None:
-            self._set_busy(name, None)
-            self.notice.emit(f"Stopped {name}")
-            self.refresh_states()
-
-        def failed(exc: Exception) -> None:
-            self._set_busy(name, None)
-            self.refresh_states()
-            self._warn_or_present(f"Could not stop {name}", exc)
-
-        self.tasks.run(lambda: sets.get(profile).stop([name]), finished, failed=failed)
-
-    def _set_busy(self, name: str, state: str | None) -> None:
+    def set_busy(self, name: str, state: str | None) -> None:
+        """Mark ``name`` starting/stopping while a job runs (None: the job is done)."""
         if state is None:
-            self._busy.pop(name, None)
+            self.busy.pop(name, None)
         else:
-            self._busy[name] = state
-        self._paint_all()
+            self.busy[name] = state
+        self.paint_all()
 
-    # ----------------------------------------------------------------- a server's start
+    # ----------------------------------------------------------------- servers and all
     def start_server_op(self, server: ManagedServer) -> None:
         """Blocking (a job's op): the server's profile's services first, then the server
         (its before-start tasks, then the app) — what the sidebar's Start runs."""
-        services = self.sets.get(server.config.profile)
-        self.sets.backend.start_with_services(server, services)
+        self.runs.start_server_op(server)
 
     def server_start_failed(self, name: str, exc: Exception, retry: Callable[[], None]) -> bool:
         """The panel's hook: a service error of server ``name``'s start, answered here
@@ -519,236 +498,33 @@ class ServicesSection(QWidget):
         self.start_failed(self.panel.manager.server(name).config.profile, exc, retry)
         return True
 
-    # ----------------------------------------------------------------- all
     def start_all(self) -> None:
-        """Every profile's services, then its servers (tasks, then the app), one profile
-        after another within a job; the shown profile's services even when no server
-        uses it."""
-        groups: dict[str, list[str]] = {}
-        for server in self.panel.manager.servers:
-            if server.running:
-                continue
-            problems = self.panel.start_blockers(server.name)
-            if problems and not self.panel.confirm_start(server.name, problems):
-                continue
-            groups.setdefault(server.config.profile, []).append(server.name)
-        if self.profile is not None and self.profile not in groups and self.needs:
-            groups[self.profile] = []
-        for profile, names in groups.items():
-            self._start_group(profile, names)
-
-    def _start_group(self, profile: str, names: Sequence[str]) -> None:
-        sets, manager = self.sets, self.panel.manager
-        backend = sets.backend
-        shown = profile == self.profile
-        if shown:
-            for need in self.needs:
-                if need.local and self.state_of(need.name) != "ready":
-                    self._busy[need.name] = "starting"
-            self._paint_all()
-
-        def op() -> Failure | None:
-            services = sets.get(profile)
-            if not names:
-                try:
-                    services.start()
-                except AsgideckError as exc:
-                    return "", exc
-                return None
-            for name in names:
-                try:
-                    backend.start_with_services(manager.server(name), services)
-                except AsgideckError as exc:
-                    return name, exc
-            return None
-
-        def landed(failure: Failure | None) -> None:
-            if shown:
-                self._busy.clear()
-                self.refresh_states()
-            if failure is None:
-                self.notice.emit(f"Started profile {profile}'s services and servers")
-                return
-            name, exc = failure
-            rest = list(names[names.index(name) :]) if name else []
-            from asgideck.runtime.services import ServiceError
-
-            if isinstance(exc, ServiceError) or not name:
-                self.start_failed(profile, exc, lambda: self._start_group(profile, rest))
-            else:
-                self.panel.start_failed(name, exc)
-
-        def broke(exc: Exception) -> None:
-            if shown:
-                self._busy.clear()
-                self._paint_all()
-            present_error(exc)
-
-        self.tasks.run(op, landed, failed=broke)
+        """Every profile's services, then its servers (see ``ServiceRuns.start_all``)."""
+        self.runs.start_all()
 
     def stop_all(self) -> None:
-        """Every server (at once, each bounded by its grace), then every service this
-        project has opened."""
-        servers = [s for s in self.panel.manager.servers if s.running]
-        pending = [
-            s for s in self.panel.manager.servers
-            if (st := self.panel.status.get(s.name)) is not None and st.next_restart_in is not None
-        ]  # fmt: skip
-        servers += [s for s in pending if s not in servers]
-        sets = self.sets
-        profiles = list(dict.fromkeys([*sets.opened_sets(), *(s.config.profile for s in servers)]))
-        for need in self.needs:
-            if need.local and self.state_of(need.name) in ("ready", "starting"):
-                self._busy[need.name] = "stopping"
-        self._paint_all()
-
-        def op() -> None:
-            with concurrent.futures.ThreadPoolExecutor(max(1, len(servers))) as pool:
-                for result in [pool.submit(s.stop) for s in servers]:
-                    result.result()
-            for profile in profiles:
-                sets.get(profile).stop()
-
-        def finished(_result: object) -> None:
-            self._busy.clear()
-            self.notice.emit("Stopped every server and service")
-            self.refresh_states()
-
-        def failed(exc: Exception) -> None:
-            self._busy.clear()
-            self.refresh_states()
-            self._warn_or_present("Stop all", exc)
-
-        self.tasks.run(op, finished, failed=failed)
+        """Every server, then every service this project has opened."""
+        self.runs.stop_all()
 
     # ----------------------------------------------------------------- what a start needs
     def start_failed(self, profile: str, exc: Exception, retry: Callable[[], None]) -> None:
-        """Answer a failed start: a taken port or a rejected password ask (then retry);
-        anything else of asgideck's is said; a bug goes to the presenter."""
-        from asgideck.runtime.services import CredentialsRejected, ServicePortTaken
-
-        if isinstance(exc, ServicePortTaken):
-            self._port_taken(profile, exc, retry)
-        elif isinstance(exc, CredentialsRejected):
-            self._password_rejected(profile, exc, retry)
-        else:
-            self._warn_or_present("Could not start", exc)
-
-    def _warn_or_present(self, title: str, exc: Exception) -> None:
-        if isinstance(exc, AsgideckError):
-            self.warn(title, str(exc))
-        else:
-            present_error(exc)
-
-    def _need_of(self, profile: str, exc: ServiceError) -> ServiceNeed | None:
-        services = self.sets.peek(profile)
-        needs = services.needs if services is not None else []
-        return next((n for n in needs if n.name == exc.service), None)
+        """Answer a failed start (a question, then ``retry``; see ``StartProblems``)."""
+        self.problems.start_failed(profile, exc, retry)
 
     def port_target(self, profile: str, need: ServiceNeed) -> Path | None:
-        """The profile file a new port of ``need`` goes into (None: nothing to write it in,
-        e.g. a service from the compose file)."""
-        if not need.port_variable:
-            return None
-        from asgideck.runtime.profiles import edit_target, load_profile
-
-        try:
-            return edit_target(load_profile(self.root, profile), need.port_variable)
-        except AsgideckError:
-            return None
-
-    def _port_taken(self, profile: str, exc: ServicePortTaken, retry: Callable[[], None]) -> None:
-        need = self._need_of(profile, exc)
-        target = self.port_target(profile, need) if need is not None else None
-        label = need.label if need is not None else exc.service or "the service"
-        box, yes = port_taken_box(self, exc, label, target)
-        clicked = self.ask(box)
-        box.deleteLater()
-        if yes is None or clicked is not yes or need is None:
-            self.notice.emit(f"Did not start {label}: port {exc.port} is taken")
-            return
-        sets, root, port = self.sets, self.root, exc.free_port
-
-        def write() -> Path:
-            written = sets.backend.write_port(root, profile, need, port)
-            sets.forget(profile)  # its needs name the old port
-            return written
-
-        def written(path: Path) -> None:
-            self.notice.emit(f"Wrote port {port} for {need.label} into {path}")
-            self.profile_written.emit(profile)
-            if profile == self.profile:
-                self.show_profile(profile)
-            retry()
-
-        self.tasks.run(
-            write, written, failed=lambda e: self._warn_or_present("Could not write the port", e)
-        )
-
-    def _password_rejected(
-        self, profile: str, exc: CredentialsRejected, retry: Callable[[], None]
-    ) -> None:
-        box, use = password_box(self, exc)
-        clicked = self.ask(box)
-        box.deleteLater()
-        if clicked is not use:
-            return
-        sets, name = self.sets, exc.service
-
-        def reset() -> None:
-            sets.get(profile).reset_password(name)
-
-        def done(_result: object) -> None:
-            self.notice.emit(f"{name}: the role's password is now the profile's")
-            retry()
-
-        self.tasks.run(
-            reset, done, failed=lambda e: self._warn_or_present("Could not set the password", e)
-        )
+        """The profile file a new port of ``need`` goes into (None: nothing to write it in)."""
+        return self.problems.port_target(profile, need)
 
     # ----------------------------------------------------------------- shell
     def open_shell(self) -> None:
-        """psql / redis-cli on the selected service: in a terminal when there is one,
-        else a dialog with the command to paste (and the password to copy)."""
+        """psql / redis-cli on the selected service (see ``ShellOpener``)."""
         need = self._selected_need()
-        if need is None or not need.local:
-            return
-        backend = self.sets.backend
-        self.tasks.run(
-            lambda: backend.shell(need),
-            lambda command: self._shell_ready(need, command),
-            failed=lambda e: self._warn_or_present("Cannot open a shell", e),
-        )
-
-    def _shell_ready(self, need: ServiceNeed, command: object) -> None:
-        from asgideck.gui.tabs.services.backend import ShellCommand
-
-        assert isinstance(command, ShellCommand)
-        if command.terminal_argv:
-            try:
-                self.launch_terminal(command.terminal_argv, command.env)
-            except OSError as exc:
-                self.notice.emit(f"Could not open a terminal ({exc}): showing the command")
-            else:
-                self.notice.emit(f"Opened a shell on {need.label}")
-                return
-        dialog = ShellDialog(need, command.copyable, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(lambda _result: setattr(self, "shell_dialog", None))
-        self.shell_dialog = dialog
-        dialog.open()
+        if need is not None and need.local:
+            self.shells.open(need)
 
     def launch_terminal(self, argv: list[str], env: dict[str, str]) -> None:
-        """Open the terminal (a seam tests replace): its own session, so it outlives
-        neither nothing nor asgideck's process group; the password only in its env."""
-        subprocess.Popen(
-            argv,
-            env={**os.environ, **env},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        """Open the terminal (a seam tests replace)."""
+        launch_terminal(argv, env)
 
     # ----------------------------------------------------------------- closing
     def close_section(self, profiles: Sequence[str]) -> None:

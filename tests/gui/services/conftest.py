@@ -96,6 +96,14 @@ class FakeSet:
     def stop(self, names: Sequence[str] = (), grace: float = 5.0) -> list[ServiceState]:
         states = []
         for need in self._chosen(names):
+            survived = self.backend.survivors.get(need.name)
+            if survived is not None and (self.profile, need.name) in self.backend.running:
+                # what the runtime says when processes outlive the grace: failed, still up
+                self.backend.log.append(f"survived {need.name}")
+                state = ServiceState(need, "failed", message=survived)
+                self.changed.emit(state)
+                states.append(state)
+                continue
             if (self.profile, need.name) in self.backend.running:
                 self.backend.running.discard((self.profile, need.name))
                 self.backend.log.append(f"stopped {need.name}")
@@ -125,6 +133,8 @@ class FakeBackend:
         self.log: list[str] = []
         self.running: set[tuple[str, str]] = set()
         self.failures: dict[str, ServiceError] = {}
+        #: service name -> the message of the ``failed`` state its stop returns (it stays up)
+        self.survivors: dict[str, str] = {}
         self.written: list[tuple[str, str, int]] = []
         self.sets: list[FakeSet] = []
         #: when set, every start waits for it (a test sees the "starting" state)

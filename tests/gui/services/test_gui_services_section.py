@@ -194,3 +194,36 @@ def test_the_tray_mirrors_the_services(make_window, svc_project, fake_backend, q
     assert tray.action(f"Start {remote.name}") is None  # remote: a state line only
     tray.action("Stop postgres").trigger()
     qtbot.waitUntil(lambda: section.state_of("postgres") == "stopped", timeout=10_000)
+
+
+def test_the_tab_asked_for_at_start_shows_mail_once_the_needs_are_read(
+    svc_project, fake_backend, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    """``asgideck --tab mail PATH``: the Mail tab appears only when the profile's needs
+    are read (asynchronously); the tab asked for comes to the front then."""
+    from asgideck.gui.app import make_app
+    from asgideck.gui.main_window import MainWindow
+
+    make_app()
+    window = MainWindow()
+    qtbot.addWidget(window)
+    try:
+        window.open_path(svc_project, profile="svc")  # what gui.app._run does, in order
+        index = TABS.index("mail")
+        assert not window.tabs.isTabVisible(index)  # the needs are not read yet
+        window.show_tab("mail")
+        qtbot.waitUntil(lambda: window.page.current_tab() == "mail", timeout=10_000)
+        from asgideck.gui.tabs.mail.view import MailTab
+
+        assert isinstance(window.page.mail_stack.currentWidget(), MailTab)
+        # asked for while reading a profile that needs no mail: nothing is remembered
+        window.select_profile("development")
+        window.show_tab("mail")
+        qtbot.waitUntil(lambda: window.services.profile == "development", timeout=10_000)
+        qtbot.waitUntil(lambda: not window.services.reading, timeout=10_000)
+        window.select_profile("svc")
+        qtbot.waitUntil(lambda: window.tabs.isTabVisible(index), timeout=10_000)
+        assert window.page.current_tab() != "mail"
+    finally:
+        window.close()
+        assert window.drain(), "a background job outlived the test"

@@ -170,3 +170,31 @@ def test_start_all_brings_services_up_before_the_app_and_stop_all_ends_apps_firs
     first_service_stop = min(i for i, line in enumerate(log) if line.startswith("stopped "))
     assert max(apps) < first_service_stop, "\n".join(log)
     manager.events.disconnect(record)
+
+
+def test_a_stop_whose_processes_survive_is_said_never_stopped(
+    make_window, svc_project, fake_backend, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    _window, section = open_svc(make_window, svc_project, qtbot)
+    warned: list[tuple[str, str]] = []
+    notices: list[str] = []
+    section.warn = lambda title, text: warned.append((title, text))
+    section.notice.connect(notices.append)
+    fake_backend.running |= {("svc", "redis"), ("svc", "postgres")}
+    section.refresh_states()
+    qtbot.waitUntil(lambda: section.state_of("redis") == "ready", timeout=10_000)
+    label = section.need("redis").label
+    fake_backend.survivors["redis"] = f"{label}: processes survived: 4242"
+    section.stop("redis")
+    qtbot.waitUntil(lambda: bool(warned), timeout=10_000)
+    assert warned == [("Could not stop redis", f"{label}: processes survived: 4242")]
+    assert not any(n.startswith("Stopped") for n in notices), notices
+    assert ("svc", "redis") in fake_backend.running
+    # Stop all: the one that stopped goes, the survivor is said (one warning), no "Stopped"
+    warned.clear()
+    section.stop_all()
+    qtbot.waitUntil(lambda: bool(warned), timeout=10_000)
+    assert warned == [("Stop all", f"{label}: processes survived: 4242")]
+    assert "stopped postgres" in fake_backend.log
+    assert "Stopped every server and service" not in notices, notices
+    fake_backend.survivors.clear()  # the fixture's set may stop it at the end

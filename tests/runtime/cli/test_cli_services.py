@@ -23,6 +23,7 @@ import pytest
 
 from asgideck.runtime.cli._shared import EXIT_CANNOT_START
 from asgideck.runtime.servers import alive_entries, free_port, is_port_free, port_accepts
+from asgideck.runtime.services import mailbox_for
 from support import REPO, SAMPLE_APP
 from support.cli import run_cli
 from support.servers import wait_until
@@ -196,6 +197,12 @@ def test_run_with_services_serves_from_postgres_and_redis_and_stops_what_it_star
             second = client.get(f"/api/v1/items/{item}")
             assert (first.headers["X-Cache"], second.headers["X-Cache"]) == ("miss", "hit")
             assert second.json()["name"] == "kept"
+        # the new user's welcome e-mail (a background task after the 201) was caught
+        mailbox = mailbox_for(root, "staging")
+        assert wait_until(lambda: bool(mailbox.messages()), 20)
+        [welcome] = mailbox.messages()
+        assert welcome.recipients == ("ada@example.com",)
+        assert "ada" in welcome.text and welcome.html
     finally:
         out, err = _stop_run(proc) if proc.poll() is None else proc.communicate()
     assert re.search(r"postgres \(DATABASE_URL\): ready on 127\.0\.0\.1:\d+ \(started\)", err)

@@ -22,6 +22,7 @@ SAMPLE_ROUTES = {
     ("GET", "/api/v1/items"),
     ("POST", "/api/v1/items"),
     ("GET", "/api/v1/items/{item_id}"),
+    ("PATCH", "/api/v1/items/{item_id}"),
     ("DELETE", "/api/v1/items/{item_id}"),
     ("GET", "/api/v1/admin/stats"),
     ("POST", "/api/v1/debug/crash"),  # DEBUG=true in the development profile
@@ -37,6 +38,13 @@ SAMPLE_ORDER = [
 
 def sample_info() -> AppInfo:
     return inspect_project(open_project(SAMPLE_APP), "development")
+
+
+def line_of(relative: str, text: str) -> str:
+    """``relative:N``, N the line of the sample that holds ``text`` (the sample changes;
+    what the probe reports must follow it)."""
+    lines = (SAMPLE_APP / relative).read_text(encoding="utf-8").splitlines()
+    return f"{relative}:{next(i for i, line in enumerate(lines, 1) if text in line)}"
 
 
 def operations(info: AppInfo) -> set[tuple[str, str]]:
@@ -56,10 +64,12 @@ def test_every_route_and_the_websocket() -> None:
     routes = by_path(info.routes)
     read = routes[("/api/v1/items/{item_id}", "GET")]
     assert read.endpoint == "app.api.v1.routes.items:read_item"
-    assert read.source == "app/api/v1/routes/items.py:26" and read.tags == ("items",)
-    [db] = read.dependencies
+    assert read.source == line_of("app/api/v1/routes/items.py", '@router.get("/{item_id}")')
+    assert read.tags == ("items",)
+    db, cache = read.dependencies[:2]
     assert db.call == "app.api.deps:get_db" and db.is_generator
-    assert [d.callable for d in db.dependencies] == ["get_settings"]
+    assert cache.call == "app.api.deps:get_item_cache" and not cache.is_generator
+    assert [d.callable for d in cache.dependencies] == ["get_redis", "get_settings"]
     echo = routes[("/ws/echo", "")]
     assert echo.kind == "websocket" and echo.source == "app/api/v1/routes/system.py:23"
     me = routes[("/api/v1/users/me", "GET")]
@@ -72,7 +82,8 @@ def test_middleware_in_the_order_it_runs(tmp_path: Path) -> None:
     info = sample_info()
     assert [layer.name for layer in info.middleware if layer.user] == SAMPLE_ORDER
     admin = next(layer for layer in info.middleware if layer.function)
-    assert admin.source == "app/core/middleware.py:68" and admin.added_at == "app/main.py:48"
+    assert admin.source == line_of("app/core/middleware.py", "def require_bearer_for_admin")
+    assert admin.added_at == line_of("app/main.py", '.middleware("http")(require_bearer_for_admin)')
     cors = next(layer for layer in info.middleware if layer.name == "CORSMiddleware")
     assert cors.options["allow_origins"] == ["http://localhost:3000", "http://localhost:5173"]
     assert [layer.added_index for layer in info.middleware if layer.user] == [3, 2, 1, 0]

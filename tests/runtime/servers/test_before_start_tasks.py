@@ -376,3 +376,48 @@ def test_a_busy_port_after_the_tasks_is_said_and_the_start_is_over(project: Proj
         manager.close(0.5)
     assert states == ["starting", "stopped"]
     assert not server.running and server.state == "stopped"
+
+
+def test_a_command_with_shell_syntax_runs_with_sh_and_a_plain_one_directly(
+    project: Project,
+) -> None:
+    python = project.interpreter.path
+    path = task_env(python, {})["PATH"]
+    for command in (
+        "cd app && alembic upgrade head",
+        "alembic upgrade head || true",
+        "alembic current | tail -1",
+        "alembic upgrade head; echo done",
+        "alembic upgrade head > out.txt",
+        "echo $APP_DB",
+        'echo "${APP_DB}"',
+        "echo `id -u`",
+    ):
+        assert task_argv(command, python, project.root, path) == ["/bin/sh", "-c", command]
+    for plain in (
+        "alembic upgrade head",
+        "python -c 'import os; print(os.environ[\"APP_DB\"])'",
+        "bash -c 'cd app && alembic upgrade head'",
+        "echo 'a && b' \\$HOME",
+    ):
+        assert task_argv(plain, python, project.root, path)[0] != "/bin/sh", plain
+
+
+@pytest.mark.integration
+def test_shell_operators_variables_and_failures_are_the_shells(project: Project) -> None:
+    """`cd app && …` changes folder, `$APP_DB` is the profile's, `python` is the
+    project's, `> file` redirects, and `echo … && false` fails the task (exit 1)."""
+    out = project.root / "shell-out.txt"
+    task = (
+        "cd app && python -c 'import os, sys; print(os.getcwd(), sys.prefix)' > ../shell-out.txt"
+        ' && echo "db=$APP_DB" >> ../shell-out.txt'
+    )
+    run_tasks(project, (task,), profile_env(project), LogBuffer())
+    cwd_prefix, db = out.read_text(encoding="utf-8").splitlines()
+    venv = project.interpreter.path.parent.parent
+    assert cwd_prefix == f"{project.root / 'app'} {venv}"
+    assert db == "db=data/app.db"
+    with pytest.raises(TaskFailed) as caught:
+        run_tasks(project, ("echo $SECRET_KEY && false",), profile_env(project), LogBuffer())
+    assert caught.value.exit_code == 1
+    assert SECRET not in str(caught.value)

@@ -228,9 +228,13 @@ def test_data_folders_are_per_project_path_profile_and_service(
 
 @pytest.mark.skipif(not AS_ROOT, reason="only root runs Postgres as another user")
 def test_as_root_postgres_data_moves_out_of_a_state_folder_postgres_cannot_reach(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # the suite's own ASGIDECK_HOME is under pytest's 0700 folder: out of postgres' reach
+    # a state folder under a 0700 folder (as /root is): out of postgres' reach
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o700)
+    locked.chmod(0o700)
+    monkeypatch.setenv("ASGIDECK_HOME", str(locked / "home"))
     project = tmp_path / "proj"
     project.mkdir()
     assert moved_aside()

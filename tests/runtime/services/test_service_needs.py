@@ -498,3 +498,99 @@ def test_an_override_environment_is_resolved_with_the_profile(tmp_path: Path) ->
         "shop-pw",
         "shop",
     )
+
+
+MAIL_TLS = {
+    "smtp_tls": (
+        "SMTP_HOST=localhost\nSMTP_PORT=587\nSMTP_TLS=True\nSMTP_SSL=False\n",
+        "mail (SMTP_HOST, SMTP_PORT): the catcher speaks plain SMTP; set SMTP_TLS=False "
+        "in .env to send to it",
+    ),
+    "smtp_ssl": (
+        "SMTP_HOST=127.0.0.1\nSMTP_PORT=465\nSMTP_SSL=1\n",
+        "mail (SMTP_HOST, SMTP_PORT): the catcher speaks plain SMTP; set SMTP_SSL=False "
+        "in .env to send to it",
+    ),
+    "fastapi_mail": (
+        "MAIL_SERVER=localhost\nMAIL_PORT=1025\nMAIL_STARTTLS=true\nMAIL_SSL_TLS=false\n",
+        "mail (MAIL_SERVER, MAIL_PORT): the catcher speaks plain SMTP; set MAIL_STARTTLS=False "
+        "in .env to send to it",
+    ),
+    "django": (
+        "EMAIL_HOST=localhost\nEMAIL_PORT=1025\nEMAIL_USE_TLS=yes\n",
+        "mail (EMAIL_HOST, EMAIL_PORT): the catcher speaks plain SMTP; set EMAIL_USE_TLS=False "
+        "in .env to send to it",
+    ),
+}
+
+
+def _sub(tmp_path: Path, name: str) -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    return folder
+
+
+@pytest.mark.parametrize("case", list(MAIL_TLS))
+def test_a_local_mail_need_asking_for_tls_is_a_problem_line_and_stays_listed(
+    tmp_path: Path, case: str
+) -> None:
+    text, line = MAIL_TLS[case]
+    root = _project(tmp_path, text)
+    (mail,) = service_needs(root, "default")
+    assert mail.kind == "mail" and mail.local
+    assert service_problems(root, "default") == [line]
+
+
+def test_tls_flags_that_are_false_or_for_a_remote_server_say_nothing(tmp_path: Path) -> None:
+    root = _project(tmp_path, "SMTP_HOST=localhost\nSMTP_PORT=1025\nSMTP_TLS=False\n")
+    assert service_problems(root, "default") == []
+    remote = _project(_sub(tmp_path, "r"), "SMTP_HOST=smtp.example.com\nSMTP_TLS=True\n")
+    assert service_problems(remote, "default") == []
+
+
+COMPOSE_DB_AND_CACHE = """\
+services:
+  db:
+    image: postgres:16
+    ports: ["45998:5432"]
+  cache:
+    image: redis:7
+"""
+
+
+def test_a_profile_naming_a_sqlite_database_gets_no_compose_postgres(tmp_path: Path) -> None:
+    root = _project(tmp_path, "DATABASE_URL=sqlite:///./app.db\n", COMPOSE_DB_AND_CACHE)
+    assert [n.kind for n in service_needs(root, "default")] == ["redis"]
+    aio = _project(
+        _sub(tmp_path, "aio"),
+        "SQLALCHEMY_DATABASE_URI=sqlite+aiosqlite:///x.db\n",
+        COMPOSE_DB_AND_CACHE,
+    )
+    assert [n.kind for n in service_needs(aio, "default")] == ["redis"]
+    cache = _project(
+        _sub(tmp_path, "cache"),
+        "DATABASE_URL=sqlite:///./app.db\nCACHE_URL=locmem://\n",
+        COMPOSE_DB_AND_CACHE,
+    )
+    assert service_needs(cache, "default") == []
+    # a Postgres URL still wins over the compose file, a remote one too
+    pg = _project(
+        _sub(tmp_path, "pg"),
+        "DATABASE_URL=postgresql://a:b@db.example.com/app\n",
+        COMPOSE_DB_AND_CACHE,
+    )
+    assert [(n.kind, n.host) for n in service_needs(pg, "default")] == [
+        ("postgres", "db.example.com"),
+        ("redis", "127.0.0.1"),
+    ]
+
+
+def test_a_compose_service_publishing_no_port_is_listed_with_a_note(tmp_path: Path) -> None:
+    root = _project(tmp_path, "APP=1\n", COMPOSE_DB_AND_CACHE)
+    postgres, redis = service_needs(root, "default")
+    assert (postgres.port, redis.port) == (45998, 6379)
+    assert service_problems(root, "default") == [
+        "redis (compose.yaml: service cache): publishes no port, so only other compose "
+        "services reach it, not an app outside docker; asgideck would run it on "
+        "127.0.0.1:6379, its port in the container"
+    ]
