@@ -115,6 +115,7 @@ def test_make_screenshots_offscreen(tmp_path: Path) -> None:
     (the header and the Overview write the home folder as ``~``)."""
     out, scratch = tmp_path / "out", tmp_path / "scratch"
     scratch.mkdir()
+    tmp_path.chmod(0o711)  # as root, staging's Postgres (user postgres) walks to its data
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TMPDIR": str(scratch)}
     env.pop("DISPLAY", None)
     done = subprocess.run(
