@@ -14,12 +14,14 @@ import bench_logs
 import bench_openapi
 import bench_routes
 import bench_servers
+import bench_services
 import bench_startup
 import bench_try
 
 BENCHES: tuple[tuple[str, Callable[[], Any]], ...] = (
     ("startup", bench_startup.run),
     ("servers", bench_servers.run),
+    ("services", bench_services.run),
     ("logs", bench_logs.run),
     ("openapi", bench_openapi.run),
     ("routes", bench_routes.run),
