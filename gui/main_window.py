@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -490,8 +491,7 @@ class MainWindow(QMainWindow):
 
     def _fill_tab_actions(self, menu: QMenu) -> None:
         """Put the views' current actions into ``menu`` (one section per view)."""
-        for item in self._tab_actions.pop(menu, []):
-            menu.removeAction(item)
+        _remove_actions(menu, self._tab_actions.pop(menu, []))
         added: list[QAction] = []
         in_menus = {id(a) for a in menu.actions()}
         for name, widget in self._tab_widgets().items():
@@ -514,8 +514,7 @@ class MainWindow(QMainWindow):
 
     def _clear_tab_actions(self) -> None:
         for menu, items in self._tab_actions.items():
-            for item in items:
-                menu.removeAction(item)
+            _remove_actions(menu, items)
             items.clear()
 
     def _panel_call(self, method: str) -> None:
@@ -730,3 +729,11 @@ class MainWindow(QMainWindow):
         process must not outlive asgideck. Never needed to close a view.
         """
         return self.runner.wait(msecs) and self.server_runner.wait(msecs)
+
+
+def _remove_actions(menu: QMenu, items: list[QAction]) -> None:
+    """Take a view's actions out of ``menu``; a view deleted meanwhile (a service's log view
+    after a profile reload) took its actions along, and touching those would crash."""
+    for item in items:
+        if shiboken6.isValid(item):
+            menu.removeAction(item)

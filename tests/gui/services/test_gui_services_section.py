@@ -227,3 +227,26 @@ def test_the_tab_asked_for_at_start_shows_mail_once_the_needs_are_read(
     finally:
         window.close()
         assert window.drain(), "a background job outlived the test"
+
+
+def test_a_service_log_view_dropped_by_a_reload_leaves_the_menus_safe_to_close(
+    make_window, svc_project, fake_backend, qtbot
+):  # type: ignore[no-untyped-def]
+    """Found by a walkthrough: the Server menu listed a service log view's actions; F5
+    re-opened the profile's set and deleted that view (and its actions); closing the
+    window then removed the dead actions from the menu and crashed the process."""
+    import shiboken6
+
+    window, section = open_svc(make_window, svc_project, qtbot)
+    page = window.page
+    page.show_service_log("postgres")
+    view = page.service_logs[("svc", "postgres")]
+    menu = window.tab_menus["logs"]
+    window._fill_tab_actions(menu)  # what opening the menu does
+    listed = [a for a in view.actions() if a in menu.actions()]
+    assert listed  # the view's actions are in the menu now
+    window.reload()  # F5: the set is opened again, the old view is deleted
+    qtbot.waitUntil(lambda: not shiboken6.isValid(listed[0]), timeout=10_000)
+    window._fill_tab_actions(menu)  # opening the menu again
+    window.close()  # must neither raise nor crash
+    assert not window.isVisible()
