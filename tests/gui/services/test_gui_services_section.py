@@ -237,7 +237,7 @@ def test_a_service_log_view_dropped_by_a_reload_leaves_the_menus_safe_to_close(
     window then removed the dead actions from the menu and crashed the process."""
     import shiboken6
 
-    window, section = open_svc(make_window, svc_project, qtbot)
+    window, _section = open_svc(make_window, svc_project, qtbot)
     page = window.page
     page.show_service_log("postgres")
     view = page.service_logs[("svc", "postgres")]
