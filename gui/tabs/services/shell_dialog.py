@@ -35,6 +35,7 @@ class ShellDialog(QDialog):
         self.command = QLineEdit(copyable)
         self.command.setObjectName("ShellCommand")
         self.command.setReadOnly(True)
+        self.command.setCursorPosition(0)  # shown from its start (psql …), not its end
         self.copy_command = QPushButton("Copy command")
         self.copy_command.clicked.connect(lambda: self._copy(copyable))
         self.secret = QLineEdit(MASK if need.password else "(none)")
