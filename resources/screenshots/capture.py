@@ -392,6 +392,8 @@ def _services_view(camera: Camera, port: int) -> None:
         return
     problems: list[str] = []
     services.warn = panel.warn = lambda _title, text: problems.append(text)  # never modal
+    # a question (a port taken, a password refused) is answered No, and ends the wait below
+    services.ask = lambda box: problems.append(box.text()) or None
     panel.start_blockers = lambda _name: []  # staging's findings are not this picture's subject
     manager.update("staging", replace(manager.server("staging").config, port=port, reload=False))
     panel.rebuild()
