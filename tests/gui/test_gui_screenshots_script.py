@@ -3,6 +3,7 @@ on ``~/projects/sample_app``, with no path of the machine they were made on."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import subprocess
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
+import psutil
 import pytest
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
@@ -118,14 +120,17 @@ def test_make_screenshots_offscreen(tmp_path: Path) -> None:
     tmp_path.chmod(0o711)  # as root, staging's Postgres (user postgres) walks to its data
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TMPDIR": str(scratch)}
     env.pop("DISPLAY", None)
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--out", str(out), "--port", "0"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    try:
+        done = subprocess.run(
+            [sys.executable, str(SCRIPT), "--out", str(out), "--port", "0"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+    finally:  # a script killed by the timeout leaves the services it started: end them
+        _end_processes_under(scratch)
 
     assert "tray.png is NOT made" in done.stderr
     assert "show a path of this machine" not in done.stderr, done.stderr
@@ -138,3 +143,20 @@ def test_make_screenshots_offscreen(tmp_path: Path) -> None:
     assert png_size(out / "small.png") == (900, 600)
     assert list(scratch.iterdir()) == []  # the throwaway HOME and its project are gone
     assert "staging did not start" not in done.stderr
+
+
+def _end_processes_under(folder: Path) -> None:
+    """Kill every process whose command line or working folder is in ``folder`` (the
+    script's sandbox: its Postgres data, its mail store, the sample app it serves)."""
+    mine = [p for p in psutil.process_iter() if p.pid != os.getpid() and _names(p, str(folder))]
+    for proc in mine:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+    psutil.wait_procs(mine, timeout=10)
+
+
+def _names(proc: psutil.Process, text: str) -> bool:
+    try:
+        return any(text in part for part in proc.cmdline()) or proc.cwd().startswith(text)
+    except psutil.Error:
+        return False
