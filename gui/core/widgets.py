@@ -4,7 +4,16 @@ section title, muted text."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 class Banner(QLabel):
@@ -86,3 +95,12 @@ class ActionBanner(QFrame):
 
     def text(self) -> str:
         return self.label.text()
+
+
+def item_with(items: QListWidget, role: int, value: object) -> QListWidgetItem | None:
+    """The row of ``items`` whose ``role`` data is ``value`` (a sidebar row by its name)."""
+    for row in range(items.count()):
+        item = items.item(row)
+        if item.data(role) == value:
+            return item
+    return None

@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
 from asgideck.gui.core import theme
 from asgideck.gui.core.status_strip import STATE_COLOURS
 from asgideck.gui.core.tasks import TaskRunner, present_error
-from asgideck.gui.core.widgets import Banner, muted, section_title
+from asgideck.gui.core.widgets import Banner, item_with, muted, section_title
 from asgideck.gui.tabs.servers.dialog import ServerDialog
 from asgideck.runtime.errors import AsgideckError
 from asgideck.runtime.servers import (
@@ -253,11 +253,7 @@ class ServersPanel(QWidget):
         item.setToolTip(tip)
 
     def _item(self, name: str) -> QListWidgetItem | None:
-        for row in range(self.list.count()):
-            item = self.list.item(row)
-            if item.data(NAME_ROLE) == name:
-                return item
-        return None
+        return item_with(self.list, NAME_ROLE, name)
 
     def select(self, name: str) -> None:
         item = self._item(name)

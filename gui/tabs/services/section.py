@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from asgideck.gui.core import theme
 from asgideck.gui.core.tasks import TaskRunner, present_error
-from asgideck.gui.core.widgets import muted, section_title
+from asgideck.gui.core.widgets import item_with, muted, section_title
 from asgideck.gui.tabs.servers.panel import ServersPanel, state_icon
 from asgideck.gui.tabs.services.backend import ServiceSetLike, Sets
 from asgideck.gui.tabs.services.prefs import STOP_ON_CLOSE, load_choice, save_choice
@@ -389,11 +389,7 @@ class ServicesSection(QWidget):
             button.setEnabled(need.local and need.name not in self.busy)
 
     def _item(self, name: str) -> QListWidgetItem | None:
-        for row in range(self.list.count()):
-            item = self.list.item(row)
-            if item.data(NAME_ROLE) == name:
-                return item
-        return None
+        return item_with(self.list, NAME_ROLE, name)
 
     def select(self, name: str) -> None:
         item = self._item(name)

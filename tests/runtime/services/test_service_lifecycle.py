@@ -44,7 +44,7 @@ from asgideck.runtime.services._follow import LogFollower
 from asgideck.runtime.services._lifecycle import find_entry, start_service
 from asgideck.runtime.services._postgres import PostgresEngine
 from asgideck.runtime.services._redis import RedisEngine
-from support.servers import wait_until
+from support.servers import live, wait_until
 from support.services import postgres_need, redis_need, service_home  # noqa: F401
 
 pytestmark = pytest.mark.integration
@@ -91,18 +91,6 @@ def _child_pids(pid: int) -> list[int]:
         return [pid, *(p.pid for p in psutil.Process(pid).children(recursive=True))]
     except psutil.Error:
         return []
-
-
-def _alive(pids: list[int]) -> list[int]:
-    """Those still running (a zombie whose parent has not reaped it yet is gone)."""
-    out = []
-    for pid in pids:
-        try:
-            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
-                out.append(pid)
-        except psutil.Error:
-            continue
-    return out
 
 
 # --------------------------------------------------------------------------- spawn
@@ -337,7 +325,7 @@ def test_starting_twice_leaves_the_running_service_alone(
         assert [s.state for s in again.states()] == ["ready"]
         stopped = again.stop()
         assert [s.state for s in stopped] == ["stopped"]
-        assert wait_until(lambda: not _alive(pids), 10)
+        assert wait_until(lambda: not live(pids), 10)
         assert is_port_free(port)
         assert [s.state for s in services.states()] == ["stopped"]
         assert services.stop()[0].message == "not running"

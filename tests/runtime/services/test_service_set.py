@@ -17,7 +17,7 @@ import redis
 from asgideck.runtime.servers import alive_entries, free_port, is_port_free
 from asgideck.runtime.servers._registry import orphans
 from asgideck.runtime.services import ServicePortTaken, ServiceSet
-from support.servers import wait_until
+from support.servers import live, wait_until
 from support.services import service_home, service_processes  # noqa: F401
 
 pytestmark = pytest.mark.integration
@@ -32,17 +32,6 @@ def profile_env(pg: int, rd: int) -> dict[str, str]:
         "REDIS_URL": f"redis://127.0.0.1:{rd}/0",
         "CELERY_BROKER_URL": f"redis://127.0.0.1:{rd}/1",
     }
-
-
-def _live(pids: list[int]) -> list[int]:
-    out = []
-    for pid in pids:
-        try:
-            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
-                out.append(pid)
-        except psutil.Error:
-            continue
-    return out
 
 
 def _tree(pid: int | None) -> list[int]:
@@ -95,7 +84,7 @@ def test_postgres_and_redis_start_answer_outlive_the_set_stop_clean_and_keep_dat
 
         stopped = again.stop()
         assert [s.state for s in stopped] == ["stopped", "stopped"]
-        assert wait_until(lambda: not _live(pids), 10), _live(pids)
+        assert wait_until(lambda: not live(pids), 10), live(pids)
         assert is_port_free(pg) and is_port_free(rd)
         assert alive_entries() == []
         assert service_processes(service_home) == []
