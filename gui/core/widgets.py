@@ -3,7 +3,10 @@ section title, muted text."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -14,6 +17,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from asgideck.gui.core import theme
 
 
 class Banner(QLabel):
@@ -104,3 +109,25 @@ def item_with(items: QListWidget, role: int, value: object) -> QListWidgetItem |
         if item.data(role) == value:
             return item
     return None
+
+
+def shortcut_action(
+    owner: QWidget,
+    text: str,
+    shortcut: str,
+    slot: Callable[[], object],
+    *,
+    icon: str | None = None,
+    context: Qt.ShortcutContext = Qt.ShortcutContext.WidgetWithChildrenShortcut,
+    on: QWidget | None = None,
+) -> QAction:
+    """A view's action with its key, live within ``context`` of the widget it is added to
+    (``on``, else ``owner``): every tab and panel makes its actions this one way."""
+    action = QAction(text, owner)
+    if icon is not None:
+        action.setIcon(theme.icon(icon))
+    action.setShortcut(QKeySequence(shortcut))
+    action.setShortcutContext(context)
+    action.triggered.connect(lambda _checked=False: slot())
+    (on if on is not None else owner).addAction(action)
+    return action

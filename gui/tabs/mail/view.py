@@ -24,9 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from asgideck.gui.core import theme
 from asgideck.gui.core.tasks import TaskRunner
-from asgideck.gui.core.widgets import Banner, muted
+from asgideck.gui.core.widgets import Banner, muted, shortcut_action
 from asgideck.gui.tabs.mail.detail import MailDetail
 from asgideck.gui.tabs.mail.model import MailModel
 from asgideck.runtime.services import CaughtMail, Mailbox
@@ -116,19 +115,12 @@ class MailTab(QWidget):
         *,
         on: QWidget | None = None,
     ) -> QAction:
-        """An action live while focus is in the tab (``on``: only on that widget)."""
-        action = QAction(text, self)
-        if icon is not None:
-            action.setIcon(theme.icon(icon))
-        action.setShortcut(QKeySequence(shortcut))
+        """An action live while focus is in the tab (``on``: only on that widget; Del in
+        the detail's text must not delete the message)."""
         if on is None:
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            self.addAction(action)
-        else:  # Del in the detail's text must not delete the message
-            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-            on.addAction(action)
-        action.triggered.connect(lambda _checked=False: slot())
-        return action
+            return shortcut_action(self, text, shortcut, slot, icon=icon)
+        widget_only = Qt.ShortcutContext.WidgetShortcut
+        return shortcut_action(self, text, shortcut, slot, icon=icon, context=widget_only, on=on)
 
     def _tool_for(self, action: QAction, tip: str) -> QToolButton:
         button = QToolButton()

@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
 
 from asgideck.gui.core import theme
 from asgideck.gui.core.tasks import present_error
-from asgideck.gui.core.widgets import Banner, muted
+from asgideck.gui.core.widgets import Banner, muted, shortcut_action
 from asgideck.gui.tabs.profile.add_dialog import AddVariableDialog
 from asgideck.gui.tabs.profile.models import VariablesModel
 from asgideck.gui.tabs.profile.reveal import reveal_state
@@ -254,14 +254,7 @@ class ProfileView(QWidget):
         self, text: str, shortcut: str, icon: str | None, slot: Callable[[], object]
     ) -> QAction:
         """An action of this tab: its shortcut works while focus is inside the tab."""
-        action = QAction(text, self)
-        if icon is not None:
-            action.setIcon(theme.icon(icon))
-        action.setShortcut(QKeySequence(shortcut))
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.triggered.connect(lambda _checked=False: slot())
-        self.addAction(action)
-        return action
+        return shortcut_action(self, text, shortcut, slot, icon=icon)
 
     def actions(self) -> list[QAction]:
         """Edit Value (F2), Add Variable (Ctrl+N), Delete Variable (Del), Undo (Ctrl+Z)."""

@@ -27,7 +27,6 @@ from PySide6.QtGui import (
     QColor,
     QDesktopServices,
     QIcon,
-    QKeySequence,
     QPainter,
     QPen,
     QPixmap,
@@ -46,7 +45,7 @@ from PySide6.QtWidgets import (
 from asgideck.gui.core import theme
 from asgideck.gui.core.status_strip import STATE_COLOURS
 from asgideck.gui.core.tasks import TaskRunner, present_error
-from asgideck.gui.core.widgets import Banner, item_with, muted, section_title
+from asgideck.gui.core.widgets import Banner, item_with, muted, section_title, shortcut_action
 from asgideck.gui.tabs.servers.dialog import ServerDialog
 from asgideck.runtime.errors import AsgideckError
 from asgideck.runtime.servers import (
@@ -195,12 +194,9 @@ class ServersPanel(QWidget):
         return failed
 
     def _action(self, text: str, shortcut: str, slot: Callable[[], object], icon: str) -> QAction:
-        action = QAction(theme.icon(icon), text, self)
-        action.setShortcut(QKeySequence(shortcut))
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.triggered.connect(lambda _checked=False: slot())
-        self.addAction(action)
-        return action
+        return shortcut_action(
+            self, text, shortcut, slot, icon=icon, context=Qt.ShortcutContext.WindowShortcut
+        )
 
     def actions(self) -> list[QAction]:
         """The panel's own actions (Start/Stop/Restart of one server are the window's)."""

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractButton,
     QCheckBox,
@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from asgideck.gui.core import theme
 from asgideck.gui.core.tasks import TaskRunner, present_error
-from asgideck.gui.core.widgets import item_with, muted, section_title
+from asgideck.gui.core.widgets import item_with, muted, section_title, shortcut_action
 from asgideck.gui.tabs.servers.panel import ServersPanel, state_icon
 from asgideck.gui.tabs.services.backend import ServiceSetLike, Sets
 from asgideck.gui.tabs.services.prefs import STOP_ON_CLOSE, load_choice, save_choice
@@ -169,12 +169,9 @@ class ServicesSection(QWidget):
 
     # ----------------------------------------------------------------- building
     def _action(self, text: str, shortcut: str, slot: Callable[[], object], icon: str) -> QAction:
-        action = QAction(theme.icon(icon), text, self)
-        action.setShortcut(QKeySequence(shortcut))
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.triggered.connect(lambda _checked=False: slot())
-        self.addAction(action)
-        return action
+        return shortcut_action(
+            self, text, shortcut, slot, icon=icon, context=Qt.ShortcutContext.WindowShortcut
+        )
 
     def _button(self, action: QAction, name: str) -> QToolButton:
         button = QToolButton()
