@@ -1,0 +1,355 @@
+"""One recorded request as asgideck reads it back from the agent's JSON lines.
+
+The agent (``runtime/agent``, stdlib only, inside the project's interpreter) writes
+one JSON object per line; this module is the only place that turns such a line into
+typed values. Unknown keys are ignored and missing ones take their defaults, so an
+agent a version apart still reads; a line that is not a request gives None.
+
+Times inside a record are milliseconds from the request's start (``start_ms``/``end_ms``)
+so the window can draw a waterfall without clocks from two processes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "N_PLUS_ONE_REPEATS",
+    "ExceptionInfo",
+    "Frame",
+    "HttpCall",
+    "LogLine",
+    "RequestFilter",
+    "RequestRecord",
+    "Span",
+    "SqlStatement",
+    "WorkerInfo",
+    "parse_line",
+]
+
+#: a statement repeated this many times in one request is flagged as a likely N+1
+N_PLUS_ONE_REPEATS = 5
+
+
+def _f(raw: Any, default: float = 0.0) -> float:
+    return float(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else default
+
+
+def _i(raw: Any, default: int = 0) -> int:
+    return int(raw) if isinstance(raw, int) and not isinstance(raw, bool) else default
+
+
+def _s(raw: Any, default: str = "") -> str:
+    return raw if isinstance(raw, str) else default
+
+
+def _list(raw: Any) -> list[Any]:
+    return raw if isinstance(raw, list) else []
+
+
+def _pairs(raw: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((str(p[0]), str(p[1])) for p in _list(raw) if isinstance(p, list) and len(p) == 2)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A timed part of a request: a middleware layer, a dependency, the endpoint."""
+
+    name: str
+    start_ms: float
+    end_ms: float
+    source: str | None = None  # "relative/path.py:LINE" inside the project, when known
+
+    @property
+    def duration_ms(self) -> float:
+        return max(0.0, self.end_ms - self.start_ms)
+
+    @classmethod
+    def from_json(cls, raw: Any) -> Span | None:
+        if not isinstance(raw, dict):
+            return None
+        start = _f(raw.get("start_ms"))
+        return cls(
+            _s(raw.get("name"), "?"),
+            start,
+            max(start, _f(raw.get("end_ms"), start)),
+            raw.get("source") if isinstance(raw.get("source"), str) else None,
+        )
+
+
+@dataclass(frozen=True)
+class SqlStatement:
+    statement: str  # placeholders kept, parameter values never recorded
+    start_ms: float
+    duration_ms: float
+    params: int = 0  # how many parameters were bound (their values are not kept)
+    error: str | None = None
+
+    @property
+    def shape(self) -> str:
+        """The statement with whitespace and literal numbers folded: repeats compare equal."""
+        return re.sub(r"\b\d+\b", "?", " ".join(self.statement.split()))
+
+    @classmethod
+    def from_json(cls, raw: Any) -> SqlStatement | None:
+        if not isinstance(raw, dict):
+            return None
+        error = raw.get("error")
+        return cls(
+            _s(raw.get("statement")),
+            _f(raw.get("start_ms")),
+            _f(raw.get("duration_ms")),
+            _i(raw.get("params")),
+            error if isinstance(error, str) else None,
+        )
+
+
+@dataclass(frozen=True)
+class HttpCall:
+    method: str
+    url: str  # redacted by the secret rule
+    start_ms: float
+    duration_ms: float
+    status: int | None = None
+    error: str | None = None
+
+    @classmethod
+    def from_json(cls, raw: Any) -> HttpCall | None:
+        if not isinstance(raw, dict):
+            return None
+        status = raw.get("status")
+        error = raw.get("error")
+        return cls(
+            _s(raw.get("method"), "GET"),
+            _s(raw.get("url")),
+            _f(raw.get("start_ms")),
+            _f(raw.get("duration_ms")),
+            status if isinstance(status, int) else None,
+            error if isinstance(error, str) else None,
+        )
+
+
+@dataclass(frozen=True)
+class LogLine:
+    time_ms: float
+    level: str
+    logger: str
+    message: str  # secrets scrubbed by the agent
+
+    @classmethod
+    def from_json(cls, raw: Any) -> LogLine | None:
+        if not isinstance(raw, dict):
+            return None
+        return cls(
+            _f(raw.get("time_ms")),
+            _s(raw.get("level"), "INFO"),
+            _s(raw.get("logger")),
+            _s(raw.get("message")),
+        )
+
+
+@dataclass(frozen=True)
+class Frame:
+    file: str  # absolute path as the interpreter saw it
+    line: int
+    function: str
+    project: bool  # inside the project (not site-packages, not the stdlib)
+    relpath: str | None = None  # relative to the project root when ``project``
+    code: str = ""  # the source line, stripped
+
+    @classmethod
+    def from_json(cls, raw: Any) -> Frame | None:
+        if not isinstance(raw, dict):
+            return None
+        rel = raw.get("relpath")
+        return cls(
+            _s(raw.get("file")),
+            _i(raw.get("line")),
+            _s(raw.get("function")),
+            raw.get("project") is True,
+            rel if isinstance(rel, str) else None,
+            _s(raw.get("code")),
+        )
+
+
+@dataclass(frozen=True)
+class ExceptionInfo:
+    type: str
+    message: str  # secrets scrubbed
+    frames: tuple[Frame, ...]  # outermost first, like a traceback
+    text: str = ""  # the formatted traceback (scrubbed)
+
+    @property
+    def project_frame(self) -> Frame | None:
+        """The innermost frame in the project's own code: where to open the source."""
+        inside = [f for f in self.frames if f.project]
+        return inside[-1] if inside else None
+
+    @classmethod
+    def from_json(cls, raw: Any) -> ExceptionInfo | None:
+        if not isinstance(raw, dict):
+            return None
+        frames = tuple(f for f in map(Frame.from_json, _list(raw.get("frames"))) if f)
+        return cls(
+            _s(raw.get("type"), "Exception"), _s(raw.get("message")), frames, _s(raw.get("text"))
+        )
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request as the agent saw it (bodies capped and redacted before they were written)."""
+
+    id: str  # "<pid>-<sequence>": unique within one server run
+    pid: int
+    start: float  # wall clock, seconds since the epoch
+    duration_ms: float
+    method: str
+    path: str
+    query: str = ""  # redacted
+    route: str | None = None  # the route template ("/items/{item_id}"), None: no route matched
+    status: int | None = None  # None: no response started (the client went away, a crash)
+    client: str = ""
+    scheme: str = "http"
+    type: str = "http"  # "http" or "websocket"
+    request_size: int = 0
+    response_size: int = 0
+    request_headers: tuple[tuple[str, str], ...] = ()  # redacted
+    response_headers: tuple[tuple[str, str], ...] = ()  # redacted
+    request_body: str | None = None  # text, or None when empty or not text
+    request_body_truncated: bool = False
+    response_body: str | None = None
+    response_body_truncated: bool = False
+    layers: tuple[Span, ...] = ()  # the built middleware stack, outermost first; router last
+    dependencies: tuple[Span, ...] = ()
+    endpoint: Span | None = None
+    sql: tuple[SqlStatement, ...] = ()
+    http_calls: tuple[HttpCall, ...] = ()
+    logs: tuple[LogLine, ...] = ()
+    exception: ExceptionInfo | None = None
+    #: what did not fit the record's caps: {"sql": 12, "logs": 3}
+    dropped: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def has_error(self) -> bool:
+        return self.exception is not None or self.status is None or self.status >= 500
+
+    @property
+    def status_class(self) -> str:
+        """ "2xx", "3xx", "4xx", "5xx", or "—" when no response started."""
+        return f"{self.status // 100}xx" if self.status is not None else "—"
+
+    def repeated_sql(self, at_least: int = N_PLUS_ONE_REPEATS) -> list[tuple[str, int]]:
+        """[(statement shape, times)] repeated ``at_least`` times: likely N+1 queries."""
+        counts = Counter(s.shape for s in self.sql)
+        return [(shape, n) for shape, n in counts.most_common() if n >= at_least]
+
+    @property
+    def has_n_plus_one(self) -> bool:
+        return bool(self.repeated_sql())
+
+    @classmethod
+    def from_json(cls, raw: Any) -> RequestRecord | None:
+        if not isinstance(raw, dict) or raw.get("type") not in (None, "request"):
+            return None
+        if not isinstance(raw.get("method"), str) or not isinstance(raw.get("path"), str):
+            return None
+        route = raw.get("route")
+        status = raw.get("status")
+        dropped = raw.get("dropped")
+        return cls(
+            id=_s(raw.get("id")),
+            pid=_i(raw.get("pid")),
+            start=_f(raw.get("start")),
+            duration_ms=_f(raw.get("duration_ms")),
+            method=raw["method"],
+            path=raw["path"],
+            query=_s(raw.get("query")),
+            route=route if isinstance(route, str) else None,
+            status=status if isinstance(status, int) and not isinstance(status, bool) else None,
+            client=_s(raw.get("client")),
+            scheme=_s(raw.get("scheme"), "http"),
+            type=_s(raw.get("kind"), "http"),
+            request_size=_i(raw.get("request_size")),
+            response_size=_i(raw.get("response_size")),
+            request_headers=_pairs(raw.get("request_headers")),
+            response_headers=_pairs(raw.get("response_headers")),
+            request_body=raw.get("request_body")
+            if isinstance(raw.get("request_body"), str)
+            else None,
+            request_body_truncated=raw.get("request_body_truncated") is True,
+            response_body=(
+                raw.get("response_body") if isinstance(raw.get("response_body"), str) else None
+            ),
+            response_body_truncated=raw.get("response_body_truncated") is True,
+            layers=tuple(s for s in map(Span.from_json, _list(raw.get("layers"))) if s),
+            dependencies=tuple(s for s in map(Span.from_json, _list(raw.get("dependencies"))) if s),
+            endpoint=Span.from_json(raw.get("endpoint")),
+            sql=tuple(s for s in map(SqlStatement.from_json, _list(raw.get("sql"))) if s),
+            http_calls=tuple(c for c in map(HttpCall.from_json, _list(raw.get("http_calls"))) if c),
+            logs=tuple(x for x in map(LogLine.from_json, _list(raw.get("logs"))) if x),
+            exception=ExceptionInfo.from_json(raw.get("exception")),
+            dropped={str(k): v for k, v in (dropped or {}).items() if isinstance(v, int)}
+            if isinstance(dropped, dict)
+            else {},
+        )
+
+
+@dataclass(frozen=True)
+class WorkerInfo:
+    """A worker process's first line: who it is and the stack it runs (outermost first)."""
+
+    pid: int
+    started: float
+    app: str
+    layers: tuple[str, ...] = ()
+    dropped: int = 0  # requests the agent could not hand over (asgideck was slow)
+
+    @classmethod
+    def from_json(cls, raw: Any) -> WorkerInfo | None:
+        if not isinstance(raw, dict) or raw.get("type") != "worker":
+            return None
+        return cls(
+            _i(raw.get("pid")),
+            _f(raw.get("started")),
+            _s(raw.get("app")),
+            tuple(str(x) for x in _list(raw.get("layers"))),
+            _i(raw.get("dropped")),
+        )
+
+
+def parse_line(line: str | bytes) -> RequestRecord | WorkerInfo | None:
+    """One JSON line from an agent's file: a request, a worker's header, or None (anything else)."""
+    import json
+
+    try:
+        raw = json.loads(line)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if isinstance(raw, dict) and raw.get("type") == "worker":
+        return WorkerInfo.from_json(raw)
+    return RequestRecord.from_json(raw)
+
+
+@dataclass(frozen=True)
+class RequestFilter:
+    """The Requests tab's and ``asgideck requests``' filters; empty matches everything."""
+
+    status_classes: frozenset[str] = frozenset()  # {"4xx", "5xx"}; empty: any
+    path: str = ""  # a substring of the path (case-insensitive)
+    slower_than_ms: float | None = None
+    has_error: bool = False
+    has_n_plus_one: bool = False
+
+    def matches(self, record: RequestRecord) -> bool:
+        if self.status_classes and record.status_class not in self.status_classes:
+            return False
+        if self.path and self.path.lower() not in record.path.lower():
+            return False
+        if self.slower_than_ms is not None and record.duration_ms < self.slower_than_ms:
+            return False
+        if self.has_error and not record.has_error:
+            return False
+        return not (self.has_n_plus_one and not record.has_n_plus_one)
