@@ -134,14 +134,27 @@ class MiddlewareReader:
 
     def middleware(self, app: Any, wrappers: list[Any]) -> list[dict[str, Any]]:
         """Every layer a request passes, outermost first, ending with the router."""
-        layers = [self.wrapper_layer(w) for w in wrappers]
+        return [info for _layer, info in self.walk(app, wrappers)[0]]
+
+    def walk(
+        self, app: Any, wrappers: list[Any], stack: Any = None
+    ) -> tuple[list[tuple[Any, dict[str, Any]]], Any]:
+        """([(layer object, its info)] outermost first, the built stack).
+
+        The objects are the layers of the stack this call built (``stack``: a stack
+        already built, walked as it is): the recording agent wraps exactly these, so
+        its layer names are the ones the Middleware tab shows. The stack is None when
+        building it failed (then only the wrappers around the app are listed).
+        """
+        layers: list[tuple[Any, dict[str, Any]]] = [(w, self.wrapper_layer(w)) for w in wrappers]
         entries = list(getattr(app, "user_middleware", None) or ())
         tracked: dict[int, tuple[int, Any]] = {}
-        try:
-            stack = self.build_stack(app, entries, tracked)
-        except BaseException as exc:
-            self.places.error(exc, "middleware", "app.build_middleware_stack() failed")
-            return layers
+        if stack is None:
+            try:
+                stack = self.build_stack(app, entries, tracked)
+            except BaseException as exc:
+                self.places.error(exc, "middleware", "app.build_middleware_stack() failed")
+                return layers, None
         ranks = self.add_ranks(app, entries)
         known = {key for key in tracked}
         router = getattr(app, "router", None)
@@ -150,24 +163,24 @@ class MiddlewareReader:
         current = stack
         for _ in range(MAX_LAYERS):
             if current is router or isinstance_of(current, "starlette.routing", "Router"):
-                layers.append(self.router_layer(current))
-                return layers
+                layers.append((current, self.router_layer(current)))
+                return layers, stack
             info = tracked.get(id(current))
             if info is not None:
                 index, inner = info
-                layers.append(self.user_layer(current, entries[index], ranks.get(index)))
+                layers.append((current, self.user_layer(current, entries[index], ranks.get(index))))
             else:
-                layers.append(self.builtin_layer(current))
+                layers.append((current, self.builtin_layer(current)))
                 inner = self.inner_app(current, known)
             if inner is None:
-                layers[-1]["note"] = (
+                layers[-1][1]["note"] = (
                     f"the next layer is not known: {type_path(current)} keeps the app it "
                     "wraps under an attribute asgideck does not recognise"
                 )
-                return layers
+                return layers, stack
             current = inner
-        layers[-1]["note"] = f"stopped after {MAX_LAYERS} layers (a cycle?)"
-        return layers
+        layers[-1][1]["note"] = f"stopped after {MAX_LAYERS} layers (a cycle?)"
+        return layers, stack
 
     def build_stack(self, app: Any, entries: list[Any], tracked: dict[int, tuple[int, Any]]) -> Any:
         """``app.build_middleware_stack()`` with each user entry built by a recording factory."""

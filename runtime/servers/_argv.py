@@ -19,6 +19,7 @@ from asgideck.runtime.servers._launch import (
     UVICORN_WORKER,
     ServerSpec,
     app_dir,
+    server_target,
 )
 
 __all__ = [
@@ -154,7 +155,7 @@ def argv(spec: ServerSpec, features: Features | None = None) -> list[str]:
 
 
 def _uvicorn_args(spec: ServerSpec, feats: Features) -> list[str]:
-    args = [spec.app, "--host", spec.host, "--port", str(spec.port)]
+    args = [server_target(spec), "--host", spec.host, "--port", str(spec.port)]
     if spec.reload:
         args.append("--reload")
         for d in reload_watch_dirs(spec, feats):
@@ -191,7 +192,7 @@ def _gunicorn_args(spec: ServerSpec, feats: Features) -> list[str]:
     def changed(name: str) -> bool:
         return config is None or getattr(spec, name) != DEFAULT_SPEC_VALUES[name]
 
-    target = f"{spec.app}()" if spec.factory else spec.app
+    target = f"{server_target(spec)}()" if spec.factory else server_target(spec)
     worker, _why = resolve_worker_class(spec, feats)
     args = [target, "--bind", _bind(spec)]
     if worker is not None:
@@ -234,7 +235,7 @@ def _gunicorn_args(spec: ServerSpec, feats: Features) -> list[str]:
 
 def _hypercorn_args(spec: ServerSpec, feats: Features) -> list[str]:
     """Hypercorn (HTTP/1.1 and HTTP/2): errors on stderr, access lines on stdout."""
-    target = f"{spec.app}()" if spec.factory else spec.app
+    target = f"{server_target(spec)}()" if spec.factory else server_target(spec)
     args = [target, "--bind", _bind(spec), "--error-logfile", "-"]
     if spec.workers is not None and spec.workers > 1:
         args += ["--workers", str(spec.workers)]
@@ -273,7 +274,7 @@ def _granian_args(spec: ServerSpec, feats: Features) -> list[str]:
     if spec.ssl_keyfile is not None and spec.ssl_certfile is not None:
         args += ["--ssl-keyfile", str(spec.ssl_keyfile)]
         args += ["--ssl-certificate", str(spec.ssl_certfile)]
-    args.append(spec.app)
+    args.append(server_target(spec))
     return args
 
 
@@ -288,7 +289,7 @@ def _daphne_args(spec: ServerSpec, feats: Features) -> list[str]:
         args += ["--root-path", spec.root_path]
     if spec.proxy_headers:
         args.append("--proxy-headers")
-    args.append(spec.app)
+    args.append(server_target(spec))
     return args
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal, NoReturn, get_args
 
+from asgideck.runtime.agent import AGENT_APP, BOOT_DIR, agent_environment
 from asgideck.runtime.servers._errors import ConfigError
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "app_dir",
     "child_env",
     "connect_host",
+    "server_target",
     "url",
 ]
 
@@ -111,13 +113,15 @@ class ServerSpec:
     max_requests: int | None = None
     max_requests_jitter: int | None = None
     config_file: Path | None = None  # None: use root/gunicorn.conf.py when present
+    #: the folder the request-recording agent writes to; None: not recorded
+    record: Path | None = None
 
     def __post_init__(self) -> None:
         setattr_ = object.__setattr__
         setattr_(self, "root", Path(self.root))
         setattr_(self, "python", Path(self.python))
         setattr_(self, "reload_dirs", tuple(Path(p) for p in self.reload_dirs))
-        for name in ("ssl_keyfile", "ssl_certfile", "config_file", "app_dir"):
+        for name in ("ssl_keyfile", "ssl_certfile", "config_file", "app_dir", "record"):
             value = getattr(self, name)
             if value is not None:
                 setattr_(self, name, Path(value))
@@ -156,6 +160,8 @@ def _validate(spec: ServerSpec) -> None:
     module, sep, attr = spec.app.partition(":")
     if not sep or not module.strip() or not attr.strip():
         fail("app", f"{spec.app!r} must look like 'module:attribute' (e.g. app.main:app)")
+    if spec.record is not None and not spec.record.is_absolute():
+        fail("record", f"{spec.record} must be an absolute folder")
     if not spec.host.strip():
         fail("host", "must not be empty")
     if not 1 <= spec.port <= 65535:
@@ -207,8 +213,24 @@ def child_env(spec: ServerSpec, parent: Mapping[str, str] | None = None) -> dict
     if folder is not None and spec.kind in ("hypercorn", "granian", "daphne"):
         # these servers have no --app-dir: the folder goes first on the import path
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(folder), env.get("PYTHONPATH")) if p)
+    if spec.record is not None:
+        # the recording agent: its boot folder first, a profile's own PYTHONPATH after it
+        env.update(
+            agent_environment(
+                spec.app,
+                factory=spec.factory,
+                records=spec.record,
+                root=Path(os.path.abspath(spec.root)),
+            )
+        )
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(BOOT_DIR), env.get("PYTHONPATH")) if p)
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+def server_target(spec: ServerSpec) -> str:
+    """The ``module:attr`` the server imports: the agent's app when the spec is recorded."""
+    return AGENT_APP if spec.record is not None else spec.app
 
 
 def connect_host(spec: ServerSpec) -> str:

@@ -1,0 +1,450 @@
+"""A finished request as the JSON line ``runtime.recording`` reads (on the writer thread).
+
+Keys are exactly what ``RequestRecord.from_json`` reads. Secrets are removed here
+with asgideck's one rule (``secrets.py``, loaded by path): headers, query, bodies
+through its ``Redactor``; free text (log messages, exception text, SQL) scrubbed of
+the environment's secret values, of what the redactor met in this request, and of
+key-shaped values. SQL parameter values are never seen here: only their count.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import traceback
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from ._config import Config
+
+_JSON_KEY = re.compile(r'"((?:[^"\\]|\\.){1,200}?)"\s*:')
+_LAYER = '{"name":%s,"start_ms":%.3f,"end_ms":%.3f}'
+_TEXT_TYPES = ("json", "xml", "javascript", "x-www-form-urlencoded", "yaml", "csv", "graphql")
+_MAX_TEXT = 20000  # an exception's formatted text
+_MAX_FRAMES = 100
+
+
+class Encoder:
+    def __init__(self, config: Config, secrets: Any) -> None:
+        self.config = config
+        self.secrets = secrets
+        self.root = config.root
+        try:
+            self.env_secrets = list(secrets.secret_values(dict(os.environ)))
+        except Exception:
+            self.env_secrets = []
+        self._hint = _hint_pattern(secrets)
+        self._header_cache: dict[Any, list[str]] = {}  # shared lists: never mutated
+        self._clean_bodies: dict[bytes, bool] = {}
+        self._header_lists: dict[Any, list[list[str]]] = {}  # shared lists: never mutated
+        self._mimes: dict[str, tuple[str, bool]] = {}
+        self._places: dict[str, tuple[bool, Any]] = {}
+        self.layer_names: list[str] = []  # the worker's stack, outermost first
+        self._quoted: list[str] = []  # the same names as JSON strings
+        self._json = json.JSONEncoder(
+            ensure_ascii=False, separators=(",", ":"), default=str, check_circular=False
+        )
+
+    def dumps(self, value: Any) -> str:
+        return self._json.encode(value)
+
+    # ------------------------------------------------------------------ secrets
+    #
+    # The rule is secrets.py's. What is added here is a fast way to see that it has
+    # nothing to do: a text with no key-shape start, no URL, no secret value of the
+    # environment or of this request, and (structured data) no secret-named field
+    # comes back unchanged from the Redactor, so it is kept as it is.
+
+    def redactor(self) -> Any:
+        return self.secrets.Redactor()
+
+    def _clean(self, redactor: Any, text: str) -> bool:
+        if self._hint is None or self._hint.search(text):
+            return False
+        if any(value in text for value in self.env_secrets):
+            return False
+        return not any(value in text for value in redactor.values if len(value) >= 4)
+
+    def scrub(self, redactor: Any, text: str) -> str:
+        """Free text with every secret value and key-shaped secret masked."""
+        if not text or self._clean(redactor, text):
+            return text
+        text = str(redactor.scrub(text))
+        for value in self.env_secrets:  # longest first
+            if value in text:
+                text = text.replace(value, self.secrets.MASK)
+        return text
+
+    def _header(self, redactor: Any, name: str, value: str) -> str:
+        lower = name.lower()
+        if (
+            lower not in ("cookie", "set-cookie")
+            and "authorization" not in lower
+            and not redactor.is_secret_name(name)
+            and self._clean(redactor, value)
+        ):
+            return value
+        return str(redactor.header(name, value))
+
+    def _headers(self, redactor: Any, raw: Any) -> list[list[str]]:
+        """Headers as [name, value] text pairs, redacted; a pair seen before and found not
+        secret (most of them: host, user-agent, content-type) costs a dictionary lookup, a
+        whole list seen before (a client's usual request headers) one lookup for all."""
+        if not raw:
+            return []
+        try:
+            key: Any = tuple(raw)
+            whole = self._header_lists.get(key) if not redactor.values else None
+        except TypeError:  # a pair that is a list: not hashable
+            key, whole = None, None
+        if whole is not None:
+            return whole
+        out: list[list[str]] = []
+        cache = self._header_cache
+        clean = True
+        for pair in raw:
+            try:
+                shown = cache.get(pair) if not redactor.values else None
+            except TypeError:
+                pair, shown = tuple(pair), None
+            if shown is None:
+                name, value = _latin(pair[0]), _latin(pair[1])
+                masked = self._header(redactor, name, value)
+                shown = [name, masked]
+                if masked == value and not redactor.values:
+                    if len(cache) >= 4000:
+                        cache.clear()
+                    cache[pair] = shown
+                else:
+                    clean = False
+            out.append(shown)
+        if clean and key is not None and not redactor.values:
+            if len(self._header_lists) >= 256:
+                self._header_lists.clear()
+            self._header_lists[key] = out
+        return out
+
+    def _query(self, redactor: Any, raw: Any) -> str:
+        query = _latin(raw or b"")
+        if not query:
+            return ""
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if self._clean(redactor, query) and not any(redactor.is_secret_name(k) for k, _ in pairs):
+            return query
+        masked = redactor.pairs(pairs)
+        if [list(p) for p in pairs] == masked:
+            return self.scrub(redactor, query)
+        return urlencode([(k, v) for k, v in masked], safe="*")
+
+    def _body(self, redactor: Any, chunks: list[bytes], size: int, content_type: str) -> Any:
+        if not chunks:
+            return None, False
+        data = b"".join(chunks)
+        truncated = size > len(data)
+        found = self._mimes.get(content_type)
+        if found is None:
+            mime = content_type.split(";", 1)[0].strip().lower()
+            found = (mime, mime.startswith("text/") or any(t in mime for t in _TEXT_TYPES))
+            if len(self._mimes) < 256:
+                self._mimes[content_type] = found
+        mime, textual = found
+        if mime and not textual:
+            return None, truncated
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            if truncated:  # cut inside a character
+                try:
+                    text = data[:-3].decode("utf-8") if len(data) > 3 else ""
+                except UnicodeDecodeError:
+                    return None, truncated
+            else:
+                return None, truncated
+        if not mime and "\x00" in text:
+            return None, truncated
+        if "urlencoded" not in mime and not redactor.values:
+            known = self._clean_bodies.get(data) if len(data) <= 4096 else None
+            if known is None:
+                known = self._clean(redactor, text) and not any(
+                    redactor.is_secret_name(k) for k in _JSON_KEY.findall(text)
+                )
+                if len(data) <= 4096:
+                    if len(self._clean_bodies) >= 256:
+                        self._clean_bodies.clear()
+                    self._clean_bodies[data] = known
+            if known:
+                return text, truncated
+        return self.scrub(redactor, str(redactor.text_body(text, mime))), truncated
+
+    # ------------------------------------------------------------------ places
+
+    def place(self, filename: str) -> tuple[bool, Any]:
+        """(inside the project, path relative to the root) of a file."""
+        found = self._places.get(filename)
+        if found is None:
+            path = os.path.abspath(filename)
+            inside = (
+                path.startswith(self.root + os.sep)
+                and "site-packages" not in path
+                and "dist-packages" not in path
+                and not _in_venv(path, self.root)
+            )
+            rel = os.path.relpath(path, self.root).replace(os.sep, "/") if inside else None
+            found = (inside, rel)
+            if len(self._places) < 5000:
+                self._places[filename] = found
+        return found
+
+    # ------------------------------------------------------------------ the record
+
+    def set_layers(self, names: list[str]) -> None:
+        self.layer_names = list(names)
+        self._quoted = [json.dumps(n, ensure_ascii=False) for n in self.layer_names]
+
+    def line(self, pid: int, sequence: int, state: Any) -> str:
+        """The record as one JSON line; the layers (ten-odd spans on every request) are
+        formatted straight to text, the costliest part of a record otherwise."""
+        text = self.dumps(self.record(pid, sequence, state, layers=False))
+        return text[:-1] + ',"layers":' + self._layers_json(state) + "}"
+
+    def record(self, pid: int, sequence: int, state: Any, *, layers: bool = True) -> dict[str, Any]:
+        scope = state.scope
+        t0: float = state.t0
+        redactor = self.redactor()
+
+        def ms(value: float) -> float:
+            return round((value - t0) * 1000.0, 3)
+
+        request_headers = self._headers(redactor, scope.get("headers"))
+        content_type = ""
+        for name, value in request_headers:
+            if name.lower() == "content-type":
+                content_type = value
+        request_body, request_truncated = self._body(
+            redactor, state.request_body, state.request_size, content_type
+        )
+        query = self._query(redactor, scope.get("query_string"))
+        response_headers = self._headers(redactor, state.response_headers)
+        response_type = ""
+        for name, value in response_headers:
+            if name.lower() == "content-type":
+                response_type = value
+        response_body, response_truncated = self._body(
+            redactor, state.response_body, state.response_size, response_type
+        )
+        client = scope.get("client")
+        websocket = state.kind == "websocket"
+        # Keys whose value is the reader's default (no body, no SQL...) are left out.
+        record: dict[str, Any] = {
+            "type": "request",
+            "kind": "websocket" if websocket else "http",
+            "id": f"{pid}-{sequence}",
+            "pid": pid,
+            "start": state.start,
+            "duration_ms": ms(state.t1),
+            "method": str(scope.get("method") or ("WS" if websocket else "GET")),
+            "path": self.scrub(redactor, str(scope.get("path") or "")),
+            "route": state.selected
+            if isinstance(state.selected, str)
+            else _route_template(state.route, state.root_path, scope.get("root_path")),
+            "status": state.status if isinstance(state.status, int) else None,
+            "client": f"{client[0]}:{client[1]}" if client and len(client) == 2 else "",
+            "scheme": str(scope.get("scheme") or "http"),
+            "request_size": state.request_size,
+            "response_size": state.response_size,
+            "request_headers": request_headers,
+            "response_headers": response_headers,
+        }
+        if query:
+            record["query"] = query
+        if request_body is not None:
+            record["request_body"] = request_body
+        if request_truncated:
+            record["request_body_truncated"] = True
+        if response_body is not None:
+            record["response_body"] = response_body
+        if response_truncated:
+            record["response_body_truncated"] = True
+        if layers:
+            record["layers"] = self._layers(state)
+        if state.dependencies:
+            record["dependencies"] = [
+                _span(name, source, ms(a), ms(b)) for name, source, a, b in state.dependencies
+            ]
+        if state.endpoint:
+            name, source, a, b = state.endpoint
+            record["endpoint"] = _span(name, source, ms(a), ms(b))
+        if state.sql:
+            record["sql"] = [
+                {
+                    "statement": self.scrub(redactor, statement),
+                    "start_ms": ms(a),
+                    "duration_ms": round((b - a) * 1000.0, 3),
+                    "params": params,
+                    "error": error,
+                }
+                for statement, params, a, b, error in state.sql
+            ]
+        if state.http_calls:
+            record["http_calls"] = [
+                {
+                    "method": method,
+                    "url": self.scrub(redactor, redactor.url(url)),
+                    "start_ms": ms(a),
+                    "duration_ms": round((b - a) * 1000.0, 3),
+                    "status": status,
+                    "error": error,
+                }
+                for method, url, a, b, status, error in state.http_calls
+            ]
+        if state.logs:
+            record["logs"] = [
+                {
+                    "time_ms": ms(when),
+                    "level": level,
+                    "logger": logger,
+                    "message": self.scrub(redactor, message),
+                }
+                for when, level, logger, message in state.logs
+            ]
+        exception = self._exception(redactor, state)
+        if exception is not None:
+            record["exception"] = exception
+        if state.dropped:
+            record["dropped"] = dict(state.dropped)
+        return record
+
+    def _spans(self, state: Any) -> list[tuple[int, float, float]]:
+        """(layer index, start ms, end ms) of each reached layer, each clamped inside the
+        one around it (outer encloses inner)."""
+        out: list[tuple[int, float, float]] = []
+        t0 = state.t0
+        low, high = 0.0, (state.t1 - t0) * 1000.0
+        index = -1
+        for span in state.layers:
+            index += 1
+            if span is None:
+                continue
+            start = (span[0] - t0) * 1000.0
+            end = (span[1] - t0) * 1000.0
+            start = high if start > high else (low if start < low else start)
+            end = start if end < start else (high if end > high else end)
+            out.append((index, start, end))
+            low, high = start, end
+        return out
+
+    def _name(self, index: int) -> str:
+        return self.layer_names[index] if index < len(self.layer_names) else f"layer {index}"
+
+    def _layers(self, state: Any) -> list[dict[str, Any]]:
+        return [
+            {"name": self._name(i), "start_ms": round(a, 3), "end_ms": round(b, 3)}
+            for i, a, b in self._spans(state)
+        ]
+
+    def _layers_json(self, state: Any) -> str:
+        quoted = self._quoted
+        count = len(quoted)
+        parts = [
+            _LAYER % (quoted[i] if i < count else json.dumps(self._name(i)), a, b)
+            for i, a, b in self._spans(state)
+        ]
+        return "[" + ",".join(parts) + "]"
+
+    def _exception(self, redactor: Any, state: Any) -> Any:
+        exc = state.exception
+        if (
+            exc is None
+            and state.inner_exception is not None
+            and (state.status is None or state.status >= 500)
+        ):
+            exc = state.inner_exception
+        if exc is None:
+            return None
+        frames = []
+        for frame in traceback.extract_tb(exc.__traceback__)[-_MAX_FRAMES:]:
+            inside, rel = self.place(frame.filename)
+            frames.append(
+                {
+                    "file": frame.filename,
+                    "line": frame.lineno or 0,
+                    "function": frame.name,
+                    "project": inside,
+                    "relpath": rel,
+                    "code": self.scrub(redactor, (frame.line or "").strip()),
+                }
+            )
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        try:
+            message = str(exc)
+        except Exception:
+            message = ""
+        return {
+            "type": type(exc).__qualname__,
+            "message": self.scrub(redactor, message)[:4000],
+            "frames": frames,
+            "text": self.scrub(redactor, text[-_MAX_TEXT:]),
+        }
+
+
+def _span(name: str, source: Any, start: float, end: float) -> dict[str, Any]:
+    return {"name": name, "start_ms": start, "end_ms": max(start, end), "source": source}
+
+
+def _route_template(found: Any, root_path: Any = "", mounted: Any = "") -> Any:
+    """The matched route's path template; FastAPI's effective route (an included router's
+    route with its prefixes) when there is one; under a Mount, the mount's path first."""
+    if found is None:
+        return None
+    route, effective = found
+    candidates = []
+    if effective is not None and getattr(effective, "original_route", None) is route:
+        candidates += [getattr(effective, "starlette_route", None), effective]
+    else:
+        effective = None
+    candidates.append(route)
+    prefix = ""
+    mount = any(klass.__name__ == "Mount" for klass in type(route).__mro__)
+    if (
+        effective is None
+        and not mount
+        and isinstance(root_path, str)
+        and isinstance(mounted, str)
+        and len(mounted) > len(root_path)
+        and mounted.startswith(root_path)
+    ):
+        prefix = mounted[len(root_path) :].rstrip("/")
+    for candidate in candidates:
+        for attribute in ("path_format", "path"):
+            value = getattr(candidate, attribute, None) if candidate is not None else None
+            if isinstance(value, str) and value:
+                return prefix + value if candidate is route else value
+    return None
+
+
+def _latin(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return str(value)
+
+
+def _in_venv(path: str, root: str) -> bool:
+    """A file of a virtualenv inside the project (``.venv/lib/...``)."""
+    rel = os.path.relpath(path, root).split(os.sep)
+    folder = root
+    for part in rel[:-1]:
+        folder = os.path.join(folder, part)
+        if os.path.isfile(os.path.join(folder, "pyvenv.cfg")):
+            return True
+    return False
+
+
+def _hint_pattern(secrets: Any) -> Any:
+    """Where a secret could start in a text (None: not known, so always ask the Redactor)."""
+    hints = getattr(secrets, "_KEY_HINTS", None)
+    if not isinstance(hints, tuple) or not hints:
+        return None
+    shapes = "|".join(re.escape(h) for h in hints)
+    # a URL with userinfo (its password), a Bearer/Basic credential, a key-shape start
+    return re.compile(f"{shapes}|://[^/?#\\s]*@|(?i:bearer|basic)\\s+\\S")
