@@ -19,8 +19,11 @@ from typing import Any, NoReturn, TextIO, cast
 from asgideck.runtime.cli._call import EXIT_FAILED
 from asgideck.runtime.cli._call import add_parser as add_call
 from asgideck.runtime.cli._check import add_parser as add_check
+from asgideck.runtime.cli._deploy import add_parser as add_deploy
 from asgideck.runtime.cli._inspect import add_parser as add_inspect
+from asgideck.runtime.cli._mcp import add_parser as add_mcp
 from asgideck.runtime.cli._profiles import add_parser as add_profiles
+from asgideck.runtime.cli._requests import add_parser as add_requests
 from asgideck.runtime.cli._servers import add_parsers as add_servers
 from asgideck.runtime.cli._services import add_parser as add_services
 from asgideck.runtime.cli._shared import (
@@ -38,15 +41,29 @@ from asgideck.runtime.errors import AsgideckError
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
 
-SUBCOMMANDS = ("profiles", "check", "inspect", "run", "ps", "stop", "call", "services")
+SUBCOMMANDS = (
+    "profiles",
+    "check",
+    "inspect",
+    "run",
+    "ps",
+    "stop",
+    "call",
+    "services",
+    "mcp",
+    "requests",
+    "deploy",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Each subcommand's module adds its parser and sets ``run``, its handler."""
     parser = _Parser(prog="asgideck", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (add_profiles, add_check, add_inspect, add_servers, add_services, add_call):
+    for add in (add_profiles, add_check, add_inspect, add_servers, add_services, add_call, add_mcp):
         add(sub)
+    add_requests(sub)
+    add_deploy(sub)
     return parser
 
 

@@ -31,6 +31,14 @@ A bad option or argument exits 64 too (argparse's own code, 2, is taken by ``che
 
 ``call`` has its own: 2 no running server, 3 no complete answer (refused, timed out, past
 ``--deadline``), 4/5 the HTTP status class, 6 answered but the body was cut at ``--max-body``.
+
+``requests`` has its own: 2 nothing to read (no server of the project was started with
+recording on; the line names the server or the folder and how to turn recording on).
+``requests --follow`` runs until Ctrl-C: 130, as above.
+
+``deploy`` has its own: 1 ``--check``: a generated file failed its real check (such a file is
+not written) or the profile has a blocking readiness finding; 3 ``--write``/``--out``: a
+file there has other text (nothing written; the line names it, ``--force`` replaces it).
 """
 
 from __future__ import annotations

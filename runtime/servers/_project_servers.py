@@ -7,6 +7,11 @@ profile, not its values: the spec is built fresh at every start, so an edited
 Events of every supervisor are re-published as ``(server name, event)`` on the
 supervisor's event thread.
 
+A config says whether its server records requests (``record``; None: the default
+for its style, :func:`records_by_default`). A recorded start empties the server's
+records folder (``runtime.recording``, in asgideck's state folder, never the
+project) and the spec names it (``ServerSpec.record``): the agent writes there.
+
 A config may list before-start tasks (``_tasks``): every start runs them first, on
 the starting thread, and says so as ``StateChanged`` events of its own ("starting"
 while they run, "crashed" when one fails, "stopped" when a stop ended them), since
@@ -28,6 +33,7 @@ from asgideck.runtime.events import Event
 from asgideck.runtime.logs import LogBuffer
 from asgideck.runtime.profiles import load_profile
 from asgideck.runtime.project import Project, ProjectError
+from asgideck.runtime.recording import begin_records, records_dir
 from asgideck.runtime.servers._errors import AlreadyRunning, ConfigError
 from asgideck.runtime.servers._events import ServerEvent, ServerState, StateChanged, Status
 from asgideck.runtime.servers._launch import (
@@ -55,10 +61,12 @@ __all__ = [
     "ManagedServer",
     "ServerFacts",
     "ServerManager",
+    "begin_run",
     "build_spec",
     "configs_path",
     "default_configs",
     "load_configs",
+    "records_by_default",
     "save_configs",
 ]
 
@@ -91,8 +99,12 @@ class LaunchConfig:
     auto_restart: bool = False
     #: before-start tasks, run in order by every start (shlex-split commands)
     tasks: tuple[str, ...] = ()
+    #: record requests (the agent); None: what suits the server's style (records_by_default)
+    record: bool | None = None
 
     def __post_init__(self) -> None:
+        if self.record is not None and not isinstance(self.record, bool):
+            raise ConfigError(f"record: expected true, false or null, got {self.record!r}")
         if isinstance(self.tasks, str) or not isinstance(self.tasks, (list, tuple)):
             raise ConfigError(f"tasks: expected a list of commands, got {self.tasks!r}")
         object.__setattr__(self, "tasks", tuple(check_task(t) for t in self.tasks))
@@ -112,6 +124,11 @@ class LaunchConfig:
             raise ConfigError(f"reload: {self.kind} does not reload here; use uvicorn")
         if self.kind == "daphne" and self.workers > 1:
             raise ConfigError("workers: Daphne runs a single process")
+
+    @property
+    def recording(self) -> bool:
+        """Whether a start records requests: the user's choice, else the style's default."""
+        return records_by_default(self) if self.record is None else self.record
 
     @property
     def facts(self) -> ServerFacts:
@@ -140,11 +157,29 @@ class LaunchConfig:
         return data
 
 
+def _production_profile(profile: str) -> bool:
+    """The profile's name says production (as ``default_configs`` and the readiness
+    checks read it: "prod", "production", "prod-eu"...)."""
+    return "prod" in profile.lower()
+
+
+def records_by_default(config: LaunchConfig) -> bool:
+    """Record requests unless the server is production-style: on for uvicorn with
+    ``--reload`` and for one process on a non-production profile; off for gunicorn,
+    more than one worker, or a production profile (recording costs a little per
+    request and keeps bodies on disk in asgideck's state folder)."""
+    if config.reload:
+        return True
+    if config.kind == "gunicorn" or config.workers > 1:
+        return False
+    return not _production_profile(config.profile)
+
+
 def default_configs(profiles: Sequence[str]) -> list[LaunchConfig]:
     """One server per profile: auto-reload for development, gunicorn with workers for prod."""
     configs = []
     for offset, profile in enumerate(profiles):
-        if "prod" in profile.lower():
+        if _production_profile(profile):
             config = LaunchConfig(profile, profile, "gunicorn", port=BASE_PORT + offset, workers=2)
         else:
             config = LaunchConfig(profile, profile, "uvicorn", port=BASE_PORT + offset, reload=True)
@@ -223,7 +258,9 @@ def save_configs(root: Path, configs: Iterable[LaunchConfig]) -> None:
 
 
 def build_spec(project: Project, config: LaunchConfig) -> ServerSpec:
-    """The spec for a start: the profile's variables as they are on disk right now."""
+    """The spec for a start: the profile's variables as they are on disk right now, and
+    the records folder when the config records requests (emptied by :func:`begin_run`,
+    not here: building a spec changes nothing on disk)."""
     if project.app is None:
         raise ProjectError(project.app_error or f"{project.root}: no ASGI app found")
     profile = load_profile(project.root, config.profile)
@@ -243,7 +280,15 @@ def build_spec(project: Project, config: LaunchConfig) -> ServerSpec:
         app_dir=Path(project.app.app_dir) if project.app.app_dir else None,
         root_path=config.root_path,
         worker_class=config.worker_class,
+        record=records_dir(project.root, config.name) if config.recording else None,
     )
+
+
+def begin_run(project: Project, config: LaunchConfig, spec: ServerSpec) -> None:
+    """A start of ``spec`` (built from ``config``) is about to happen: a recorded one
+    begins with an empty records folder (the requests of the run before are gone)."""
+    if spec.record is not None:
+        begin_records(project.root, config.name)
 
 
 class ManagedServer:
@@ -362,6 +407,7 @@ class ManagedServer:
         self._start_supervisor(build_spec(self.manager.project, self.config))
 
     def _start_supervisor(self, spec: ServerSpec) -> None:
+        begin_run(self.manager.project, self.config, spec)
         if self.supervisor is None:
             self.supervisor = Supervisor(
                 spec,
@@ -423,7 +469,9 @@ class ManagedServer:
         if self.supervisor is None or not self.running:
             self.start()
             return
-        self.supervisor.restart(grace, build_spec(self.manager.project, self.config))
+        spec = build_spec(self.manager.project, self.config)
+        begin_run(self.manager.project, self.config, spec)
+        self.supervisor.restart(grace, spec)
 
     def close(self, grace: float = 5.0) -> None:
         self._end_tasks(grace)

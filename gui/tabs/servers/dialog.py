@@ -1,6 +1,6 @@
-"""Edit one launch config: kind, profile, port, reload, workers, options, and the
-before-start tasks (an ordered list of commands; what the project's layout suggests is
-one click away)."""
+"""Edit one launch config: kind, profile, port, reload, workers, options, whether its
+requests are recorded, and the before-start tasks (an ordered list of commands; what
+the project's layout suggests is one click away)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from asgideck.gui.core.widgets import Banner, muted
-from asgideck.runtime.servers import ConfigError, LaunchConfig
+from asgideck.runtime.servers import ConfigError, LaunchConfig, records_by_default
 
 WORKER_CLASSES = (
     ("What the project has (gunicorn.conf.py, else installed)", "auto"),
@@ -48,6 +48,17 @@ KINDS = (
 NO_RELOAD = frozenset({"gunicorn", "daphne"})
 ONE_WORKER = frozenset({"daphne"})
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+RECORD_TIP = (
+    "Record every request this server handles: the time in each middleware layer, "
+    "dependency and the endpoint, its SQL, logs, outgoing calls and exception "
+    "(the Requests tab).\n"
+    "Nothing is written into the project: asgideck loads a small agent in front of the "
+    "app and keeps the records in its own state folder (emptied at each start).\n"
+    "It costs a little time per request and disk for bodies up to 64 KiB, with secrets "
+    "redacted. Unless changed here it is on for development servers (--reload, or one "
+    "process on a non-production profile) and off for production-style ones "
+    "(gunicorn, several workers, a production profile)."
+)
 
 
 class TasksEditor(QWidget):
@@ -243,6 +254,13 @@ class ServerDialog(QDialog):
         self.root_path.setPlaceholderText("e.g. /api when behind a proxy prefix")
         self.auto_restart = QCheckBox("Restart after a crash (backoff 1, 2, 4 … 30 s)")
         self.auto_restart.setChecked(config.auto_restart)
+        self.record = QCheckBox("Record requests (the Requests tab)")
+        self.record.setObjectName("RecordRequests")
+        self.record.setToolTip(RECORD_TIP)
+        #: the user's choice; None while the box follows the server's style (the default)
+        self._record_choice: bool | None = config.record
+        self.record.setChecked(config.recording)
+        self.record.clicked.connect(self._record_clicked)
         self.tasks = TasksEditor(config.tasks, suggestions)
         self.error = Banner()
 
@@ -259,6 +277,7 @@ class ServerDialog(QDialog):
         form.addRow("", self.access_log)
         form.addRow("Root path:", self.root_path)
         form.addRow("", self.auto_restart)
+        form.addRow("", self.record)
         before = QLabel("&Before start:")
         before.setBuddy(self.tasks.list)
         form.addRow(before, self.tasks)
@@ -273,6 +292,8 @@ class ServerDialog(QDialog):
         layout.addWidget(buttons)
         self.kind.currentIndexChanged.connect(self._sync)
         self.reload.toggled.connect(self._sync)
+        self.workers.valueChanged.connect(self._sync_record)
+        self.profile.currentTextChanged.connect(self._sync_record)
         self._sync()
 
     def _sync(self) -> None:
@@ -285,9 +306,39 @@ class ServerDialog(QDialog):
         self.workers.setEnabled(not single)
         if single:
             self.workers.setValue(1)
+        self._sync_record()
+
+    def _record_clicked(self, checked: bool) -> None:
+        self._record_choice = checked
+
+    def _sync_record(self) -> None:
+        """Untouched, the box shows the default for the server as the form describes it."""
+        if self._record_choice is None:
+            self.record.setChecked(self._record_default())
+
+    def _record_default(self) -> bool:
+        try:
+            return records_by_default(self._build(None))
+        except ConfigError:  # a form the config refuses (an empty name): judge its style
+            pass
+        try:
+            style = LaunchConfig(
+                "style",
+                self.profile.currentText() or "-",
+                self.kind.currentData(),
+                reload=self.reload.isChecked(),
+                workers=self.workers.value(),
+            )
+        except ConfigError:  # in between two consistent states: leave the box as it is
+            return self.record.isChecked()
+        return records_by_default(style)
 
     def config(self) -> LaunchConfig:
-        """The config the form describes; raises ConfigError naming the field."""
+        """The config the form describes; raises ConfigError naming the field. Recording
+        stays "the default for its style" (None) until the box is clicked."""
+        return self._build(self._record_choice)
+
+    def _build(self, record: bool | None) -> LaunchConfig:
         return LaunchConfig(
             name=self.name.text().strip(),
             profile=self.profile.currentText(),
@@ -302,6 +353,7 @@ class ServerDialog(QDialog):
             root_path=self.root_path.text().strip(),
             auto_restart=self.auto_restart.isChecked(),
             tasks=self.tasks.tasks(),
+            record=record,
         )
 
     def accept(self) -> None:
