@@ -28,7 +28,8 @@ from asgideck.runtime.cli._shared import (
     check_grace,
     print_notices,
 )
-from asgideck.runtime.errors import InputError
+from asgideck.runtime.errors import AsgideckError, InputError
+from asgideck.runtime.inspect import ReloadApiWatch
 from asgideck.runtime.project import Project, interpreter_notes, open_project
 from asgideck.runtime.servers import (
     SERVICE_KINDS,
@@ -43,6 +44,7 @@ from asgideck.runtime.servers import (
     TaskCancelled,
     TaskFailed,
     alive_entries,
+    begin_run,
     bind_problem,
     build_spec,
     run_tasks,
@@ -108,6 +110,23 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         "one runs directly",
     )
     run.add_argument(
+        "--record",
+        action="store_true",
+        help="record every request (middleware layers, SQL, logs, exceptions) through "
+        "asgideck's agent, without changing the project; read them with `asgideck "
+        "requests PATH` (costs a little per request; records stay in asgideck's state "
+        "folder, emptied at the next recorded start)",
+    )
+    run.add_argument(
+        "--instances",
+        type=int,
+        default=1,
+        metavar="N",
+        help="N >= 2: run N instances on free loopback ports behind a real nginx (the "
+        "generated upstream) listening on --host/--port, as one group: Ctrl-C, SIGTERM or "
+        "any member ending stops all (needs nginx installed; no --reload or --record)",
+    )
+    run.add_argument(
         "--ready-timeout",
         type=float,
         default=60.0,
@@ -159,6 +178,7 @@ def run_server(args: argparse.Namespace, out: TextIO) -> int:
     if problem is not None:  # before anything slow: a bad host is a typo, say so now
         raise InputError(f"--host: {problem}")
     check_grace(args.grace)
+    _check_instances(args)
     project = open_project(
         args.path, python=args.python, app=args.app, factory=True if args.factory else None
     )
@@ -177,14 +197,23 @@ def run_server(args: argparse.Namespace, out: TextIO) -> int:
         workers=args.workers,
         worker_class=args.worker_class,
         tasks=tuple(args.before),
+        record=args.record,  # off unless asked: `run` is also how production is tried
     )
     spec = build_spec(project, config)
     for note in interpreter_notes(project):  # asgideck's own interpreter: say so up front
         print(f"asgideck: {note}", file=sys.stderr)
+    if config.recording:
+        print(
+            f"asgideck: recording requests (read them with `asgideck requests {args.path}`)",
+            file=sys.stderr,
+        )
     finished = threading.Event()
     final: list[Status] = []
+    api_watch: ReloadApiWatch | None = None  # --reload: what each reload changed in the API
 
     def on_event(event: ServerEvent) -> None:
+        if api_watch is not None:
+            api_watch.on_event(event)
         if isinstance(event, StateChanged) and _is_final(event.status):
             final.append(event.status)
             finished.set()
@@ -198,6 +227,8 @@ def run_server(args: argparse.Namespace, out: TextIO) -> int:
         tap=terminal.write,
         die_with_parent=True,  # Linux: even a SIGKILLed `run` takes its server along
     )
+    if args.reload:
+        api_watch = ReloadApiWatch(supervisor.buffer, terminal.say)
     services = ServiceSet(project.root, args.profile) if args.with_services else None
     with StopSignals() as signals:
         code: int | None = None
@@ -206,11 +237,17 @@ def run_server(args: argparse.Namespace, out: TextIO) -> int:
                 code = _start_services(services, args, terminal, signals)
             if code is None and config.tasks:
                 code = _run_before(project, config, supervisor, args, terminal, signals)
-            if code is None:
+            if code is None and args.instances > 1:
+                supervisor.close(0)  # the group runs its own supervisors
+                code = _serve_scaled(project, config, args, terminal, signals)
+            elif code is None:
+                begin_run(project, config, spec)  # --record: an empty records folder
                 code = _serve(supervisor, project, args, terminal, signals, finished, final)
             else:
                 supervisor.close(0)
         finally:
+            if api_watch is not None:
+                api_watch.close()  # cancels a watch still waiting for the reloaded app
             if services is not None:
                 clean = _stop_services(services, args.grace, terminal)
                 if not clean and code == 0:
@@ -256,6 +293,74 @@ def _serve(
     for note in interpreter_notes(project, tail, warn=False):
         terminal.say(f"asgideck: {note}")
     return EXIT_NOT_READY if status.message == "not ready" else EXIT_SERVER_FAILED
+
+
+def _check_instances(args: argparse.Namespace) -> None:
+    if args.instances < 1:
+        raise InputError(f"--instances: {args.instances} must be at least 1")
+    if args.instances > 1 and (args.reload or args.record):
+        which = "--reload" if args.reload else "--record"
+        raise InputError(f"--instances: {which} cannot be combined with scaled instances")
+
+
+def _serve_scaled(
+    project: Project,
+    config: LaunchConfig,
+    args: argparse.Namespace,
+    terminal: Terminal,
+    signals: StopSignals,
+) -> int:
+    """``--instances N``: the nginx group in the foreground until a signal, a closed
+    output or a member ending; the spread of the requests is said when it ends."""
+    from asgideck.runtime.deploy import ScaledGroup  # ~0.3 s of imports: only when asked
+
+    def tap(number: int, stream: str, text: str) -> None:
+        terminal.write(stream, "\n".join(f"[{number}] {line}" for line in text.split("\n")))
+
+    group = ScaledGroup(
+        project, config, args.instances, ready_timeout=args.ready_timeout,
+        die_with_parent=True, tap=tap,
+    )  # fmt: skip
+    ended, cancel = threading.Event(), threading.Event()
+    group.events.connect(lambda status: ended.set() if status.state == "failed" else None)
+
+    def watch() -> None:  # a signal handler must not take an Event's lock: look from here
+        while not (cancel.is_set() or ended.wait(FOLLOW_INTERVAL)):
+            if signals.received or terminal.closed.is_set():
+                cancel.set()
+
+    watcher = threading.Thread(target=watch, name="asgideck-run-scaled", daemon=True)
+    watcher.start()
+    try:
+        group.start(cancel=cancel)
+    except AsgideckError as exc:  # the group left nothing running
+        cancelled = cancel.is_set()
+        cancel.set()
+        watcher.join()
+        if cancelled:
+            terminal.say(f"asgideck: stopping… ({signals.describe() or 'its output was closed'})")
+            terminal.silence_closed()
+            return 0
+        terminal.say(f"asgideck: {exc}")
+        return EXIT_CANNOT_START
+    terminal.say(f"asgideck: {group.status().message}")
+    print_notices()
+    while not (ended.is_set() or cancel.is_set()):
+        ended.wait(FOLLOW_INTERVAL)
+    cancel.set()
+    watcher.join()
+    status = group.status()
+    if status.state == "failed":
+        group.stop(args.grace)  # waits for the group's own stop to finish
+        terminal.say(f"asgideck: {status.error}")
+        terminal.say(f"asgideck: requests per instance: {status.spread()}")
+        terminal.silence_closed()
+        return EXIT_ENDED_ELSEWHERE if status.ended_elsewhere else EXIT_SERVER_FAILED
+    terminal.say(f"\nasgideck: stopping… ({signals.describe() or 'its output was closed'})")
+    result = group.stop(args.grace)
+    terminal.say(f"asgideck: requests per instance: {group.status().spread()}")
+    terminal.silence_closed()
+    return 0 if result.clean else EXIT_NOT_CLEAN
 
 
 def _start_services(

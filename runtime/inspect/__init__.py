@@ -1,10 +1,19 @@
 """What the project's app is, seen through the probe: the app model (middleware in run
 order, routes, OpenAPI), settings validation, readiness checks, the routes index, and
-the session (the open project with its selected profile's findings).
+the session (the open project with its selected profile's findings), and what a
+reload changed in a running server's API.
 """
 
 from __future__ import annotations
 
+from asgideck.runtime.inspect._api_changes import (
+    API_CHANGED_PREFIX,
+    ReloadApiWatch,
+    ReloadChanges,
+    api_changes_after_reload,
+    api_changes_line,
+    changes_after_reload,
+)
 from asgideck.runtime.inspect._app import (
     AppInfo,
     Dependency,
@@ -47,6 +56,7 @@ from asgideck.runtime.inspect._settings_scan import (
 )
 
 __all__ = [
+    "API_CHANGED_PREFIX",
     "CANCELLED",
     "PROBE_OWN",
     "RULES",
@@ -61,6 +71,8 @@ __all__ = [
     "MiddlewareLayer",
     "ProbeError",
     "ProjectSession",
+    "ReloadApiWatch",
+    "ReloadChanges",
     "RouteEntry",
     "RouteInfo",
     "SecretFact",
@@ -69,9 +81,12 @@ __all__ = [
     "SettingsReport",
     "Snapshot",
     "Validation",
+    "api_changes_after_reload",
+    "api_changes_line",
     "app_info_json",
     "best_openapi",
     "build_index",
+    "changes_after_reload",
     "compute",
     "fetch_openapi",
     "filter_entries",
