@@ -12,7 +12,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_logs
 import bench_openapi
+import bench_record
 import bench_routes
+import bench_scaled
 import bench_servers
 import bench_services
 import bench_startup
@@ -26,6 +28,8 @@ BENCHES: tuple[tuple[str, Callable[[], Any]], ...] = (
     ("openapi", bench_openapi.run),
     ("routes", bench_routes.run),
     ("try", bench_try.run),
+    ("record", bench_record.run),
+    ("scaled", bench_scaled.run),
 )
 
 
