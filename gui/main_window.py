@@ -174,9 +174,9 @@ class MainWindow(QMainWindow):
 
         self.view_menu = view = bar.addMenu("&View")
         group = QActionGroup(self)
-        for number, name in enumerate(TABS, start=1):
+        for number, name in enumerate(TABS, start=1):  # the tenth (Deploy) is Ctrl+0
             action = self._action(
-                view, name.capitalize(), f"Ctrl+{number}", partial(self.show_tab, name)
+                view, name.capitalize(), f"Ctrl+{number % 10}", partial(self.show_tab, name)
             )
             group.addAction(action)
         view.addSeparator()
@@ -238,6 +238,8 @@ class MainWindow(QMainWindow):
         self.services_menu = bar.addMenu("Ser&vices")
         self.tab_menus["services"] = self.services_menu
         self.tab_menus["mail"] = view
+        self.tab_menus["requests"] = view  # Copy as curl, Open in Try, Open Source…
+        self.tab_menus["deploy"] = view  # Generate, Write, Check, the hand-off, Run scaled
 
         self.request_menu = bar.addMenu("&Request")
         self.tab_menus["try"] = self.request_menu
@@ -348,7 +350,7 @@ class MainWindow(QMainWindow):
         tabs.setUsesScrollButtons(True)  # at 900×600 the last tabs scroll, never vanish
         tabs.setElideMode(Qt.TextElideMode.ElideRight)
         for index in range(min(tabs.count(), len(TABS))):  # an elided title is still named
-            tabs.setTabToolTip(index, f"{tabs.tabText(index)} (Ctrl+{index + 1})")
+            tabs.setTabToolTip(index, f"{tabs.tabText(index)} (Ctrl+{(index + 1) % 10})")
         tabs.currentChanged.connect(lambda _index: self._focus_current_tab())
         self._fill_all_tab_actions()
         self.pages.addWidget(self.page)
@@ -716,6 +718,8 @@ class MainWindow(QMainWindow):
         if self.shortcuts_dialog is not None:
             self.shortcuts_dialog.close()
         self._build_try()  # every shortcut is listed, Try's too (built on first use)
+        if self.page is not None:
+            self.page.build_tab("requests")  # and the Requests tab's
         dialog = ShortcutsDialog(self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda _result: setattr(self, "shortcuts_dialog", None))

@@ -6,7 +6,7 @@ The page's task scope runs validation and inspection (newest per key wins) and c
 the servers' events home; closing the page closes it, so nothing late lands.
 
 One rule for "what am I looking at": the server selected in the sidebar, and so its
-profile, drives Logs, Routes, Middleware and Try; the header says which (``showing``).
+profile, drives Logs, Routes, Middleware, Requests and Try; the header says which (``showing``).
 Selecting a server selects its profile; picking a profile selects the first server
 using it, or none (the tabs then show what the probe sees for that profile).
 
@@ -16,11 +16,12 @@ Start runs its profile's services first. The Mail tab is there only while the pr
 needs a mail service, built when first shown. Closing the page stops the services
 only when the project's "Stop services when the project closes" is ticked.
 
-Compare, Routes and Try are built the first time they are shown or asked for
-(``diff_view``, ``routes_view``, ``try_view``; a placeholder holds their place in the tab
-bar): the window comes up without paying for them, nor for httpx and websockets, which
-come with Try and its workbench. Until then the page keeps what it would have handed Try
-(document, target, WebSocket routes, server names) and gives it over when it is built.
+Compare, Routes, Requests and Try are built the first time they are shown or asked for
+(``diff_view``, ``routes_view``, ``requests_view``, ``try_view``; a placeholder holds
+their place in the tab bar): the window comes up without paying for them, nor for httpx
+and websockets, which come with Try and its workbench. Until then the page keeps what it
+would have handed Try (document, target, WebSocket routes, server names) and gives it over
+when it is built.
 """
 
 from __future__ import annotations
@@ -40,11 +41,13 @@ from asgideck.gui.tabs.logs.view import LogsView
 from asgideck.gui.tabs.middleware import MiddlewareView
 from asgideck.gui.tabs.overview import OverviewView
 from asgideck.gui.tabs.profile.view import ProfileView
+from asgideck.gui.tabs.routes.changes_banner import ApiChangesWatch
 from asgideck.gui.tabs.servers.panel import ServersPanel
 from asgideck.gui.tabs.services.backend import Backend, RuntimeBackend, Sets
 from asgideck.gui.tabs.services.section import ServicesSection
 from asgideck.runtime.errors import AsgideckError
 from asgideck.runtime.inspect import (
+    AppInfo,
     Inspection,
     ProjectSession,
     RouteEntry,
@@ -54,18 +57,31 @@ from asgideck.runtime.inspect import (
 )
 from asgideck.runtime.logs import LogBuffer
 from asgideck.runtime.openapi import Document, Operation
-from asgideck.runtime.servers import ServerEvent, ServerManager, StateChanged, StatsUpdated
+from asgideck.runtime.servers import (
+    LaunchConfig,
+    ServerEvent,
+    ServerManager,
+    StateChanged,
+    StatsUpdated,
+)
 
 if TYPE_CHECKING:  # imported when the tab is first built (httpx and websockets come with Try)
+    from asgideck.gui.tabs.deploy.view import DeployView
     from asgideck.gui.tabs.profile.compare import DiffView
+    from asgideck.gui.tabs.requests.view import RequestsView, ShownServer
     from asgideck.gui.tabs.routes.view import RoutesView
     from asgideck.gui.tabs.workbench.view import TryView
+    from asgideck.runtime.client import RequestSpec
+    from asgideck.runtime.recording import RequestLog
     from asgideck.runtime.services import ServiceNeed
     from asgideck.runtime.workbench import Workbench
 
-TABS = ("overview", "profile", "compare", "logs", "routes", "middleware", "try", "mail")
+TABS = (
+    "overview", "profile", "compare", "logs", "routes", "middleware", "requests", "try", "mail",
+    "deploy",
+)  # fmt: skip
 #: tabs built when first shown or asked for (the others are built with the page)
-LAZY_TABS = ("compare", "routes", "try")
+LAZY_TABS = ("compare", "routes", "requests", "try", "deploy")
 #: tabs shown only while the profile needs them (Mail: a mail catcher)
 OPTIONAL_TABS = ("mail",)
 
@@ -125,13 +141,19 @@ class ProjectPage(QSplitter):
         self._diff_view: DiffView | None = None
         self._routes_view: RoutesView | None = None
         self._try_view: TryView | None = None
+        self._deploy_view: DeployView | None = None
         self._workbench: Workbench | None = None
+        # The Requests tab (built when first shown) and each server's records, read on.
+        self._requests_view: RequestsView | None = None
+        self._request_logs: dict[str, RequestLog] = {}
         # What Try gets when it is built.
         self._document: Document | None = None
         self._target: tuple[str, str, str] | None = None  # name, URL, root path
         self._ws_routes: list[str] = []
         self._server_names: dict[str, str] = {}  # base URL -> server name, oldest first
         self.logs: dict[str, LogsView] = {}
+        self._group_log: LogsView | None = None  # the scaled group's (its row selected)
+        self._group_state = ""  # the scaled group's last state seen (Try follows a change)
         #: (profile, service) -> its log view
         self.service_logs: dict[tuple[str, str], LogsView] = {}
         self.logs_stack = QStackedWidget()
@@ -145,6 +167,10 @@ class ProjectPage(QSplitter):
 
         self.manager = ServerManager(session.project, session.profile_names)
         self.manager.events.connect(self.tasks.wrap(self._on_server_event))
+        #: what each reload changes in a server's API (the Routes tab's banner shows it)
+        self.api_watch = ApiChangesWatch(
+            self.tasks, self.manager, self.inspection, self.refresh_inspection
+        )
         # The Profile tab's "restart … to apply" hint names the running servers of a profile.
         self.profile_view.set_servers_using(
             lambda profile: [
@@ -181,8 +207,10 @@ class ProjectPage(QSplitter):
             (self.logs_stack, "terminal", "Logs"),
             (self._placeholders["routes"], "search", "Routes"),
             (self.middleware_view, "shield", "Middleware"),
+            (self._placeholders["requests"], "clock", "Requests"),
             (self._placeholders["try"], "send", "Try"),
             (self.mail_stack, "send", "Mail"),
+            (self._placeholders["deploy"], "plug", "Deploy"),
         ):
             self.tabs.addTab(widget, theme.icon(icon), title)
         for name in OPTIONAL_TABS:
@@ -217,7 +245,7 @@ class ProjectPage(QSplitter):
 
     def showing(self) -> str:
         """The header's line: the selected server, its profile, and where Routes come from."""
-        name = self.servers_panel.selected_name()
+        name = self.servers_panel.selected_name() or self._group_label()
         profile = self.profile_name() or "no profile"
         if not name:
             return f"Showing: profile {profile} (no server uses it)\nnot running — from the probe"
@@ -272,6 +300,8 @@ class ProjectPage(QSplitter):
         self._wanted_tab = None  # another tab came to the front: a wait for one is over
         if name in LAZY_TABS:
             self.build_tab(name)
+            if name == "requests":
+                self._show_requests()  # Record requests may have been edited meanwhile
         elif name == "mail":
             self._show_mail()
 
@@ -284,12 +314,21 @@ class ProjectPage(QSplitter):
             return self.routes_view
         if name == "try":
             return self.try_view
+        if name == "requests":
+            return self.requests_view
+        if name == "deploy":
+            return self.deploy_view
         raise ValueError(f"not a lazy tab: {name!r} (lazy: {', '.join(LAZY_TABS)})")
 
     def built_view(self, name: str) -> QWidget | None:
         """Tab ``name``'s view if it exists (a lazy tab not built yet: None)."""
         if name in LAZY_TABS:
-            views = {"compare": self._diff_view, "routes": self._routes_view}
+            views: dict[str, QWidget | None] = {
+                "compare": self._diff_view,
+                "routes": self._routes_view,
+                "requests": self._requests_view,
+                "deploy": self._deploy_view,
+            }
             return self._try_view if name == "try" else views[name]
         return self.tabs.widget(TABS.index(name))
 
@@ -330,6 +369,7 @@ class ProjectPage(QSplitter):
 
             self._routes_view = RoutesView(self.inspection)
             self._routes_view.try_requested.connect(self.try_route)
+            self._routes_view.follow_api_changes(self.api_watch)
             self._swap_in("routes", self._routes_view)
         return self._routes_view
 
@@ -364,10 +404,104 @@ class ProjectPage(QSplitter):
         self._swap_in("try", view)
         return view
 
+    @property
+    def deploy_view(self) -> DeployView:
+        """The Deploy tab, built when first shown or asked for (the selected server first,
+        and the inspection already made for its profile)."""
+        if self._deploy_view is None:
+            from asgideck.gui.tabs.deploy.view import DeployView
+
+            def known_app(profile: str) -> AppInfo | None:
+                snapshot = self.inspection.snapshot
+                info = snapshot.info
+                return info if snapshot.profile == profile and info and info.ok else None
+
+            self._deploy_view = DeployView(
+                self.session.project,
+                lambda: [s.config for s in self.manager.servers],
+                self.runner,
+                selected=self.servers_panel.selected_name(),
+                known_app=known_app,
+            )
+            self._deploy_view.scaled.changed.connect(self._on_group_changed)
+            self.servers_panel.scaled.follow(self._deploy_view.scaled)
+            self._swap_in("deploy", self._deploy_view)
+        return self._deploy_view
+
+    # ----------------------------------------------------------------- requests
+    @property
+    def requests_view(self) -> RequestsView:
+        """The Requests tab, built when first shown or asked for (the selected server's)."""
+        if self._requests_view is None:
+            from asgideck.gui.tabs.requests.view import RequestsView
+
+            # its own one-thread runner: polling 4 times a second must not light the
+            # window's busy indicator (the page's runner), nor queue behind a probe
+            view = RequestsView(self._requests_source(), None, root=self.session.project.root)
+            view.try_requested.connect(self.try_request)
+            view.try_websocket_requested.connect(self._try_websocket)
+            self._requests_view = view
+            self._swap_in("requests", view)
+        return self._requests_view
+
+    def _requests_source(self) -> ShownServer | None:
+        """The selected server as the Requests tab shows it: its records while it records
+        (this run's, when it runs; else what its settings say a start would do)."""
+        from asgideck.gui.tabs.requests.view import ShownServer
+        from asgideck.runtime.recording import RequestLog, records_dir
+
+        name = self.servers_panel.selected_name()
+        if not name:
+            return None
+        server = self.manager.server(name)
+        running = self.running_server()
+        url = running[1] if running else None
+        spec = server.supervisor.spec if server.supervisor is not None else None
+        if running is not None and spec is not None:
+            recording = spec.record is not None  # this run's truth
+        else:
+            recording = server.config.recording
+        if not recording:
+            return ShownServer(name, None, url, running is not None)
+        log = self._request_logs.get(name)
+        if log is None:
+            log = RequestLog(records_dir(self.session.project.root, name))
+            self._request_logs[name] = log
+        return ShownServer(name, log, url, running is not None)
+
+    def _show_requests(self) -> None:
+        """The selection or its server's state changed: the Requests tab follows."""
+        if self._requests_view is not None:
+            self._requests_view.set_source(self._requests_source())
+
+    def try_request(self, spec: RequestSpec) -> None:
+        """Open a recorded request from the Requests tab in Try (method, URL, headers, body)."""
+        from asgideck.gui.tabs.workbench.actions import HTTP_PAGE
+        from asgideck.runtime.workbench import draft_from_spec
+
+        target = self._target
+        draft, notes = draft_from_spec(
+            spec, base_url=target[1] if target else "", root_path=target[2] if target else ""
+        )
+        view = self.try_view
+        view.set_draft(draft)
+        view.show_mode(HTTP_PAGE)
+        if notes:
+            view.banner.show_message(" ".join(n[0].upper() + n[1:] + "." for n in notes), "info")
+        else:
+            view.banner.clear_message()
+        self.show_tab("try")
+
+    def _try_websocket(self, path: str) -> None:
+        self.try_view.open_websocket(path)
+        self.show_tab("try")
+
     def focus_filter(self) -> None:
         """Ctrl+F: the filter of the tab in front (variables when it has none)."""
         current = self.tabs.currentWidget()
-        if current is self.logs_stack:
+        if self._requests_view is not None and current is self._requests_view:
+            self._requests_view.focus_filter()
+        elif current is self.logs_stack:
             view = self.logs_stack.currentWidget()
             if isinstance(view, LogsView):
                 view.focus_search()
@@ -501,7 +635,7 @@ class ProjectPage(QSplitter):
 
     def _show_server_log(self) -> None:
         """The selected server's log in the Logs tab (after a service's was shown)."""
-        view = self.logs_for(self.servers_panel.selected_name())
+        view = self.logs_for(self.servers_panel.selected_name()) or self.group_log()
         self.logs_stack.setCurrentWidget(view if view is not None else self.logs_empty)
 
     # ----------------------------------------------------------------- services
@@ -578,7 +712,10 @@ class ProjectPage(QSplitter):
         self.servers_panel.restart_selected()
 
     def running_server(self) -> tuple[str, str] | None:
-        """(name, URL) of the selected server when it runs; never another one."""
+        """(name, URL) of the selected server (or scaled group) when it runs; never another."""
+        if self.servers_panel.scaled.selected():
+            url = self.servers_panel.scaled.url()
+            return (self._group_label(), url) if url is not None else None
         name = self.servers_panel.selected_name()
         status = self.servers_panel.status.get(name) if name else None
         if status is not None and status.state == "running" and status.url:
@@ -601,7 +738,10 @@ class ProjectPage(QSplitter):
             self._target = None
         else:
             name, url = running
-            self._target = (name, url, self.manager.server(name).config.root_path)
+            group = self._deploy_view.scaled.config if self._deploy_view is not None else None
+            config = group if self.servers_panel.scaled.selected() and group else None
+            root_path = (config or self.manager.server(name).config).root_path
+            self._target = (name, url, root_path)
         if self._workbench is not None:
             if self._target is None:
                 self._workbench.set_target(None, None)
@@ -610,8 +750,9 @@ class ProjectPage(QSplitter):
 
     def _on_server_selected(self, name: str) -> None:
         profile_before = self.profile_name()
-        if name and not self._aligning:
-            wanted = self.manager.server(name).config.profile
+        group = self._group_config()
+        if (name or group) and not self._aligning:
+            wanted = group.profile if group else self.manager.server(name).config.profile
             if wanted != profile_before and wanted in self.session.profile_names:
                 self._aligning = True
                 try:
@@ -621,20 +762,80 @@ class ProjectPage(QSplitter):
         if self._started and not self._aligning and self.profile_name() == profile_before:
             self.refresh_inspection()  # same profile, another server: its own OpenAPI
         self._update_target()
-        view = self.logs_for(name)
+        view = self.logs_for(name) or self.group_log()
         self.logs_stack.setCurrentWidget(view if view is not None else self.logs_empty)
         status = self.servers_panel.status.get(name) if name else None
         self.strip.show_server(
             name or None, status.state if status else "stopped", status.url if status else None
         )
+        if group is not None:
+            self._show_group_strip(reset=True)
+        self._show_requests()
         self._show_showing()
+
+    # ----------------------------------------------------------------- the scaled group
+    def _group_config(self) -> LaunchConfig | None:
+        """The server the scaled group copies, while the group's row is selected."""
+        view = self._deploy_view
+        if view is None or not self.servers_panel.scaled.selected():
+            return None
+        return view.scaled.config
+
+    def _group_label(self) -> str:
+        view = self._deploy_view
+        return view.scaled.label if view is not None and self._group_config() else ""
+
+    def group_log(self) -> LogsView | None:
+        """The scaled group's log (instances and nginx) while its row is selected."""
+        log = self._deploy_view.scaled.log if self._deploy_view is not None else None
+        if log is None or self._group_config() is None:
+            return None
+        if self._group_log is None or self._group_log.server is not log:
+            if self._group_log is not None:
+                self._group_log.detach()
+                self.logs_stack.removeWidget(self._group_log)
+                self._group_log.deleteLater()
+            title = f"{log.name}: each instance's lines end with its number, nginx's with nginx"
+            self._group_log = LogsView(log, title=title)
+            self.logs_stack.addWidget(self._group_log)
+        return self._group_log
+
+    def _show_group_strip(self, *, reset: bool = False) -> None:
+        """The status strip: the group's state and URL, and the spread per instance."""
+        view = self._deploy_view
+        status = view.scaled.status() if view is not None else None
+        if status is None:
+            return
+        state = {"failed": "crashed"}.get(status.state, status.state)
+        (self.strip.show_server if reset else self.strip.set_state)(
+            self._group_label(), state, status.url
+        )
+        self.strip.rate_label.setText(f"{status.requests} req · {status.spread()}")
+
+    def _on_group_changed(self) -> None:
+        """The scaled group started, stopped or served requests: its row and, when it is
+        selected, the strip, Try's target and the header follow."""
+        self.servers_panel.refresh_scaled()
+        view = self._deploy_view
+        status = view.scaled.status() if view is not None else None
+        state = status.state if status is not None else ""
+        changed, self._group_state = state != self._group_state, state
+        if self._group_config() is None:
+            return
+        self._show_group_strip()
+        if changed:
+            self._update_target()
+            self._show_showing()
 
     def _on_server_renamed(self, old: str, new: str) -> None:
         if old in self.logs:
             self.logs[new] = self.logs.pop(old)
+        self._request_logs.pop(old, None)  # its records folder is named after the server
         self._update_target()
+        self._show_requests()
 
     def _on_server_removed(self, name: str) -> None:
+        self._request_logs.pop(name, None)
         view = self.logs.pop(name, None)
         if view is not None:
             view.detach()
@@ -648,6 +849,7 @@ class ProjectPage(QSplitter):
             return  # the server was removed (or renamed) while the event travelled
         self.servers_panel.on_event(name, event)
         self.services.update_all_actions()
+        self.api_watch.on_event(name, event)  # a reload: what changed in its API
         selected = self.servers_panel.selected_name()
         if isinstance(event, StateChanged):
             if event.status.state == "running" and event.status.url:
@@ -662,6 +864,7 @@ class ProjectPage(QSplitter):
                 self.strip.set_state(name, event.status.state, event.status.url)
                 if (event.status.state == "running") != (event.previous == "running"):
                     self.refresh_inspection()  # its OpenAPI came or went: never stale routes
+                    self._show_requests()
                 self._update_target()
                 self._show_showing()
         elif isinstance(event, StatsUpdated) and name == selected:
@@ -681,6 +884,10 @@ class ProjectPage(QSplitter):
             self._diff_view.detach()
         if self._routes_view is not None:
             self._routes_view.detach()
+        if self._requests_view is not None:
+            self._requests_view.detach()
+        if self._deploy_view is not None:
+            self._deploy_view.detach()  # ends a hand-off or a scaled group it runs
         self.middleware_view.detach()
         if self._try_view is not None:
             self._try_view.detach()  # closes the workbench too
@@ -695,6 +902,8 @@ class ProjectPage(QSplitter):
             if callable(detach):
                 detach()
         self.manager.close()  # every server at once: bounded by one grace period
+        if self._deploy_view is not None:
+            self._deploy_view.scaled.wait_closed()  # stopping alongside the servers
         # then the services, only when the user chose so; the sets' followers always
         self.services.close_section(self.session.profile_names)
 

@@ -328,6 +328,31 @@ def _views(camera: Camera) -> None:
     camera.grab("routes.png")
     window.show_tab("middleware")
     camera.grab("middleware.png")
+    _deploy_view(camera)
+
+
+def _deploy_view(camera: Camera) -> None:
+    """Deploy: the production server's Compose files for 3 instances, nginx's previewed,
+    and the real checks run (blocking readiness findings first)."""
+    app, window = camera.app, camera.window
+    window.show_tab("deploy")
+    page = window.page
+    assert page is not None
+    view = page.deploy_view
+    view.select(target="compose", server="production", instances=3)
+    _pump_until(
+        app,
+        lambda: (
+            view.generated is not None
+            and view.generated.target == "compose"
+            and not view.scope.pending("generate")
+        ),
+        timeout=60,
+    )
+    view.select_file("nginx.compose.conf")
+    view.check()
+    _pump_until(app, lambda: bool(view.results), timeout=120)
+    camera.grab("deploy.png")
 
 
 def _server_views(camera: Camera, port: int, *, want_tray: bool) -> None:
@@ -356,6 +381,7 @@ def _server_views(camera: Camera, port: int, *, want_tray: bool) -> None:
     if failed:
         raise SystemExit(f"screenshots: the sample server did not answer: {failed[0]}")
     camera.grab("servers.png")
+    _requests_view(camera)
 
     _pump_until(app, lambda: window.inspection.snapshot.source == "server")
     window.show_tab("routes")
@@ -375,6 +401,34 @@ def _server_views(camera: Camera, port: int, *, want_tray: bool) -> None:
     if want_tray:
         _tray_shot(camera)
     _services_view(camera, _port(0))
+
+
+def _requests_view(camera: Camera) -> None:
+    """The Requests tab after the traffic: the development server records (its default),
+    a request that ran SQL selected, its waterfall through the real middleware stack."""
+    app, window = camera.app, camera.window
+    window.show_tab("requests")
+    page = window.page
+    assert page is not None
+    view = page.requests_view
+    if view.source is None or not view.source.recording:
+        print("screenshots: development does not record: requests.png is NOT made", file=sys.stderr)
+        return
+    try:  # the last requests of the traffic are read on the tab's next polls
+        _pump_until(app, lambda: any(r.sql for r in view.model.rows()), timeout=30)
+    except TimeoutError:
+        print("screenshots: no request with SQL was recorded: requests.png is NOT made",
+              file=sys.stderr)  # fmt: skip
+        return
+    view.timer.stop()  # a still picture: no poll lands while it is taken
+    # the items list: a few layers, its dependencies, its query (a short, whole waterfall)
+    rows = view.model.rows()
+    listed = [r for r in rows if r.sql and r.status == 200 and r.route == "/api/v1/items"]
+    record = max(listed or [r for r in rows if r.sql], key=lambda r: r.duration_ms)
+    view.split.setSizes([250, 430])
+    view.select(record.id)  # scrolled into view
+    view.detail.show_page("timeline")
+    camera.grab("requests.png")
 
 
 def _services_view(camera: Camera, port: int) -> None:

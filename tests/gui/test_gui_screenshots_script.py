@@ -137,7 +137,16 @@ def test_make_screenshots_offscreen(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     names = sorted(p.name for p in out.iterdir())
     # services.png: staging's Postgres, Redis and mail catcher (.ci/run installs them)
-    shots = ["main.png", "routes.png", "middleware.png", "servers.png", "try.png", "small.png"]
+    shots = [
+        "main.png",
+        "routes.png",
+        "middleware.png",
+        "servers.png",
+        "requests.png",
+        "try.png",
+        "deploy.png",
+        "small.png",
+    ]
     assert names == sorted([*shots, "services.png"])
     assert png_size(out / "main.png") == (1180, 740)
     assert png_size(out / "small.png") == (900, 600)

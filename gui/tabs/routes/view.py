@@ -1,4 +1,5 @@
-"""Routes tab: every route grouped by tag or path prefix, a filter, and a detail pane."""
+"""Routes tab: every route grouped by tag or path prefix, a filter, and a detail pane;
+over them, what the last reload of the shown server changed in its API."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from asgideck.gui.core import theme
 from asgideck.gui.core.widgets import Banner, muted
+from asgideck.gui.tabs.routes.changes_banner import ApiChangesWatch, ChangesBanner
 from asgideck.gui.tabs.routes.detail import render, render_empty
 from asgideck.gui.tabs.routes.model import RoutesModel
 from asgideck.runtime.editor import editor_command, parse_source
@@ -36,6 +38,9 @@ class RoutesView(QWidget):
         self.inspection = inspection
         self.model = RoutesModel()
         self.banner = Banner()
+        self.changes_banner = ChangesBanner()
+        self.changes_banner.dismissed.connect(self._on_changes_dismissed)
+        self._api_watch: ApiChangesWatch | None = None
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter by path, name, tag or method…  (Ctrl+F)")
         self.filter.setClearButtonEnabled(True)
@@ -97,6 +102,7 @@ class RoutesView(QWidget):
         split.setStretchFactor(1, 2)
         split.setSizes([600, 400])
         layout = QVBoxLayout(self)
+        layout.addWidget(self.changes_banner)
         layout.addWidget(self.banner)
         layout.addWidget(split, 1)
         inspection.changed.connect(self._on_changed)
@@ -105,8 +111,32 @@ class RoutesView(QWidget):
     def detach(self) -> None:
         """Stop listening to the inspection (the page is closing)."""
         self.inspection.changed.disconnect(self._on_changed)
+        if self._api_watch is not None:
+            self._api_watch.changed.disconnect(self._on_api_changes)
+            self._api_watch = None
+
+    def follow_api_changes(self, watch: ApiChangesWatch) -> None:
+        """Show what reloads change in the API of the server whose routes are shown."""
+        self._api_watch = watch
+        watch.changed.connect(self._on_api_changes)
+        self._show_api_changes()
+
+    def _on_api_changes(self, _server: str) -> None:
+        self._show_api_changes()
+
+    def _show_api_changes(self) -> None:
+        """The banner follows the server the shown document came from (none: no banner)."""
+        server = self.inspection.snapshot.server
+        watch = self._api_watch
+        changes = watch.latest.get(server) if watch is not None and server else None
+        self.changes_banner.show_changes(server or "", changes)
+
+    def _on_changes_dismissed(self, server: str) -> None:
+        if self._api_watch is not None and server:
+            self._api_watch.dismiss(server)
 
     def _on_changed(self, snapshot: Snapshot) -> None:
+        self._show_api_changes()
         self.model.set_entries(snapshot.entries)
         self._after_reset()
         info = snapshot.info

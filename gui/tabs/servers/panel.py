@@ -12,6 +12,9 @@ page that knows the validation result). What a start runs is the page's too
 (``start_op``: the profile's services first, then the server), and so is the answer to
 a service's error on the way (``start_problem``).
 
+While a scaled group runs (Run Scaled in the Deploy tab), its row sits under the
+servers (``scaled_rows.ScaledRows``): Stop and Ctrl+. end it when it is selected.
+
 A state file that was damaged (restored from its backup, or set aside with defaults
 shown) or cannot be used at all is said in a warning banner under the list
 (``userstate.take_notices``), never silently.
@@ -47,6 +50,7 @@ from asgideck.gui.core.status_strip import STATE_COLOURS
 from asgideck.gui.core.tasks import TaskRunner, present_error
 from asgideck.gui.core.widgets import Banner, item_with, muted, section_title, shortcut_action
 from asgideck.gui.tabs.servers.dialog import ServerDialog
+from asgideck.gui.tabs.servers.scaled_rows import ScaledRows
 from asgideck.runtime.errors import AsgideckError
 from asgideck.runtime.servers import (
     AdoptedServer,
@@ -117,6 +121,8 @@ class ServersPanel(QWidget):
         self.list.itemDoubleClicked.connect(lambda _item: self.toggle_selected())
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._show_context_menu)
+        #: the scaled group's row under the servers (the page hands it the group)
+        self.scaled = ScaledRows(self.list, state_icon, NAME_ROLE)
         self.start_button = self._tool(
             "play", "Start the selected server (Ctrl+R)", self.start_selected
         )
@@ -220,7 +226,7 @@ class ServersPanel(QWidget):
 
     # ----------------------------------------------------------------- the list
     def rebuild(self) -> None:
-        current = self.selected_name()
+        current, group = self.selected_name(), self.scaled.selected()
         self.list.blockSignals(True)
         self.list.clear()
         for server in self.manager.servers:
@@ -228,9 +234,12 @@ class ServersPanel(QWidget):
             item.setData(NAME_ROLE, server.name)
             self.list.addItem(item)
             self._paint_item(item, server.name)
+        self.scaled.refresh()
         self.list.blockSignals(False)
         names = [s.name for s in self.manager.servers]
-        if current in names:
+        if group:
+            self.scaled.select()
+        elif current in names:
             self.select(current)
         elif names and not self._none_selected:
             self.select(names[0])
@@ -263,7 +272,8 @@ class ServersPanel(QWidget):
 
     def selected_name(self) -> str:
         item = self.list.currentItem()
-        return str(item.data(NAME_ROLE)) if item is not None else ""
+        name = item.data(NAME_ROLE) if item is not None else None
+        return str(name) if name is not None else ""  # none on the scaled group's row
 
     def _on_current_changed(self, *_args: object) -> None:
         if self.list.currentItem() is not None:
@@ -283,7 +293,9 @@ class ServersPanel(QWidget):
         self.restart_button.setEnabled(alive)
         self.edit_button.setEnabled(bool(name))
         self.remove_button.setEnabled(bool(name) and not alive)
-        url = self.url_of(name)
+        if self.scaled.selected():  # Stop ends the group; nothing else acts on it
+            self.stop_button.setEnabled(True)
+        url = self.selected_url()
         self.docs_action.setEnabled(url is not None)
         self.browser_action.setEnabled(url is not None)
 
@@ -293,6 +305,15 @@ class ServersPanel(QWidget):
         if status is None or status.state != "running" or not status.url:
             return None
         return status.url.rstrip("/")
+
+    def refresh_scaled(self) -> None:
+        """The scaled group changed: its row and the buttons follow."""
+        self.scaled.refresh()
+        self._update_buttons()
+
+    def selected_url(self) -> str | None:
+        """The selected row's URL while it runs: a server's, or nginx's for the group."""
+        return self.scaled.url() if self.scaled.selected() else self.url_of(self.selected_name())
 
     def state_of(self, name: str) -> str:
         status = self.status.get(name)
@@ -337,17 +358,20 @@ class ServersPanel(QWidget):
 
     def _show_context_menu(self, pos: QPoint) -> None:
         item = self.list.itemAt(pos)
-        if item is not None:
+        if item is not None and item.data(NAME_ROLE) is None:
+            self.list.setCurrentItem(item)
+            self.scaled.context_menu(self).exec(self.list.mapToGlobal(pos))
+        elif item is not None:
             self.context_menu(str(item.data(NAME_ROLE))).exec(self.list.mapToGlobal(pos))
 
     def open_docs(self) -> None:
         """The selected server's Swagger UI (``/docs``) in the desktop's browser."""
-        url = self.url_of(self.selected_name())
+        url = self.selected_url()
         if url is not None:
             QDesktopServices.openUrl(QUrl(url + "/docs"))
 
     def open_in_browser(self) -> None:
-        url = self.url_of(self.selected_name())
+        url = self.selected_url()
         if url is not None:
             QDesktopServices.openUrl(QUrl(url + "/"))
 
@@ -433,6 +457,7 @@ class ServersPanel(QWidget):
             pending = status is not None and status.next_restart_in is not None
             if server.running or pending:
                 self.stop(server.name)
+        self.scaled.stop()
 
     def stop(self, name: str) -> None:
         """Stop server ``name``, selected or not (the tray's per-server Stop)."""
@@ -443,6 +468,9 @@ class ServersPanel(QWidget):
         )
 
     def stop_selected(self) -> None:
+        if self.scaled.selected():
+            self.scaled.stop()
+            return
         name = self.selected_name()
         if name:
             self.stop(name)

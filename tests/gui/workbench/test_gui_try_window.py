@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeySequence
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QTabBar, QWidget
 
+from asgideck.gui.project_page import TABS
 from asgideck.gui.tabs.workbench.models import HistoryModel, WsLogModel
 from asgideck.gui.tabs.workbench.view import HTTP_PAGE, LOAD_PAGE, WS_PAGE, TryView
 from asgideck.runtime.client import HistoryEntry, WsMessage
@@ -274,7 +275,7 @@ def entry(entry_id: int, url: str) -> HistoryEntry:
 # ------------------------------------------------------------------ in the real window
 
 
-def test_ctrl_7_opens_try_ready_to_send_without_squeezing_the_sidebar(  # type: ignore[no-untyped-def]
+def test_its_tab_key_opens_try_ready_to_send_without_squeezing_the_sidebar(  # type: ignore[no-untyped-def]
     make_window, project_copy: Path, qtbot
 ) -> None:
     window = make_window(project_copy)
@@ -293,7 +294,9 @@ def test_ctrl_7_opens_try_ready_to_send_without_squeezing_the_sidebar(  # type: 
     page = window.page
     sidebar = page.sizes()[0]
     assert window.try_view.minimumSizeHint().width() < page.tabs.width()
-    QTest.keySequence(QApplication.focusWidget() or window, QKeySequence("Ctrl+7"))
+    QTest.keySequence(
+        QApplication.focusWidget() or window, QKeySequence(f"Ctrl+{TABS.index('try') + 1}")
+    )
     qtbot.waitUntil(lambda: window.tabs.currentWidget() is window.try_view, timeout=5000)
     QApplication.processEvents()
     assert page.sizes()[0] == sidebar  # opening Try never squeezes the sidebar
