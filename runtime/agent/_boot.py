@@ -45,14 +45,37 @@ def _importer() -> str:
 
 def importer() -> Any:
     """The importing server's own ``module:attr`` import function (uvicorn's
-    ``import_from_string``, gunicorn's ``import_app``), else a plain one: a missing
-    module or attribute fails with that server's own message and exit code."""
+    ``import_from_string``, gunicorn's ``import_app``, hypercorn's lookup), else a plain
+    one: a missing module or attribute fails with that server's own message and exit code."""
     server = _importer()
     if server == "uvicorn" and "uvicorn.importer" in sys.modules:
         return sys.modules["uvicorn.importer"].import_from_string
     if server == "gunicorn" and "gunicorn.util" in sys.modules:
         return sys.modules["gunicorn.util"].import_app
+    if server == "hypercorn" and "hypercorn.utils" in sys.modules:
+        return _hypercorn_import
     return _plain_import
+
+
+def _hypercorn_import(app_target: str) -> Any:
+    """Hypercorn's ``load_application`` lookup (its ``NoAppError`` messages; the name is
+    evaluated in the module, so ``create_app()`` works as it does there), without the
+    wrapping hypercorn does afterwards to the agent's own app."""
+    no_app = sys.modules["hypercorn.utils"].NoAppError
+    module_name, _, name = app_target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name == module_name:
+            # hypercorn's own words, chained as hypercorn chains them
+            raise no_app(f"Cannot load application from '{app_target}', module not found.")  # noqa: B904
+        raise
+    try:
+        return eval(name or "app", vars(module))
+    except NameError:
+        raise no_app(  # noqa: B904
+            f"Cannot load application from '{app_target}', application not found."
+        )
 
 
 def _plain_import(app_target: str) -> Any:
@@ -61,6 +84,36 @@ def _plain_import(app_target: str) -> Any:
     for attr in attrs.split("."):
         obj = getattr(obj, attr)
     return obj
+
+
+#: the servers' import functions' files (a frame there is not the app's)
+_SERVER_IMPORTERS = tuple(
+    os.sep + os.path.join(*parts)
+    for parts in (("uvicorn", "importer.py"), ("gunicorn", "util.py"), ("hypercorn", "utils.py"))
+)
+
+
+def _machinery(filename: str) -> bool:
+    return (
+        filename == __file__
+        or filename.startswith("<frozen importlib")
+        or filename.endswith(_SERVER_IMPORTERS)
+        or (os.sep + "importlib" + os.sep) in filename
+    )
+
+
+def user_traceback(tb: Any) -> Any:
+    """``tb`` with the app's own frames right after the agent's: the server's import
+    function and importlib's frames in between (the server's traceback shows them
+    once already, above the agent) are left out. Unchanged when the error was raised
+    in those frames themselves (a missing module or attribute)."""
+    current = tb.tb_next if tb is not None else None  # tb: the agent module's frame
+    while current is not None and _machinery(current.tb_frame.f_code.co_filename):
+        current = current.tb_next
+    if current is None or tb is None:
+        return tb
+    tb.tb_next = current
+    return tb
 
 
 def wrap(real: Any, app_target: str) -> Any:

@@ -2,7 +2,8 @@
 
 Only the writer thread (and the exit flush) writes here. A folder that disappears,
 a file removed under us, a full disk: the write reports False (the caller counts
-the lines as dropped) and the next write tries again; nothing is raised.
+the lines as dropped) and the next write tries again; nothing is raised. A line a
+full disk cut short is ended before the next one, so only that line is lost.
 """
 
 from __future__ import annotations
@@ -43,8 +44,10 @@ class RecordFile:
             if not self.created_folder:
                 os.makedirs(self.folder, exist_ok=True)
                 self.created_folder = True
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
             header = (json.dumps(self.header(), separators=(",", ":")) + "\n").encode("utf-8")
+            if _ends_inside_a_line(fd):  # a write cut short (disk full): end that line
+                header = b"\n" + header
             os.write(fd, header)
         except Exception:
             self.failed_at = time.monotonic()
@@ -102,6 +105,15 @@ class RecordFile:
         with contextlib.suppress(OSError):
             os.replace(self.path, self.old)
         self._open()
+
+
+def _ends_inside_a_line(fd: int) -> bool:
+    """The file's last byte is not a newline: an earlier write stopped mid-line."""
+    try:
+        size = os.fstat(fd).st_size
+        return size > 0 and os.pread(fd, 1, size - 1) != b"\n"
+    except (AttributeError, OSError):  # no pread (Windows): as before
+        return False
 
 
 def _chunks(lines: list[str], most: int = CHUNK_BYTES) -> Any:

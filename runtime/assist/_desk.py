@@ -99,15 +99,24 @@ class Desk:
 
     def recorded_server(self, name: str | None) -> str:
         """``name`` when it is a configured server or one with records of this project
-        (``asgideck run``'s); None: the first configured server."""
+        (``asgideck run``'s). None: the first configured server when it recorded, else
+        the server that recorded last (an ``asgideck run --record`` is found without
+        its name), else the first configured server."""
+        configured = [s.name for s in self.manager.servers]
+        if name is None and not (configured and self._has_records(configured[0])):
+            recorded = recorded_servers(self.root, configured)
+            if recorded:
+                return max(recorded, key=lambda r: _modified(r.directory)).name
         try:
             return self.server(name).name
         except NotFound:
-            configured = [s.name for s in self.manager.servers]
-            recorded = [r.name for r in recorded_servers(self.root, configured)]
-            if name is not None and name in recorded:
+            recorded_names = [r.name for r in recorded_servers(self.root, configured)]
+            if name is not None and name in recorded_names:
                 return name
             raise
+
+    def _has_records(self, server: str) -> bool:
+        return any(r.name == server for r in recorded_servers(self.root, [server]))
 
     def request_log(self, server: str) -> RequestLog:
         """The reader of ``server``'s recorded requests (one per server, read incrementally)."""
@@ -131,3 +140,11 @@ class Desk:
                 continue  # unreadable now: nothing of it can be shown either
             found.update(secret_values(env))
         return sorted(found)
+
+
+def _modified(folder: Path) -> float:
+    """When a records folder last changed (0: gone meanwhile)."""
+    try:
+        return folder.stat().st_mtime
+    except OSError:
+        return 0.0

@@ -75,9 +75,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         default="",
         help="paths containing TEXT (case-insensitive)",
     )
-    parser.add_argument(
-        "--slower-than", type=float, metavar="MS", help="requests that took at least MS ms"
-    )
+    parser.add_argument("--slower-than", metavar="MS", help="requests that took at least MS ms")
     parser.add_argument(
         "--errors", action="store_true", help="requests that failed (5xx, an exception, no answer)"
     )
@@ -98,9 +96,7 @@ def request_filter(args: argparse.Namespace) -> RequestFilter:
     bad = sorted(c for c in classes if c not in _STATUS_CLASSES)
     if bad:
         raise InputError(f"--status: {', '.join(bad)} is not one of {', '.join(_STATUS_CLASSES)}")
-    slower = args.slower_than
-    if slower is not None and (math.isnan(slower) or slower < 0):
-        raise InputError(f"--slower-than: {slower:g} must be a number of ms, 0 or more")
+    slower = _milliseconds(args.slower_than)
     if args.limit is not None and args.limit < 1:
         raise InputError(f"--limit: {args.limit} must be at least 1")
     return RequestFilter(
@@ -110,6 +106,20 @@ def request_filter(args: argparse.Namespace) -> RequestFilter:
         has_error=args.errors,
         has_n_plus_one=args.n_plus_one,
     )
+
+
+def _milliseconds(text: str | float | None) -> float | None:
+    """``--slower-than``'s value; anything but a number of ms, 0 or more, is one line
+    naming the option (as the other filters say it), not argparse's usage block."""
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if math.isnan(value) or value < 0:
+        raise InputError(f"--slower-than: {text} must be a number of ms, 0 or more")
+    return value
 
 
 def _size(n: int) -> str:

@@ -11,6 +11,7 @@ so the window can draw a waterfall without clocks from two processes.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -35,7 +36,20 @@ N_PLUS_ONE_REPEATS = 5
 
 
 def _f(raw: Any, default: float = 0.0) -> float:
-    return float(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else default
+    """A finite number, else ``default`` (Python's json reads NaN and Infinity)."""
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        value = float(raw)
+        return value if math.isfinite(value) else default
+    return default
+
+
+_LAST_EPOCH = 32503680000.0  # 3000-01-01: beyond it no clock formats a time
+
+
+def _epoch(raw: Any) -> float:
+    """Seconds since the epoch that a clock can show (a damaged line's start is 0)."""
+    value = _f(raw)
+    return value if 0.0 <= value < _LAST_EPOCH else 0.0
 
 
 def _i(raw: Any, default: int = 0) -> int:
@@ -250,6 +264,12 @@ class RequestRecord:
     def has_n_plus_one(self) -> bool:
         return bool(self.repeated_sql())
 
+    @property
+    def internal(self) -> bool:
+        """Sent by asgideck itself (its OpenAPI fetches): the Requests tab hides these."""
+        agent = next((v for k, v in self.request_headers if k.lower() == "user-agent"), "")
+        return agent.startswith("asgideck/") and "(internal)" in agent
+
     @classmethod
     def from_json(cls, raw: Any) -> RequestRecord | None:
         if not isinstance(raw, dict) or raw.get("type") not in (None, "request"):
@@ -262,7 +282,7 @@ class RequestRecord:
         return cls(
             id=_s(raw.get("id")),
             pid=_i(raw.get("pid")),
-            start=_f(raw.get("start")),
+            start=_epoch(raw.get("start")),
             duration_ms=_f(raw.get("duration_ms")),
             method=raw["method"],
             path=raw["path"],
@@ -313,7 +333,7 @@ class WorkerInfo:
             return None
         return cls(
             _i(raw.get("pid")),
-            _f(raw.get("started")),
+            _epoch(raw.get("started")),
             _s(raw.get("app")),
             tuple(str(x) for x in _list(raw.get("layers"))),
             _i(raw.get("dropped")),

@@ -36,6 +36,10 @@ if __name__ == "_asgideck_agent":
 
     # Your app is imported on the next line, by the server's own import function: an
     # error reported below this line is your app's own.
-    _real = _import(_target)
+    try:
+        _real = _import(_target)
+    except BaseException as _error:  # shown from the agent's line straight to your code
+        _error.with_traceback(_boot.user_traceback(_error.__traceback__))
+        raise
 
     app = _boot.wrap(_real, _target)

@@ -80,6 +80,25 @@ def test_an_import_error_looks_like_the_servers_own(tmp_path: Path) -> None:
         assert with_agent.stderr.count("_asgideck_agent") <= 1, with_agent.stderr
         if target == "broken:app":
             assert 'broken.py", line 1' in with_agent.stderr
+            # the agent's one line, then the app's frames: no second round of the
+            # server's import function and importlib between them
+            frames = with_agent.stderr.count('File "')
+            assert frames == without.stderr.count('File "') + 1, with_agent.stderr
+
+
+def test_a_hypercorn_import_error_is_hypercorns_own(tmp_path: Path) -> None:
+    """Hypercorn names a missing module or app in its own words (NoAppError), not ours."""
+    root = write_agent_app(tmp_path / "project")
+    for target, says in (
+        ("nope:app", "Cannot load application from 'nope:app', module not found."),
+        ("agentapp:missing", "Cannot load application from 'agentapp:missing', application"),
+    ):
+        plain = make_spec(root, target, kind="hypercorn")
+        recorded = make_spec(root, target, kind="hypercorn", record=tmp_path / "records")
+        without = _run(argv(plain, Features.all()), child_env(plain, os.environ), root)
+        with_agent = _run(argv(recorded, Features.all()), child_env(recorded, os.environ), root)
+        assert says in without.stderr and says in with_agent.stderr, with_agent.stderr
+        assert with_agent.returncode == without.returncode
 
 
 def test_the_env_secret_and_exception_under_uvicorn(tmp_path: Path) -> None:

@@ -174,6 +174,19 @@ def test_a_run_servers_records_are_found_by_name(desk: Desk) -> None:
         recorded_requests(desk, "other")
 
 
+def test_without_a_name_a_run_servers_records_are_found(desk: Desk) -> None:
+    """`asgideck run --record` recorded; the configured servers did not: the assistant's
+    plain "recorded requests" finds the run's, not an empty configured server's."""
+    directory = begin_records(desk.root, "proj:development")
+    _write_records(directory, 7, [_request(7, 1)])
+    answer = recorded_requests(desk)
+    assert (answer["server"], answer["recorded"]) == ("proj:development", 1)
+    assert request_detail(desk, "7-1")["server"] == "proj:development"
+    # once the first configured server records, it is the default again
+    _write_records(begin_records(desk.root, "dev"), 3, [_request(3, 1)])
+    assert recorded_requests(desk)["server"] == "dev"
+
+
 def test_the_scrubber_hides_every_profiles_secret_in_any_answer(desk: Desk) -> None:
     secret = _secret(desk)
     directory = begin_records(desk.root, "dev")

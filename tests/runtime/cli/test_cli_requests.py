@@ -94,7 +94,13 @@ def test_an_unknown_server_or_a_bad_filter_is_a_usage_error(recorded: Path, caps
     code, _out = run_cli("requests", str(recorded), "--server", "nope")
     assert code == EXIT_USAGE
     assert "no server named 'nope'" in capsys.readouterr().err
-    for bad in (["--status", "9xx"], ["--limit", "0"], ["--slower-than", "-1"]):
+    for bad in (
+        ["--status", "9xx"],
+        ["--limit", "0"],
+        ["--slower-than", "-1"],
+        ["--slower-than", "abc"],
+        ["--slower-than", "nan"],
+    ):
         code, _out = run_cli("requests", str(recorded), *bad)
         assert code == EXIT_USAGE, bad
         assert capsys.readouterr().err.startswith(f"asgideck: {bad[0]}:")

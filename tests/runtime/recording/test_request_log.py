@@ -12,6 +12,7 @@ from typing import Any
 import psutil
 import pytest
 
+from asgideck.runtime.cli._requests import format_line
 from asgideck.runtime.recording import (
     RequestLog,
     begin_records,
@@ -122,6 +123,23 @@ def test_malformed_lines_are_skipped_and_counted(tmp_path: Path) -> None:
     log = RequestLog(tmp_path)
     assert [r.id for r in log.poll()] == ["3-1"]
     assert log.malformed == 3  # an unknown type is a newer agent's, not damage
+
+
+def test_damaged_numbers_read_as_no_value_a_clock_can_show(tmp_path: Path) -> None:
+    """A start no clock can format (1e300, Infinity, NaN) would crash the text line and
+    the table's time column; it reads as 0, a non-finite duration as 0 too."""
+    text = worker(3, started=1e300)
+    text += request(3, 1, 1e300) + request(3, 2, -5.0)
+    text += request(3, 3, 1.0).replace('"duration_ms": 1.5', '"duration_ms": NaN')
+    text += request(3, 4, 1.0).replace('"start": 1.0', '"start": Infinity')
+    append(tmp_path / "3.jsonl", text)
+    log = RequestLog(tmp_path)
+    records = log.poll()
+    found = {r.id: (r.start, r.duration_ms) for r in records}
+    assert found == {"3-1": (0.0, 1.5), "3-2": (0.0, 1.5), "3-3": (1.0, 0.0), "3-4": (0.0, 1.5)}
+    assert [w.started for w in log.workers()] == [0.0]
+    for record in records:
+        assert format_line(record)
 
 
 def test_drops_are_cumulative_per_worker(tmp_path: Path) -> None:
