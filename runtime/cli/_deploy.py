@@ -127,7 +127,10 @@ def _write(files: list[GeneratedFile], into: Path, *, force: bool) -> list[Path]
             "(--diff shows the change; --force replaces it)",
             tuple(f.path for f in other),
         )
-    into.mkdir(parents=True, exist_ok=True)
+    try:
+        into.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--out: {into} cannot be created ({exc.strerror or exc})") from exc
     return write(files, into, [f.path for f in files])
 
 

@@ -1,7 +1,8 @@
 """Each generated file checked with the real tool, before anything is written:
 
 - ``gunicorn.conf.py``: ``gunicorn --check-config`` in the project's interpreter, in the
-  project's folder with the profile's variables (it loads the app, as a start would);
+  project's folder with the profile's variables (it loads the app, as a start would),
+  then its worker class loaded the way gunicorn's arbiter loads it;
 - nginx: ``nginx -t`` on the file wrapped in a main config whose pid, logs and temp
   folders are all in a private prefix (nothing under ``/var``), compose's service name
   resolved to loopback (nginx resolves upstream hosts while testing);
@@ -178,6 +179,24 @@ def _run(argv: Sequence[str], cwd: Path, env: Mapping[str, str]) -> tuple[bool, 
     return done.returncode == 0, _tail(done.stderr + done.stdout)
 
 
+#: Loads the config's worker class as gunicorn's arbiter does at start (one line if not).
+_WORKER_CHECK = """
+import importlib, runpy, sys
+name = runpy.run_path(sys.argv[1]).get("worker_class", "sync")
+try:
+    if isinstance(name, str) and "." in name and not name.startswith("egg:"):
+        module, _dot, attr = name.rpartition(".")
+        getattr(importlib.import_module(module), attr)
+    else:
+        from gunicorn.util import load_class
+        load_class(name, section="gunicorn.workers")
+except Exception as exc:
+    print(f"worker_class {name!r} cannot be loaded by this interpreter "
+          f"({sys.executable}): {type(exc).__name__}: {str(exc).splitlines()[0]}")
+    sys.exit(1)
+"""
+
+
 def _gunicorn(
     file: GeneratedFile, scratch: Path, project: Project, env: dict[str, str]
 ) -> CheckResult:
@@ -191,6 +210,12 @@ def _gunicorn(
         # has already loaded the app: give the check the same import path.
         env["PYTHONPATH"] = str(project.root / project.app.app_dir)
     ok, output = _run(argv, project.root, env)
+    if ok:
+        # --check-config loads the app but never the worker class, which a start needs
+        ok, output = _run([python, "-c", _WORKER_CHECK, str(conf)], project.root, env)
+    lines = output.strip().splitlines()
+    if not ok and len(lines) > 1:  # a traceback: its last line (the error) goes first
+        output = "\n".join([lines[-1], *lines])
     return CheckResult(file.path, "gunicorn --check-config", ok, output)
 
 

@@ -79,13 +79,20 @@ def _install(plan: DeployPlan) -> list[str]:
             lines.append(f"RUN {cache_pip} {_VENV}/bin/pip install {missing}")
         return lines
     lines = [f"RUN python -m venv {_VENV}", f"ENV PATH={_VENV}/bin:$PATH"]
-    if deps.tool == "requirements":
-        name = deps.files[0]
+    if deps.tool == "requirements" and deps.package:
+        lines += [
+            "# The requirements install the project itself (a local path): source first.",
+            "COPY . .",
+            f"RUN {cache_pip} pip install -r {deps.files[0]}",
+        ]
+    elif deps.tool == "requirements":
+        # every file the requirements include (-r base.txt) is mounted at its own place
+        mounts = [f"    --mount=type=bind,source={f},target=/tmp/req/{f} \\" for f in deps.files]
         lines += [
             "# Dependencies first: this layer is cached while the requirements are unchanged.",
             f"RUN {cache_pip} \\",
-            f"    --mount=type=bind,source={name},target=/tmp/{name} \\",
-            f"    pip install -r /tmp/{name}",
+            *mounts,
+            f"    pip install -r /tmp/req/{deps.files[0]}",
         ]
     elif deps.tool == "pyproject":
         lines += [

@@ -20,6 +20,8 @@ from asgideck.runtime.servers import LaunchConfig
 
 __all__ = ["generate", "read_existing", "render"]
 
+_MAX_PORT = 65535
+
 
 def read_existing(root: Path, path: Path) -> str | None:
     """The file's text as it is now (bytes kept: undecodable ones as surrogates), or None."""
@@ -52,6 +54,12 @@ def _server_notes(plan: DeployPlan) -> list[str]:
 
 def render(plan: DeployPlan, target: Target) -> list[GeneratedFile]:
     """The files of ``target`` for ``plan`` (nothing is written)."""
+    last = plan.port + plan.instances - 1
+    if target in ("nginx", "systemd") and last > _MAX_PORT:
+        raise DeployError(
+            f"instances: {plan.instances} from port {plan.port} would need port {last} "
+            f"(the highest is {_MAX_PORT}): use fewer instances or a lower port"
+        )
     notes = _server_notes(plan)
     gunicorn = _file(plan, CONF_NAME, gunicorn_conf(plan), "gunicorn", *notes)
     if target == "gunicorn":

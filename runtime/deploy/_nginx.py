@@ -23,7 +23,10 @@ def _ws_location(path: str) -> str:
     """``= /ws/echo`` for a fixed path, a regex location for ``/ws/{room}``."""
     if "{" not in path:
         return f"= {path}"
-    pattern = re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(path))
+    escaped = re.escape(path)
+    # Starlette's {name:path} converter spans slashes; every other one is one segment
+    escaped = re.sub(r"\\\{[^}:]*:path\\\}", ".+", escaped)
+    pattern = re.sub(r"\\\{[^}]*\\\}", "[^/]+", escaped)
     return f"~ ^{pattern}$"
 
 

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import yaml
+
 from asgideck.runtime.deploy._model import DeployError
 from asgideck.runtime.deploy._sources import (
     SERVER_PACKAGES,
@@ -37,6 +39,8 @@ OLD_UVICORN_WORKER = "uvicorn.workers.UvicornWorker"
 #: Where the app lives inside the image, and the port it listens on there.
 APP_DIR = "/app"
 CONTAINER_PORT = 8000
+#: gunicorn's workers when the chosen server is a development one (it has no count to keep).
+PRODUCTION_WORKERS = 2
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0"})
 _HEALTH_PATHS = (
     "/health", "/healthz", "/api/health", "/api/healthz", "/api/v1/health", "/-/health",
@@ -198,13 +202,38 @@ def _relative(path: Path, root: Path) -> str:
         return Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
 
 
+_COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+
+
+def _compose_hosts(root: Path, profile: Profile) -> frozenset[str]:
+    """The service names of the project's own compose files (in the app's folder and the
+    folders of the profile's files): a profile host ``db`` names one of them, a service
+    the generated compose file must run too, not a server elsewhere."""
+    folders = dict.fromkeys([root, *(path.parent for path in profile.files)])
+    names: set[str] = set()
+    for folder in folders:
+        for name in _COMPOSE_NAMES:
+            try:
+                document = yaml.safe_load((folder / name).read_text(encoding="utf-8"))
+            except (OSError, ValueError, yaml.YAMLError):
+                continue
+            services = document.get("services") if isinstance(document, dict) else None
+            if isinstance(services, dict):
+                names.update(str(key) for key in services)
+    return frozenset(names)
+
+
 def _services(root: Path, profile: Profile) -> tuple[tuple[ServicePlan, ...], dict[str, str]]:
     env = profile.environ()
     plans: list[ServicePlan] = []
     urls: dict[str, str] = {}
+    compose_hosts = _compose_hosts(root, profile)
     for need in service_needs(root, profile.name, env):
-        if need.host not in _LOOPBACK and need.source == "profile":
+        elsewhere = need.host not in _LOOPBACK and need.host not in compose_hosts
+        if elsewhere and need.source == "profile":
             continue  # a server elsewhere: the app keeps connecting to it
+        if need.kind == "mail" and not need.variables:
+            continue  # a development mail catcher no variable points at: not in production
         password_variable = ""
         if need.password:
             prefix = {"postgres": "POSTGRES", "mysql": "MYSQL", "redis": "REDIS", "mail": "SMTP"}
@@ -261,8 +290,16 @@ def plan_deploy(
     plain = {k: v for k, v in env.items() if k not in secret}
     python, python_reason = python_version(root, project.interpreter)
     services, urls = _services(root, profile)
+    kind = config.kind if config.kind in ("gunicorn", "uvicorn") else "gunicorn"
+    workers = config.workers
     if config.reload:
-        notes.append("auto-reload is a development feature: the generated files never use it")
+        # a development server (the default one of a profile not named like production):
+        # its one reloading uvicorn process says nothing about how to serve production
+        kind, workers = "gunicorn", max(config.workers, PRODUCTION_WORKERS)
+        notes.append(
+            f"{config.name} is a development server (auto-reload): the files run gunicorn "
+            f"with {workers} uvicorn workers instead (pick a server without reload to choose)"
+        )
     plan = DeployPlan(
         name=project.name,
         root=root,
@@ -270,8 +307,8 @@ def plan_deploy(
         app=project.app.import_string,
         factory=project.app.factory,
         app_dir=project.app.app_dir,
-        kind=config.kind if config.kind in ("gunicorn", "uvicorn") else "gunicorn",
-        workers=config.workers,
+        kind=kind,
+        workers=workers,
         port=config.port,
         instances=instances,
         log_level=config.log_level,
@@ -298,7 +335,7 @@ def plan_deploy(
         ),
         notes=tuple(notes),
     )
-    if config.kind not in ("gunicorn", "uvicorn"):
+    if config.kind not in ("gunicorn", "uvicorn") and not config.reload:
         plan = replace(
             plan,
             notes=(

@@ -329,7 +329,9 @@ class ScaledGroup:
                 return
             if status.state in _DOWN:
                 why = (status.error or status.message or status.state).splitlines()[0]
-                raise DeployError(f"instance #{member.number} (port {member.port}): {why}")
+                raise DeployError(
+                    f"instance #{member.number} (port {member.port}): {why}{_last_words(sup)}"
+                )
             if cancel.is_set():
                 raise DeployError("start cancelled")
             if time.monotonic() >= deadline:
@@ -378,8 +380,9 @@ class ScaledGroup:
                 return  # the group (or a failed start) stopped it
             status = event.status
             how = (status.error or status.message or status.state).splitlines()[0]
+            words = _last_words(member.supervisor) if member.supervisor is not None else ""
             self._member_ended(
-                f"instance #{member.number} (port {member.port}) {how}",
+                f"instance #{member.number} (port {member.port}) {how}{words}",
                 elsewhere=status.cause in ("elsewhere", "outside", "exited"),
             )
 
@@ -463,6 +466,14 @@ class ScaledGroup:
     def close(self, grace: float = 5.0) -> None:
         """Stop the group (if anything of it runs)."""
         self.stop(grace)
+
+
+def _last_words(sup: Supervisor) -> str:
+    """The instance's last line of output (its traceback's last line: the why), as a
+    suffix; "" when it said nothing."""
+    lines = [line.text.strip() for line in sup.buffer.since(0)[-50:] if line.stream != "event"]
+    lines = [text for text in lines if text]
+    return f" — its last line: {lines[-1]}" if lines else ""
 
 
 def _listen_on(site: str, host: str, port: int) -> str:

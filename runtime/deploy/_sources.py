@@ -7,6 +7,7 @@ process is one ``python -c`` when the interpreter's venv does not record its ver
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import tomllib
@@ -71,11 +72,46 @@ def find_dependencies(root: Path) -> Dependencies:
         return Dependencies("poetry", ("pyproject.toml", "poetry.lock"), package, pyproject_text)
     for name in _REQUIREMENTS:
         if (root / name).is_file():
-            text = _read(root / name)
-            return Dependencies("requirements", (name,), False, text)
+            return _requirements(root, name)
     if pyproject_text:
         return Dependencies("pyproject", ("pyproject.toml",), True, pyproject_text)
     return Dependencies("none", (), False, "")
+
+
+_INCLUDE = re.compile(r"^\s*(?:-r|-c|--requirement|--constraint)(?:\s*=\s*|\s+)(\S+)")
+_LOCAL = re.compile(
+    r"^\s*(?:-e\s+|--editable(?:\s*=\s*|\s+))?(?:\.{1,2}(?:/\S*)?|file:\S*)\s*(?:#.*)?$"
+)
+
+
+def _requirements(root: Path, name: str) -> Dependencies:
+    """A requirements file and every file it includes (``-r base.txt``, ``-c …``), each
+    relative to the root; ``package`` when one installs a local path (``-e .``): the
+    image then needs the source before it installs."""
+    files: list[str] = []
+    texts: list[str] = []
+    local = False
+    pending = [name]
+    while pending:
+        current = pending.pop(0)
+        if current in files:
+            continue
+        files.append(current)
+        text = _read(root / current)
+        texts.append(text)
+        folder = Path(current).parent
+        for line in text.splitlines():
+            match = _INCLUDE.match(line)
+            if match:
+                included = (folder / match[1]).as_posix()
+                inside = (root / included).resolve().is_relative_to(root.resolve())
+                if inside and (root / included).is_file() and "://" not in match[1]:
+                    pending.append(os.path.normpath(included))
+                else:
+                    local = True  # outside the build context or remote: copy the source
+            elif _LOCAL.match(line):
+                local = True
+    return Dependencies("requirements", tuple(files), local, "\n".join(texts))
 
 
 def _read(path: Path) -> str:

@@ -47,11 +47,18 @@ def write(files: Sequence[GeneratedFile], root: Path, confirm: Iterable[Path | s
             f"{names} changed since the preview: nothing written (preview again to see it)",
             changed,
         )
-    written = []
+    written: list[Path] = []
     for file in chosen:
         if not file.changed:
             continue
-        _replace(_inside(root, file.path), file.text)
+        target = _inside(root, file.path)
+        try:
+            _replace(target, file.text)
+        except OSError as exc:  # a read-only folder, a full disk: one line, no traceback
+            done = f" (written before it: {', '.join(p.as_posix() for p in written)})"
+            raise DeployError(
+                f"{target}: cannot be written ({exc.strerror or exc})" + (done if written else "")
+            ) from exc
         written.append(file.path)
     return written
 

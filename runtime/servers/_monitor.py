@@ -185,7 +185,9 @@ class Monitor:
             [ln.text for ln in self.state.buffer.tail(400, run.first_seq) if ln.stream != "event"]
         )
         self.state.event_line(
-            "the app process exited; the reloader waits for a file change", "error"
+            "the app process exited; the reloader waits for a file change "
+            "(it keeps the port: requests wait until a file is saved or the server restarts)",
+            "error",
         )
         with self.state.lock:
             if run.stopping:
@@ -194,7 +196,7 @@ class Monitor:
                 "crashed",
                 error=error,
                 reload_waiting=True,
-                message="app exited; waiting for a file change (reload)",
+                message="app exited; waiting for a file change (requests wait; Restart to go on)",
             )
 
     def _sample(self, run: Run, last_requests: int, last_time: float) -> tuple[int, float]:

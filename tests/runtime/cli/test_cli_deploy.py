@@ -95,3 +95,31 @@ def test_a_bad_option_is_one_line_naming_it(
     err = capsys.readouterr().err
     assert code == EXIT_USAGE and out == ""
     assert err.startswith("asgideck: ") and message in err and len(err.splitlines()) == 1
+
+
+def test_an_out_folder_that_cannot_be_made_or_written_is_one_line(
+    project: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """review14: a traceback reached the user for an --out under a missing system folder."""
+    args = ["deploy", str(project), "--profile", "production", "--target", "nginx", "--out"]
+    code, out = run_cli(*args, "/proc/sys/asgideck-no-such")
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE and out == ""
+    assert err == (
+        "asgideck: --out: /proc/sys/asgideck-no-such cannot be created "
+        "(No such file or directory)\n"
+    )
+
+    def refuse(*_args: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("asgideck.runtime.deploy._write.os.replace", refuse)
+    into = tmp_path / "out"
+    code, out = run_cli(*args, str(into))
+    err = capsys.readouterr().err
+    assert code != EXIT_OK and "Traceback" not in err
+    assert err == f"asgideck: {into / 'nginx.conf'}: cannot be written (Permission denied)\n"
+    assert [p.name for p in into.iterdir()] == []  # the temporary sibling is gone too
