@@ -12,13 +12,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from asgideck.gui.core.paths import shown_path
 from asgideck.gui.tabs import app_picker
 from asgideck.runtime.project import Interpreter, Project
 
-__all__ = ["ProjectHeader"]
+__all__ = ["PathLabel", "ProjectHeader"]
+
+
+class PathLabel(QLabel):
+    """A folder that does not fit loses its start ("…/walk/app"), never its end: a path cut
+    at the right looks like another, real path. ``text()`` stays the whole path."""
+
+    def shown_text(self) -> str:
+        """What is painted at the current width."""
+        return self.fontMetrics().elidedText(
+            self.text(), Qt.TextElideMode.ElideLeft, self.contentsRect().width()
+        )
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(self.contentsRect(), int(align), self.shown_text())
+        painter.end()
 
 
 class ProjectHeader(QWidget):
@@ -30,9 +49,8 @@ class ProjectHeader(QWidget):
         self.setObjectName("ProjectHeader")
         self.name_label = QLabel("asgideck")
         self.name_label.setObjectName("ProjectName")
-        self.path_label = QLabel("")
+        self.path_label = PathLabel("")
         self.path_label.setObjectName("ProjectPath")
-        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.app_chip = QLabel("")
         self.app_chip.setObjectName("Chip")
         self.python_chip = QLabel("")

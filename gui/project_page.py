@@ -440,6 +440,7 @@ class ProjectPage(QSplitter):
             view = RequestsView(self._requests_source(), None, root=self.session.project.root)
             view.try_requested.connect(self.try_request)
             view.try_websocket_requested.connect(self._try_websocket)
+            view.notice.connect(lambda text: self.message.emit(text, 6000))
             self._requests_view = view
             self._swap_in("requests", view)
         return self._requests_view
@@ -480,10 +481,13 @@ class ProjectPage(QSplitter):
         from asgideck.runtime.workbench import draft_from_spec
 
         target = self._target
-        draft, notes = draft_from_spec(
-            spec, base_url=target[1] if target else "", root_path=target[2] if target else ""
-        )
         view = self.try_view
+        draft, notes = draft_from_spec(
+            spec,
+            base_url=target[1] if target else "",
+            root_path=target[2] if target else "",
+            authorized=view.workbench.auth is not None,
+        )
         view.set_draft(draft)
         view.show_mode(HTTP_PAGE)
         if notes:

@@ -122,8 +122,15 @@ class StatusStrip(QWidget):
             self.uptime_label.setText(f"was up {_duration(self._uptime)}")
         elif state in ("stopped", "starting"):
             self.uptime_label.setText("")
+        if state == "stopped":  # no process left: its last CPU/RSS would read as current
+            self.cpu_line.reset()
+            self.rss_line.reset()
+            for label in (self.cpu_label, self.rss_label, self.rate_label):
+                label.setText("")
 
     def set_stats(self, uptime: float, cpu: float, rss: int, processes: int, rate: float) -> None:
+        if self._state == "stopped":
+            return  # a late sample of a server that has stopped
         if self._state == "running":
             self._uptime = uptime
             self.uptime_label.setText(f"up {_duration(uptime)}")

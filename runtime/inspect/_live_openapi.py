@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+from asgideck import __version__
 from asgideck.runtime.inspect._app import AppInfo
 from asgideck.runtime.openapi import (
     DEADLINE,
@@ -37,9 +38,11 @@ from asgideck.runtime.secrets import mask_url_password
 if TYPE_CHECKING:  # imported when a server's document is fetched: the window starts without it
     import httpx
 
-__all__ = ["DEFAULT_OPENAPI_URL", "OpenAPISource", "best_openapi", "fetch_openapi"]
+__all__ = ["DEFAULT_OPENAPI_URL", "USER_AGENT", "OpenAPISource", "best_openapi", "fetch_openapi"]
 
 DEFAULT_OPENAPI_URL = "/openapi.json"
+#: how asgideck's own fetches name themselves: the Requests tab hides them from the user's list
+USER_AGENT = f"asgideck/{__version__} (internal)"
 OpenAPISource = Literal["server", "probe"]
 
 
@@ -67,7 +70,11 @@ def _fetch(
     failures: list[str] = []
     # trust_env=False: the server is local; HTTP_PROXY must not see (or break) the request
     with httpx.Client(
-        timeout=timeout, transport=transport, follow_redirects=True, trust_env=False
+        timeout=timeout,
+        transport=transport,
+        follow_redirects=True,
+        trust_env=False,
+        headers={"User-Agent": USER_AGENT},
     ) as client:
         for url in _candidates(base_url, openapi_url, root_path):
             shown = mask_url_password(url)

@@ -53,7 +53,7 @@ def _relative(url: str, base_url: str, root_path: str) -> str:
 
 
 def draft_from_spec(
-    spec: RequestSpec, *, base_url: str = "", root_path: str = ""
+    spec: RequestSpec, *, base_url: str = "", root_path: str = "", authorized: bool = True
 ) -> tuple[Draft, list[str]]:
     """A draft from a spec, plus notes for the user (redacted values, auth moved to a header).
 
@@ -62,6 +62,9 @@ def draft_from_spec(
     history is dropped, because the server's current authorization is applied when sending.
     """
     notes: list[str] = []
+    # what replaces a redacted secret: true whether or not the server has authorization set
+    unset = "; this server has no authorization set: set it with Authorize… (Ctrl+Shift+A)"
+    instead = ": this server's current one is used" if authorized else unset
     url = spec.url
     if "://" not in url and spec.base_url:
         url = join_url(join_url(spec.base_url, spec.root_path), url)
@@ -84,20 +87,21 @@ def draft_from_spec(
     if isinstance(auth, BearerAuth | BasicAuth):
         secret = auth.token if isinstance(auth, BearerAuth) else auth.password
         if secret == MASK:
-            notes.append("the stored authorization was redacted: this server's current one is used")
+            notes.append(f"the stored authorization was redacted{instead}")
         elif not any(k.lower() == "authorization" for k, _v in headers):
             headers.append(("Authorization", authorization_value(auth)))
     elif isinstance(auth, ApiKeyAuth):
         if auth.value == MASK:
-            notes.append(
-                f"the API key {auth.name!r} was redacted: this server's current one is used"
-            )
+            notes.append(f"the API key {auth.name!r} was redacted{instead}")
         else:
             _add_api_key(draft, headers, auth.name, auth.value, auth.location)
     kept: list[tuple[str, str]] = []
     for name, value in headers:
         if name.lower() == "authorization" and MASK in value:
-            notes.append("the stored Authorization header was redacted: the current one is used")
+            notes.append(
+                "the stored Authorization header was redacted"
+                + (": the current one is used" if authorized else unset)
+            )
             continue
         if name.lower() == "content-type" and spec.body_kind in ("form", "multipart"):
             continue

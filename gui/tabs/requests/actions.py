@@ -7,6 +7,7 @@ Hop-by-hop and computed headers (Host, Content-Length, …) are left for the sen
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qsl
 
 from asgideck.runtime.client import RequestSpec, to_curl
@@ -27,8 +28,9 @@ def spec_for(record: RequestRecord, base_url: str = "") -> RequestSpec:
     content_type = next((v for k, v in headers if k.lower() == "content-type"), None)
     body: str | None = record.request_body or None
     kind = "none"
-    if body is not None:
-        kind = "json" if content_type and "json" in content_type.lower() else "raw"
+    if body is not None:  # the text as recorded, byte for byte: never parsed and re-written
+        json_type = content_type is not None and "json" in content_type.lower()
+        kind = "json" if json_type and _is_json(body) else "raw"
     if kind != "none":  # the spec's content type is the one header that says it
         headers = tuple((k, v) for k, v in headers if k.lower() != "content-type")
     return RequestSpec(
@@ -41,6 +43,15 @@ def spec_for(record: RequestRecord, base_url: str = "") -> RequestSpec:
         body=body,
         content_type=content_type if kind != "none" else None,
     )
+
+
+def _is_json(text: str) -> bool:
+    """Whether the sender takes ``text`` as a JSON body (a cut or broken one goes as raw)."""
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 def curl_for(record: RequestRecord, base_url: str) -> str:

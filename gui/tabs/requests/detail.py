@@ -60,9 +60,10 @@ class RequestDetail(QWidget):
         layout.addWidget(self.pages, 1)
         self.show_record(None)
 
-    def show_record(self, record: RequestRecord | None) -> None:
-        """Show ``record`` (None: the hint to select one)."""
+    def show_record(self, record: RequestRecord | None, hint: str = NO_SELECTION) -> None:
+        """Show ``record`` (None: ``hint``, to select one)."""
         self.record = record
+        self.empty.setText(hint)
         self.empty.setVisible(record is None)
         self.summary.setVisible(record is not None)
         self.pages.setVisible(record is not None)

@@ -9,7 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLineEdit, QSpinBox, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLineEdit,
+    QSizePolicy,
+    QSpinBox,
+    QToolButton,
+    QWidget,
+)
 
 from asgideck.runtime.recording import RequestFilter
 
@@ -48,6 +56,19 @@ def filter_from_state(state: dict[str, Any]) -> RequestFilter:
     )
 
 
+class DurationSpin(QSpinBox):
+    """Milliseconds in steps that fit the scale: 10 ms below 100 ms, 100 ms above."""
+
+    def stepBy(self, steps: int) -> None:
+        value = self.value()
+        for _ in range(abs(steps)):
+            if steps > 0:
+                value += 10 if value < 100 else 100
+            else:
+                value -= 10 if value <= 100 else 100
+        self.setValue(max(self.minimum(), min(self.maximum(), value)))
+
+
 class FilterBar(QWidget):
     #: the filter changed (the new RequestFilter)
     changed = Signal(object)
@@ -71,14 +92,16 @@ class FilterBar(QWidget):
             button.toggled.connect(self._emit)
             self.status[name] = button
             layout.addWidget(button)
-        self.slower = QSpinBox()
+        self.slower = DurationSpin()
         self.slower.setRange(0, 600_000)
-        self.slower.setSingleStep(50)
         self.slower.setSuffix(" ms")
         self.slower.setPrefix("slower than ")
         self.slower.setSpecialValueText("any duration")
         self.slower.setAccelerated(True)
         self.slower.valueChanged.connect(self._emit)
+        # never squeezed: both arrows and "slower than 600000 ms" stay whole in a narrow window
+        self.slower.setMinimumWidth(self.slower.sizeHint().width())
+        self.slower.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.errors = QCheckBox("Errors")
         self.errors.setToolTip("Only requests that raised, answered 5xx or got no response")
         self.errors.toggled.connect(self._emit)

@@ -51,6 +51,8 @@ class RequestsModel(TableModel[RequestRecord]):
         self._all: list[RequestRecord] = []
         self._filter = RequestFilter()
         self._n_plus_one: dict[str, bool] = {}  # by id: painting never recounts statements
+        #: asgideck's own requests (its OpenAPI fetches) left out of the list
+        self.internal = 0
 
     # -- what is kept and shown
     @property
@@ -64,13 +66,19 @@ class RequestsModel(TableModel[RequestRecord]):
 
     def set_records(self, records: Iterable[RequestRecord]) -> None:
         """Everything again (another server, or a fresh read): one reset."""
-        self._all = list(records)[-self.keep :]
+        kept = list(records)
+        mine = [r for r in kept if not r.internal]
+        self.internal = len(kept) - len(mine)
+        self._all = mine[-self.keep :]
         self._n_plus_one.clear()
         self.set_rows(r for r in self._all if self._filter.matches(r))
 
     def add_records(self, records: Sequence[RequestRecord]) -> None:
         """A poll's batch: appended in one insert; the oldest beyond ``keep`` leave in one
         remove."""
+        mine = [r for r in records if not r.internal]
+        self.internal += len(records) - len(mine)
+        records = mine
         if not records:
             return
         self._all.extend(records)
@@ -97,6 +105,7 @@ class RequestsModel(TableModel[RequestRecord]):
 
     def clear(self) -> None:
         self._all = []
+        self.internal = 0
         self._n_plus_one.clear()
         self.set_rows([])
 

@@ -44,6 +44,9 @@ from asgideck.runtime import userstate
 from asgideck.runtime.editor import editor_command, parse_source
 from asgideck.runtime.recording import RequestFilter, RequestRecord
 
+#: how a file is opened when no editor is configured (a test replaces it)
+open_url = QDesktopServices.openUrl
+
 POLL_MS = 250
 LOAD = "load"
 POLL = "poll"
@@ -56,6 +59,7 @@ NOT_RECORDING = (
 )
 NOT_RUNNING = "No requests recorded yet: start the server, then send one from Try."
 NO_REQUESTS = "No requests yet: send one from Try, or open the app in a browser."
+FILTERED_OUT = "The selected request is hidden by the filters: select one in the list."
 
 
 class RecordSource(Protocol):
@@ -66,6 +70,8 @@ class RecordSource(Protocol):
     def clear(self) -> None: ...
     @property
     def dropped(self) -> int: ...
+    @property
+    def run(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,8 @@ class RequestsView(QWidget):
     try_requested = Signal(object)
     #: Open in Try of a WebSocket session: its path, for Try's WebSocket page
     try_websocket_requested = Signal(str)
+    #: a short notice for the window's status bar ("Copied as curl."): never a layout change
+    notice = Signal(str)
 
     def __init__(
         self,
@@ -108,6 +116,7 @@ class RequestsView(QWidget):
         super().__init__(parent)
         self.source: ShownServer | None = None
         self._dropped = 0  # requests the agent could not hand over (asgideck was slow)
+        self._run = 0  # the log's run the rows belong to: a new start resets them
         self.root = root
         self.scope = (runner if runner is not None else TaskRunner(self, threads=1)).scope(self)
         self.settings = settings if settings is not None else window_settings()
@@ -263,9 +272,9 @@ class RequestsView(QWidget):
             if source is not None and source.log is not None:
                 log = source.log
 
-                def load() -> tuple[list[RequestRecord], int]:
+                def load() -> tuple[list[RequestRecord], int, int]:
                     log.poll()
-                    return log.records(), log.dropped
+                    return log.records(), log.dropped, log.run
 
                 self.scope.run(load, self._on_loaded, key=LOAD, failed=self._failed)
         elif source is not None and old is not None and old.running and not source.running:
@@ -299,25 +308,30 @@ class RequestsView(QWidget):
             return  # one read at a time: a batch is never lost to a newer one
         log = source.log
 
-        def read() -> tuple[list[RequestRecord], int]:
-            return log.poll(), log.dropped
+        def read() -> tuple[list[RequestRecord], int, int]:
+            return log.poll(), log.dropped, log.run
 
         self.scope.run(read, self._on_polled, key=POLL, failed=self._failed)
 
-    def _on_loaded(self, result: tuple[list[RequestRecord], int]) -> None:
-        records, self._dropped = result
+    def _on_loaded(self, result: tuple[list[RequestRecord], int, int]) -> None:
+        records, self._dropped, self._run = result
         self.model.set_records(records)
         self.table.scrollToBottom()
         self._update()
 
-    def _on_polled(self, result: tuple[list[RequestRecord], int]) -> None:
-        records, dropped = result
-        if not records and dropped == self._dropped:
+    def _on_polled(self, result: tuple[list[RequestRecord], int, int]) -> None:
+        records, dropped, run = result
+        new_run = run != self._run
+        if not records and dropped == self._dropped and not new_run:
             return
         self._dropped = dropped
         scroll = self.table.verticalScrollBar()
         following = scroll.value() >= scroll.maximum() - 2
-        self.model.add_records(records)
+        if new_run:  # a new start emptied the files: the list is that run's, as the log's
+            self._run = run
+            self.model.set_records(records)
+        else:
+            self.model.add_records(records)
         if following:
             self.table.scrollToBottom()
         if self.selected() is None and self.detail.record is not None:
@@ -362,6 +376,12 @@ class RequestsView(QWidget):
             self.status.setText(f"{total:,} request{'s' if total != 1 else ''}")
         else:
             self.status.setText("")
+        if self.model.internal:
+            self.status.setText(
+                f"{self.status.text()} · {self.model.internal:,} of asgideck's own hidden".lstrip(
+                    " ·"
+                )
+            )
         if self._dropped:
             self.status.setText(
                 f"{self.status.text()} · {self._dropped:,} dropped by the recorder "
@@ -381,6 +401,10 @@ class RequestsView(QWidget):
         row = self.model.row_of(current.id) if current is not None else -1
         if row >= 0:
             self.table.selectRow(row)
+        elif current is not None or self.detail.record is not None:
+            # as devtools do: a request the filters hide is not shown below either
+            self.table.clearSelection()
+            self.detail.show_record(None, FILTERED_OUT)
         self._update()
         self.save_state()
 
@@ -448,21 +472,30 @@ class RequestsView(QWidget):
         root = self.root if self.root is not None else Path.cwd()
         file, line = parse_source(source, root)
         command = editor_command(file, line)
+        shown = source if source.rpartition(":")[2].isdigit() else f"{source}:{line}"
         if command is None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(file)))
+            if open_url(QUrl.fromLocalFile(str(file))):
+                return
+            QGuiApplication.clipboard().setText(shown)
+            self.banner.show_message(
+                f"No editor found for {shown} (copied to the clipboard): set $VISUAL or "
+                "$EDITOR, or install a handler for .py files.",
+                "warning",
+            )
             return
         try:
             subprocess.Popen(command, start_new_session=True)  # the editor outlives us
         except OSError as exc:
-            self.banner.show_message(f"Could not start the editor {command[0]}: {exc}", "warning")
+            QGuiApplication.clipboard().setText(shown)
+            self.banner.show_message(
+                f"Could not start the editor {command[0]} for {shown} (copied to the "
+                f"clipboard): {exc}",
+                "warning",
+            )
 
     def _notice(self, text: str) -> None:
-        self.banner.show_message(text, "info")
-        QTimer.singleShot(4000, self._clear_notice)
-
-    def _clear_notice(self) -> None:
-        if self.banner.property("severity") == "info":
-            self.banner.clear_message()
+        """A passing notice: the window's status bar shows it (the layout stays put)."""
+        self.notice.emit(text)
 
 
 __all__ = ["RecordSource", "RequestsView", "ShownServer"]

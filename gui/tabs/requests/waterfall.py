@@ -113,6 +113,16 @@ def bars(record: RequestRecord) -> list[Bar]:
     return rows
 
 
+def tooltip(bar: Bar) -> str:
+    """What hovering a row says: its whole name (the label may be cut), how long, where."""
+    lines = [f"{bar.label} — {ms_text(bar.duration_ms)}"]
+    if bar.source:
+        lines.append(bar.source)
+    if bar.tip and bar.tip != bar.label:
+        lines.append(bar.tip)
+    return "\n".join(lines)
+
+
 class Waterfall(QWidget):
     """The painted waterfall of one record (nothing drawn without one)."""
 
@@ -220,7 +230,7 @@ class Waterfall(QWidget):
             else Qt.CursorShape.ArrowCursor
         )
         if bar is not None:
-            QToolTip.showText(event.globalPosition().toPoint(), bar.tip or bar.label, self)
+            QToolTip.showText(event.globalPosition().toPoint(), tooltip(bar), self)
         super().mouseMoveEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:

@@ -89,3 +89,31 @@ def test_a_recorded_server_shows_its_requests_and_opens_one_in_try(
     qtbot.waitUntil(lambda: window.tabs.currentWidget() is window.try_view, timeout=10_000)
     draft = window.try_view.composer.draft()
     assert (draft.method, draft.path) == ("GET", "/api/v1/items/999")
+
+
+def test_the_requests_keys_are_in_a_menu_and_listed_before_the_tab_was_shown(
+    make_window, sample_app: Path, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(sample_app)
+    assert window.page.built_view("requests") is None
+    window.show_shortcuts()
+    dialog = window.shortcuts_dialog
+    assert dialog is not None
+    listed = {(action.replace("&", ""), keys) for action, keys, _where in dialog.texts()}
+    wanted = {
+        ("Copy as curl", "Ctrl+Shift+C"),
+        ("Open in Try", "Ctrl+T"),
+        ("Open Source", "F4"),
+        ("Clear Requests", "Ctrl+L"),
+    }
+    assert wanted <= listed
+    where = {action.replace("&", ""): w for action, _keys, w in dialog.texts()}
+    assert all(" → " in where[name] for name, _key in wanted)  # each in a menu
+    dialog.close()
+
+
+def test_the_tab_s_notices_reach_the_window_s_status_bar(make_window, sample_app: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(sample_app)
+    view = window.page.build_tab("requests")
+    view.notice.emit("Copied as curl.")
+    assert window.statusBar().currentMessage() == "Copied as curl."
