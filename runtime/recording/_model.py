@@ -362,8 +362,12 @@ class RequestFilter:
     slower_than_ms: float | None = None
     has_error: bool = False
     has_n_plus_one: bool = False
+    #: asgideck's own requests (its OpenAPI fetches) are left out unless asked for
+    internal: bool = False
 
     def matches(self, record: RequestRecord) -> bool:
+        if record.internal and not self.internal:
+            return False
         if self.status_classes and record.status_class not in self.status_classes:
             return False
         if self.path and self.path.lower() not in record.path.lower():

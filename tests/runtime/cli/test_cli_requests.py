@@ -116,6 +116,20 @@ def test_text_lines_in_start_order_across_workers(recorded: Path) -> None:
     assert "6 sql (N+1? ×6)" in lines[3]
 
 
+def test_asgideck_own_requests_are_left_out(recorded: Path) -> None:
+    """The window's OpenAPI fetches (User-Agent asgideck/… (internal)) are not the user's."""
+    root = open_project(recorded).root
+    own = {
+        "path": "/openapi.json",
+        "request_headers": [["user-agent", "asgideck/0.1.0 (internal)"]],
+    }
+    write(records_dir(root, "development"), "11.jsonl", request(11, 6, **own))
+    code, out = run_cli("requests", str(recorded), "--json")
+    assert code == 0
+    paths = [json.loads(ln)["path"] for ln in out.splitlines()]
+    assert paths == ["/items/1", "/slow", "/boom", "/items/4", "/items/5"]
+
+
 @pytest.mark.parametrize(
     ("options", "paths"),
     [
