@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QMargins, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -32,6 +32,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -55,7 +57,7 @@ from asgideck.runtime.errors import AsgideckError
 from asgideck.runtime.inspect import AppInfo, Finding, inspect_project
 from asgideck.runtime.profiles import load_profile
 from asgideck.runtime.project import Project
-from asgideck.runtime.servers import LaunchConfig
+from asgideck.runtime.servers import LaunchConfig, records_by_default
 
 __all__ = ["TARGET_LABELS", "DeployView", "Generated"]
 
@@ -72,6 +74,16 @@ FLUSH_MS = 40  # the hand-off's output is appended in batches (never one call pe
 MAX_INSTANCES = 64
 #: combos show this many characters at least and shrink to it: the sidebar keeps its width
 COMBO_MIN_CHARS = 12
+#: the server combo shows "production — gunicorn" at 900 px
+SERVER_MIN_CHARS = 20
+#: the check list shows about this many lines when the splitter opens
+RESULT_LINES = 8
+SCALED_PORTS_NOTE = (
+    "Run Scaled starts the instances on free loopback ports; "
+    "the preview shows the ports a deployment would use."
+)
+#: a file a hand-off reads that another target generates
+GENERATED_BY = {"Dockerfile": "docker", "gunicorn.conf.py": "gunicorn", "k8s": "k8s"}
 
 
 @dataclass(frozen=True)
@@ -88,11 +100,21 @@ class Generated:
     absent: tuple[Path, ...] = ()
 
 
-def _confirm_write(parent: QWidget, names: list[str]) -> bool:
+class _ComboRows(QStyledItemDelegate):
+    """A combo popup's rows drawn as list items (selection colours, text readable) with
+    room around the text."""
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        return super().sizeHint(option, index).grownBy(QMargins(0, 3, 0, 3))
+
+
+def _confirm_write(parent: QWidget, text: str) -> bool:
     answer = QMessageBox.question(
         parent,
         "Write files",
-        "Write these files into the project?\n\n" + "\n".join(names),
+        text,
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
         QMessageBox.StandardButton.Cancel,
     )
@@ -119,7 +141,9 @@ class DeployView(QWidget):
         self._known_app = known_app
         self.scope = runner.scope(self)
         #: asked before writing (a seam: tests answer it); gets the paths, says yes or no
-        self.confirm: Callable[[list[str]], bool] = lambda names: _confirm_write(self, names)
+        self.confirm: Callable[[list[str]], bool] = lambda names: _confirm_write(
+            self, self.confirm_text(names)
+        )
         self.generated: Generated | None = None
         self.results: list[CheckResult] = []
         self.findings: list[Finding] = []
@@ -145,6 +169,10 @@ class DeployView(QWidget):
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
             combo.setMinimumContentsLength(COMBO_MIN_CHARS)
+            # the default popup delegate paints the current entry with the stylesheet's
+            # QComboBox rule (a blank input box); a styled delegate uses the selection colours
+            combo.setItemDelegate(_ComboRows(combo))
+        self.server.setMinimumContentsLength(SERVER_MIN_CHARS)
         self.instances = QSpinBox()
         self.instances.setRange(1, MAX_INSTANCES)
         self.instances.setPrefix("× ")
@@ -157,8 +185,11 @@ class DeployView(QWidget):
         self.diff_action.toggled.connect(lambda _on: self._show_current())
         self.write_action = self._action("&Write Ticked Files…", "Ctrl+S", self.write, "edit")
         self.check_action = self._action("&Check Files", "Ctrl+K", self.check, "shield")
-        self.handoff_action = self._action("Run &Hand-off", "Ctrl+U", self.start_handoff, "play")
-        self.stop_action = self._action("Stop Hand-o&ff", "Ctrl+Shift+X", self.stop_handoff, "stop")
+        self.handoff_action = self._action(
+            "Run with docker compose", "Ctrl+U", self.start_handoff, "play"
+        )
+        self.stop_action = self._action("Stop docker compose", "Ctrl+Shift+X", self.stop_handoff,
+                                        "stop")  # fmt: skip
         self.scaled_action = self._action(
             "Run &Scaled", "Ctrl+Shift+K", self.toggle_scaled, "gauge"
         )
@@ -206,6 +237,12 @@ class DeployView(QWidget):
 
         self.results_list = QListWidget()
         self.results_list.setObjectName("DeployResults")
+        # long findings wrap (no sideways scrolling); each keeps its full text as tooltip
+        self.results_list.setWordWrap(True)
+        self.results_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.results_list.setResizeMode(QListWidget.ResizeMode.Adjust)
+        lines = self.results_list.fontMetrics().lineSpacing() * RESULT_LINES
+        self.results_list.setMinimumHeight(lines // 2)
         self.output = QPlainTextEdit()
         self.output.setObjectName("DeployOutput")
         self.output.setReadOnly(True)
@@ -213,16 +250,28 @@ class DeployView(QWidget):
         self.output.setMaximumBlockCount(5000)
         self.output.hide()
         self.handoff_hint = muted("")
+        self.handoff_hint.setWordWrap(True)
+        self.handoff_hint.hide()
+        #: why the hand-off's button is off (the engine is not installed), beside it
+        self.handoff_reason = muted("")
+        self.handoff_reason.setObjectName("DeployHandoffReason")
+        self.handoff_reason.setWordWrap(True)
+        self.handoff_reason.hide()
         self.scaled_status = muted("")
+        self.scaled_status.hide()
 
         actions_row = QHBoxLayout()
-        for action in (self.write_action, self.check_action, self.handoff_action):
-            actions_row.addWidget(self._button(action))
+        self.write_button = self._button(self.write_action)
+        self.check_button = self._button(self.check_action)
+        self.handoff_button = self._button(self.handoff_action)
         self.stop_button = self._button(self.stop_action)
-        actions_row.addWidget(self.stop_button)
         self.scaled_button = self._button(self.scaled_action)
+        for button in (self.write_button, self.check_button, self.handoff_button):
+            actions_row.addWidget(button)
+        actions_row.addWidget(self.stop_button)
+        actions_row.addWidget(self.handoff_reason, 1)
         actions_row.addWidget(self.scaled_button)
-        actions_row.addStretch(1)
+        actions_row.addStretch(0)
 
         bottom = QWidget()
         bottom_layout = QVBoxLayout(bottom)
@@ -236,8 +285,10 @@ class DeployView(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(files_split)
         split.addWidget(bottom)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([1, 1])  # half each: the check list shows ~8 lines at 1180x740
+        self.split = split
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
@@ -249,7 +300,7 @@ class DeployView(QWidget):
         self.flush_timer.setInterval(FLUSH_MS)
         self.flush_timer.timeout.connect(self._flush_output)
 
-        self.fill_servers(selected)
+        self.fill_servers(selected, prefer_production=True)
         self.target.setCurrentIndex(TARGETS.index("compose"))
         self.target.currentIndexChanged.connect(lambda _i: self.generate(reinspect=False))
         self.server.currentIndexChanged.connect(lambda _i: self.generate(reinspect=False))
@@ -268,9 +319,22 @@ class DeployView(QWidget):
         button.setIcon(action.icon())
         shortcut = action.shortcut().toString()
 
+        refocus = False
+
         def sync() -> None:
+            nonlocal refocus
             button.setText(action.text().replace("&", ""))
-            button.setEnabled(action.isEnabled())
+            enabled = action.isEnabled()
+            if not enabled and button.isEnabled() and button.hasFocus():
+                # Qt would pass the focus to the next button (Run Scaled): the results
+                # list holds it while this button is off, and gives it back after
+                self.results_list.setFocus(Qt.FocusReason.OtherFocusReason)
+                refocus = True
+            button.setEnabled(enabled)
+            if enabled and refocus:
+                refocus = False
+                if self.results_list.hasFocus():
+                    button.setFocus(Qt.FocusReason.OtherFocusReason)
             tip = action.toolTip()
             button.setToolTip(f"{tip} ({shortcut})" if shortcut and tip else tip)
 
@@ -313,10 +377,13 @@ class DeployView(QWidget):
             self.generate(reinspect=False)
 
     # ------------------------------------------------------------------ choices
-    def fill_servers(self, selected: str = "") -> None:
-        """List the project's servers again, keeping (or choosing) ``selected``."""
+    def fill_servers(self, selected: str = "", *, prefer_production: bool = False) -> None:
+        """List the project's servers again, keeping (or choosing) ``selected``; with
+        ``prefer_production`` (the tab opens) a production-style server comes first."""
         configs = list(self._servers())
         names = [c.name for c in configs]
+        if prefer_production:
+            selected = self._production_name(configs, selected)
         if names == [self.server.itemData(i) for i in range(self.server.count())]:
             if selected in names:
                 self.server.setCurrentIndex(names.index(selected))
@@ -325,7 +392,11 @@ class DeployView(QWidget):
         try:
             self.server.clear()
             for config in configs:
-                self.server.addItem(f"{config.name} — {config.describe()}", config.name)
+                # short enough to read at 900 px; the whole description is its tooltip
+                self.server.addItem(f"{config.name} — {config.kind} :{config.port}", config.name)
+                self.server.setItemData(
+                    self.server.count() - 1, config.describe(), Qt.ItemDataRole.ToolTipRole
+                )
             index = names.index(selected) if selected in names else self._production_index(configs)
             self.server.setCurrentIndex(index)
         finally:
@@ -337,6 +408,16 @@ class DeployView(QWidget):
             if "prod" in config.profile.lower():
                 return index
         return 0 if configs else -1
+
+    @staticmethod
+    def _production_name(configs: Sequence[LaunchConfig], selected: str) -> str:
+        """``selected`` if it is production-style (gunicorn, workers, a production
+        profile: what records_by_default leaves unrecorded), else the first such server,
+        else ``selected``: one ships production, not the auto-reload dev server."""
+        styled = [c.name for c in configs if not records_by_default(c)]
+        if selected in styled or not styled:
+            return selected
+        return styled[0]
 
     def config(self) -> LaunchConfig | None:
         name = self.server.currentData()
@@ -411,7 +492,10 @@ class DeployView(QWidget):
                 item = QListWidgetItem(f"{name}  ({state})")
                 item.setData(Qt.ItemDataRole.UserRole, name)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-                wanted = file.changed if ticked is None else name in ticked and file.changed
+                # new files ticked; the project's own files that would change are not
+                # (Write must not replace a hand-written file unless asked)
+                new = file.existing is None
+                wanted = new if ticked is None else name in ticked and file.changed
                 item.setCheckState(Qt.CheckState.Checked if wanted else Qt.CheckState.Unchecked)
                 if file.notes:
                     item.setToolTip("\n".join(file.notes))
@@ -485,7 +569,10 @@ class DeployView(QWidget):
             text = file.text
             self.highlighter.set_syntax(syntax_for(file.kind))
         self.preview.setPlainText(text)
-        self.notes.setText("\n".join(f"• {note}" for note in file.notes))
+        notes = list(file.notes)
+        if file.kind == "nginx" and self.generated is not None and self.generated.target == "nginx":
+            notes.append(SCALED_PORTS_NOTE)
+        self.notes.setText("\n".join(f"• {note}" for note in notes))
 
     # ------------------------------------------------------------------ write
     def write(self) -> None:
@@ -505,6 +592,26 @@ class DeployView(QWidget):
             failed=self._on_write_failed,
         )
         self._update_actions()
+
+    def confirm_text(self, names: Sequence[str]) -> str:
+        """The Write confirmation: the files (a project file it replaces says so) and
+        the blocking readiness findings of the last check, if any."""
+        existing = {
+            f.path.as_posix()
+            for f in (self.generated.files if self.generated is not None else [])
+            if f.existing is not None
+        }
+        lines = [f"{n}  (replaces the project's file)" if n in existing else n for n in names]
+        text = "Write these files into the project?\n\n" + "\n".join(lines)
+        blocking = [f for f in self.findings if deploy.blocking(f)]
+        if blocking:
+            count = len(blocking)
+            text += (
+                f"\n\nThe last check found {count} blocking finding{'s' if count != 1 else ''}"
+                " (fix before deploying):\n"
+                + "\n".join(f"✗ {f.key}: {f.message}" for f in blocking)
+            )
+        return text
 
     def _on_written(self, written: list[Path]) -> None:
         shown = ", ".join(p.as_posix() for p in written) or "nothing (the files were the same)"
@@ -545,20 +652,16 @@ class DeployView(QWidget):
         amber = QBrush(QColor(theme.SEVERITY_COLOURS["warning"]))
         findings = sorted(self.findings, key=lambda f: not deploy.blocking(f))
         for finding in (f for f in findings if deploy.blocking(f)):
-            self._result(
-                f"✗ BLOCKING  {finding.key}: {finding.message}", finding.fix, red, "x-circle"
-            )
+            self._result(f"✗ BLOCKING  {finding.key}: {finding.message}", finding.fix, red)
         for result in self.results:
             mark = "✓" if result.ok else "✗"
             text = (
                 f"{mark} {result.path.as_posix()}: {result.tool}: {'ok' if result.ok else 'FAILED'}"
             )
-            self._result(text, result.output, green if result.ok else red,
-                         "check-circle" if result.ok else "x-circle")  # fmt: skip
+            self._result(text, result.output, green if result.ok else red)
         for finding in (f for f in findings if not deploy.blocking(f)):
             label = finding.severity.upper()
-            self._result(f"! {label}  {finding.key}: {finding.message}", finding.fix, amber,
-                         "alert-triangle")  # fmt: skip
+            self._result(f"! {label}  {finding.key}: {finding.message}", finding.fix, amber)
         failed = sum(not r.ok for r in self.results)
         blocking = sum(deploy.blocking(f) for f in self.findings)
         self.status.setText(
@@ -567,11 +670,12 @@ class DeployView(QWidget):
         )
         self._update_actions()
 
-    def _result(self, text: str, tip: str, brush: QBrush, icon: str) -> None:
-        item = QListWidgetItem(theme.icon(icon), text)
+    def _result(self, text: str, tip: str, brush: QBrush) -> None:
+        """One line, one marker (its text glyph ✗ ✓ !, no icon); it wraps, and its
+        tooltip repeats it with the fix or the tool's output."""
+        item = QListWidgetItem(text)
         item.setForeground(brush)
-        if tip.strip():
-            item.setToolTip(tip.strip())
+        item.setToolTip("\n\n".join(t for t in (text, tip.strip()) if t))
         self.results_list.addItem(item)
 
     def result_texts(self) -> list[str]:
@@ -579,22 +683,41 @@ class DeployView(QWidget):
 
     # ------------------------------------------------------------------ hand-off
     def _show_handoff(self, handoff: Handoff | None, absent: Sequence[Path] = ()) -> None:
+        """The hand-off's buttons in plain words (Run with docker compose / Stop docker
+        compose), the command and what to write first, or why it cannot run, on screen."""
+        self.handoff_button.setVisible(handoff is not None)
+        self.stop_button.setVisible(handoff is not None)
+        self.handoff_reason.setText("")
+        self.handoff_reason.hide()
+        self.handoff_hint.setText("")
+        self.handoff_hint.hide()
         if handoff is None:
-            self.handoff_action.setText("Run &Hand-off")
-            self.handoff_action.setToolTip("Only Docker Compose and Kubernetes are handed off")
-            self.handoff_hint.setText("")
             return
         self.handoff_action.setText(handoff.label)
-        if handoff.available:
-            self.handoff_action.setToolTip(f"Runs {handoff.command()} in the project's folder")
-            notes = list(handoff.notes)
-            if absent:
-                names = ", ".join(p.as_posix() for p in absent)
-                notes.insert(0, f"Write {names} first: the command runs the project's files.")
-            self.handoff_hint.setText("\n".join([f"$ {handoff.command()}", *notes]))
-        else:
+        engine = handoff.label.removeprefix("Run with ").split(" apply")[0]
+        self.stop_action.setText(f"Stop {engine}")
+        if not handoff.available:
             self.handoff_action.setToolTip(handoff.missing)
-            self.handoff_hint.setText(handoff.missing)
+            self.handoff_reason.setText(handoff.missing)
+            self.handoff_reason.show()
+            return
+        self.handoff_action.setToolTip(f"Runs {handoff.command()} in the project's folder")
+        ours = set(self.file_names())
+        here = [p.as_posix() for p in absent if p.as_posix() in ours]
+        first = [f"Write {', '.join(here)} first: the command runs the project's files."] * bool(
+            here
+        )
+        for name in (p.as_posix() for p in absent if p.as_posix() not in ours):
+            other = GENERATED_BY.get(name.split("/")[0])
+            where = (
+                f"switch Target to {TARGET_LABELS[other]} to generate it"
+                if other is not None
+                else "add it to the project"
+            )
+            first.append(f"{name} is needed too and is not among these files: {where}.")
+        lines = [f"$ {handoff.command()}", *first, *handoff.notes]
+        self.handoff_hint.setText("\n".join(lines))
+        self.handoff_hint.show()
 
     def start_handoff(self) -> None:
         """Run the target's engine command, streaming its output below."""
@@ -674,7 +797,9 @@ class DeployView(QWidget):
             self.scaled.start(config, self.instances.value())
 
     def _on_scaled_changed(self) -> None:
-        self.scaled_status.setText(self.scaled.status_text())
+        text = self.scaled.status_text()
+        self.scaled_status.setText(text)
+        self.scaled_status.setVisible(bool(text))
         self._update_actions()
 
     # ------------------------------------------------------------------ state

@@ -1,6 +1,7 @@
-"""The scaled group's row in the SERVERS list: ``⧉ production ×3 (nginx)   :8001`` with a
-status light, the spread of requests per instance in its tooltip, Stop from the row
-(its context menu, and the sidebar's Stop / Ctrl+. while it is selected).
+"""The scaled group's row in the SERVERS list: ``production ×3 (nginx)   :8001`` with a
+status light (no glyph: the app's font may lack it), elided to the list's width, the
+spread of requests per instance in its tooltip, Stop from the row (its context menu,
+and the sidebar's Stop / Ctrl+. while it is selected).
 
 The panel holds this collaborator and asks it about the selected row; the group itself
 is owned elsewhere (the Deploy tab's ``ScaledRun``) and reached through ``ScaledSource``,
@@ -24,11 +25,12 @@ from asgideck.gui.core.widgets import item_with
 if TYPE_CHECKING:  # the deploy runtime comes with the Deploy tab, not with the sidebar
     from asgideck.runtime.deploy import ScaledStatus
 
-__all__ = ["GROUP_ROLE", "LIGHTS", "MARK", "ScaledRows", "ScaledSource"]
+__all__ = ["GROUP_ROLE", "LIGHTS", "ScaledRows", "ScaledSource"]
 
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 3
 GROUP_KEY = "scaled"
-MARK = "⧉"
+#: room the row's light and the list's margins take beside its text (pixels)
+ROW_CHROME = 40
 #: a group state -> the servers' light it shows as
 LIGHTS = {
     "running": "running",
@@ -105,7 +107,14 @@ class ScaledRows:
             item.setData(GROUP_ROLE, GROUP_KEY)
             self.items.addItem(item)
         label = self.source.label if self.source is not None else ""
-        item.setText(f"{MARK} {label} (nginx)   :{status.port}\nnginx · {status.state}")
+        # elided to the list's width: the row never brings a horizontal scrollbar
+        room = max(self.items.viewport().width() - self.items.iconSize().width() - ROW_CHROME, 40)
+        metrics = self.items.fontMetrics()
+        first = metrics.elidedText(
+            f"{label} (nginx)   :{status.port}", Qt.TextElideMode.ElideMiddle, room
+        )
+        second = metrics.elidedText(f"nginx · {status.state}", Qt.TextElideMode.ElideRight, room)
+        item.setText(f"{first}\n{second}")
         item.setIcon(self.icon(LIGHTS.get(status.state, "stopped")))
         item.setToolTip(group_tooltip(label, status))
 
