@@ -13,9 +13,10 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPainter, QPaintEvent
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from asgideck.gui.core.paths import shown_path
+from asgideck.gui.core.widgets import combo_box
 from asgideck.gui.tabs import app_picker
 from asgideck.runtime.project import Interpreter, Project
 
@@ -55,7 +56,7 @@ class ProjectHeader(QWidget):
         self.app_chip.setObjectName("Chip")
         self.python_chip = QLabel("")
         self.python_chip.setObjectName("Chip")
-        self.profile_combo = QComboBox()
+        self.profile_combo = combo_box()
         self.profile_combo.setMinimumWidth(150)
         self.profile_combo.setToolTip(
             "The selected server's profile. Picking another selects the first server using it;"

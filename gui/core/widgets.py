@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QMargins, QModelIndex, QPersistentModelIndex, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -131,3 +134,21 @@ def shortcut_action(
     action.triggered.connect(lambda _checked=False: slot())
     (on if on is not None else owner).addAction(action)
     return action
+
+
+class ComboRows(QStyledItemDelegate):
+    """A combo popup's rows drawn as list items (selection colours, text readable) with
+    room around the text: under the app's stylesheet the default popup delegate paints the
+    current entry with the QComboBox rule, a blank input box."""
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        return super().sizeHint(option, index).grownBy(QMargins(0, 3, 0, 3))
+
+
+def combo_box() -> QComboBox:
+    """A QComboBox whose open popup shows its current entry (see ComboRows)."""
+    combo = QComboBox()
+    combo.setItemDelegate(ComboRows(combo))
+    return combo

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from asgideck.gui.core import theme
 from asgideck.gui.core.paths import shown_path
-from asgideck.gui.core.widgets import Banner, muted, section_title
+from asgideck.gui.core.widgets import Banner, combo_box, muted, section_title
 from asgideck.gui.tabs.app_picker import SHORTCUT as CHOOSE_APP_KEY
 from asgideck.gui.tabs.app_picker import AppChoiceBanner, app_place, chooses_app
 from asgideck.runtime.inspect import Inspection, ProjectSession, Snapshot, Validation
@@ -114,7 +113,7 @@ class OverviewView(QWidget):
         box = QWidget()
         box.setObjectName("MissingDependency")
         self.missing_banner = Banner()
-        self.plan_combo = QComboBox()
+        self.plan_combo = combo_box()
         self.plan_combo.setToolTip("The install commands the project's files imply")
         self.plan_combo.currentIndexChanged.connect(self._on_plan_picked)
         self.install_button = QPushButton(theme.icon("play"), "Install…")

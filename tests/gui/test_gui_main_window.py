@@ -334,3 +334,25 @@ def test_server_menu_stops_all_and_opens_docs_and_browser(
     assert opened == [url + "/docs", url + "/"]  # the selected (last started) server
     _press(window, services["Stop All"].shortcut().toString())
     qtbot.waitUntil(lambda: window.page.running_count == 0, timeout=30_000)
+
+
+def test_every_dropdown_shows_its_current_entry_when_open(make_window, sample_app: Path) -> None:  # type: ignore[no-untyped-def]
+    """Under the app's stylesheet Qt's default popup delegate paints the current entry as a
+    blank input box: every combo of every tab draws its rows as list items instead."""
+    from PySide6.QtWidgets import QComboBox
+
+    from asgideck.gui.core.widgets import ComboRows
+    from asgideck.gui.project_page import LAZY_TABS
+
+    window = make_window(sample_app)
+    for name in LAZY_TABS:
+        window.page.build_tab(name)
+    combos = window.findChildren(QComboBox)
+    assert len(combos) > 10
+    plain = [c.objectName() or type(c.parent()).__name__ for c in combos]
+    plain = [
+        name
+        for combo, name in zip(combos, plain, strict=True)
+        if not isinstance(combo.itemDelegate(), ComboRows)
+    ]
+    assert plain == []

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QMargins, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -32,15 +32,13 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
 
 from asgideck.gui.core import theme
 from asgideck.gui.core.tasks import TaskRunner, present_error
-from asgideck.gui.core.widgets import Banner, muted, section_title, shortcut_action
+from asgideck.gui.core.widgets import Banner, combo_box, muted, section_title, shortcut_action
 from asgideck.gui.tabs.deploy.highlight import DeployHighlighter, syntax_for
 from asgideck.gui.tabs.deploy.scaled import ScaledRun
 from asgideck.runtime import deploy
@@ -100,16 +98,6 @@ class Generated:
     absent: tuple[Path, ...] = ()
 
 
-class _ComboRows(QStyledItemDelegate):
-    """A combo popup's rows drawn as list items (selection colours, text readable) with
-    room around the text."""
-
-    def sizeHint(
-        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> QSize:
-        return super().sizeHint(option, index).grownBy(QMargins(0, 3, 0, 3))
-
-
 def _confirm_write(parent: QWidget, text: str) -> bool:
     answer = QMessageBox.question(
         parent,
@@ -158,20 +146,17 @@ class DeployView(QWidget):
         self.scaled.failed.connect(lambda exc: self._failed("run scaled")(exc))
 
         self.banner = Banner()
-        self.target = QComboBox()
+        self.target = combo_box()
         self.target.setObjectName("DeployTarget")
         for name in TARGETS:
             self.target.addItem(TARGET_LABELS.get(name, name), name)
-        self.server = QComboBox()
+        self.server = combo_box()
         self.server.setObjectName("DeployServer")
         for combo in (self.target, self.server):  # never as wide as the longest entry
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
             combo.setMinimumContentsLength(COMBO_MIN_CHARS)
-            # the default popup delegate paints the current entry with the stylesheet's
-            # QComboBox rule (a blank input box); a styled delegate uses the selection colours
-            combo.setItemDelegate(_ComboRows(combo))
         self.server.setMinimumContentsLength(SERVER_MIN_CHARS)
         self.instances = QSpinBox()
         self.instances.setRange(1, MAX_INSTANCES)

@@ -16,7 +16,6 @@ from PySide6.QtGui import QAction, QFontMetrics, QGuiApplication, QKeySequence, 
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -29,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from asgideck.gui.core import theme
-from asgideck.gui.core.widgets import ActionBanner
+from asgideck.gui.core.widgets import ActionBanner, combo_box
 from asgideck.gui.tabs.logs.delegate import LogLineDelegate
 from asgideck.gui.tabs.logs.model import LEVELS, LogFilter, LogModel
 from asgideck.runtime.logs import LogBuffer
@@ -81,11 +80,11 @@ class LogsView(QWidget):
         self.search.setPlaceholderText("Filter log lines…  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.regex = QCheckBox("Regex")
-        self.level = QComboBox()
+        self.level = combo_box()
         self.level.addItem("Any level", "")
         for name in LEVELS[1:]:  # DEBUG+ and up; "Any level" includes TRACE
             self.level.addItem(f"{name.capitalize()}+", name)
-        self.status = QComboBox()
+        self.status = combo_box()
         for label, value in STATUS_CHOICES:
             self.status.addItem(label, value)
         self.follow = QToolButton()

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -16,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from asgideck.gui.core.widgets import muted
+from asgideck.gui.core.widgets import combo_box, muted
 from asgideck.runtime.secrets import is_secret_key
 
 __all__ = ["AddVariableDialog", "valid_key"]
@@ -47,7 +46,7 @@ class AddVariableDialog(QDialog):
         self.key_edit.setPlaceholderText("NAME")
         self.value_edit = QLineEdit()
         self.value_edit.setObjectName("AddValue")
-        self.target_combo = QComboBox()
+        self.target_combo = combo_box()
         self.target_combo.setObjectName("AddTarget")
         self.problem = muted()
         self.buttons = QDialogButtonBox(

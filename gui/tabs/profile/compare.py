@@ -6,7 +6,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -17,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from asgideck.gui.core import theme
-from asgideck.gui.core.widgets import Banner, muted
+from asgideck.gui.core.widgets import Banner, combo_box, muted
 from asgideck.gui.tabs.profile.models import DiffModel
 from asgideck.gui.tabs.profile.reveal import reveal_state
 from asgideck.runtime.inspect import ProjectSession
@@ -29,8 +28,8 @@ class DiffView(QWidget):
         super().__init__(parent)
         self.session = session
         self.model = DiffModel()
-        self.a_combo = QComboBox()
-        self.b_combo = QComboBox()
+        self.a_combo = combo_box()
+        self.b_combo = combo_box()
         self.swap_button = QToolButton()
         self.swap_button.setIcon(theme.icon("compare"))
         self.swap_button.setToolTip("Swap A and B")

@@ -31,7 +31,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -47,7 +46,7 @@ from PySide6.QtWidgets import (
 
 from asgideck.gui.core import theme
 from asgideck.gui.core.tasks import present_error
-from asgideck.gui.core.widgets import Banner, muted, shortcut_action
+from asgideck.gui.core.widgets import Banner, combo_box, muted, shortcut_action
 from asgideck.gui.tabs.profile.add_dialog import AddVariableDialog
 from asgideck.gui.tabs.profile.models import VariablesModel
 from asgideck.gui.tabs.profile.reveal import reveal_state
@@ -199,7 +198,7 @@ class ProfileView(QWidget):
         )
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
 
-        self.target_combo = QComboBox()
+        self.target_combo = combo_box()
         self.target_combo.setObjectName("WriteTarget")
         self.target_combo.setToolTip(
             "The file an edit of the selected variable is written to. A shared base file "

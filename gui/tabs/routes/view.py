@@ -8,7 +8,6 @@ import subprocess
 from PySide6.QtCore import QEvent, QItemSelection, QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QFontMetrics, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
@@ -21,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from asgideck.gui.core import theme
-from asgideck.gui.core.widgets import Banner, muted
+from asgideck.gui.core.widgets import Banner, combo_box, muted
 from asgideck.gui.tabs.routes.changes_banner import ApiChangesWatch, ChangesBanner
 from asgideck.gui.tabs.routes.detail import render, render_empty
 from asgideck.gui.tabs.routes.model import RoutesModel
@@ -46,7 +45,7 @@ class RoutesView(QWidget):
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self.apply_filter)
         self.filter.installEventFilter(self)
-        self.group_by = QComboBox()
+        self.group_by = combo_box()
         self.group_by.addItem("Group by tag", "tag")
         self.group_by.addItem("Group by path", "prefix")
         self.group_by.currentIndexChanged.connect(

@@ -12,7 +12,6 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from asgideck.gui.core.widgets import Banner, muted
+from asgideck.gui.core.widgets import Banner, combo_box, muted
 from asgideck.runtime.servers import ConfigError, LaunchConfig, records_by_default
 
 WORKER_CLASSES = (
@@ -224,10 +223,10 @@ class ServerDialog(QDialog):
         self.setWindowTitle(f"Server — {config.name}")
         self.result_config: LaunchConfig | None = None
         self.name = QLineEdit(config.name)
-        self.profile = QComboBox()
+        self.profile = combo_box()
         self.profile.addItems(list(profiles))
         self.profile.setCurrentText(config.profile)
-        self.kind = QComboBox()
+        self.kind = combo_box()
         for kind, label in KINDS:
             self.kind.addItem(label, kind)
         self.kind.setCurrentIndex(max(0, self.kind.findData(config.kind)))
@@ -241,11 +240,11 @@ class ServerDialog(QDialog):
         self.workers = QSpinBox()
         self.workers.setRange(1, 64)
         self.workers.setValue(config.workers)
-        self.worker_class = QComboBox()
+        self.worker_class = combo_box()
         for label, value in WORKER_CLASSES:
             self.worker_class.addItem(label, value)
         self.worker_class.setCurrentIndex(max(0, self.worker_class.findData(config.worker_class)))
-        self.log_level = QComboBox()
+        self.log_level = combo_box()
         self.log_level.addItems(LOG_LEVELS)
         self.log_level.setCurrentText(config.log_level)
         self.access_log = QCheckBox("Log every request")

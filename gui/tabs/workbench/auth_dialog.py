@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from asgideck.gui.core.widgets import Banner, muted
+from asgideck.gui.core.widgets import Banner, combo_box, muted
 from asgideck.runtime.client import ApiKeyAuth, ApiKeyLocation, Auth, BasicAuth, BearerAuth
 from asgideck.runtime.workbench import Scheme
 
@@ -84,7 +83,7 @@ class AuthorizeDialog(QDialog):
         self.banner = Banner()
         self.current = QLabel(describe_auth(current))
         self.current.setWordWrap(True)
-        self.choice = QComboBox()
+        self.choice = combo_box()
         for scheme in self.schemes:
             self.choice.addItem(scheme.label, scheme.name)
         self.description = muted("")
@@ -160,7 +159,7 @@ class AuthorizeDialog(QDialog):
     def _apikey_page(self) -> QWidget:
         page = QWidget()
         self.key_name = QLineEdit()
-        self.key_location = QComboBox()
+        self.key_location = combo_box()
         self.key_location.addItems(["header", "query", "cookie"])
         self.key_value = _secret_field()
         form = QFormLayout(page)

@@ -15,7 +15,6 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QComboBox,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
@@ -35,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from asgideck.gui.core import theme
 from asgideck.gui.core.json_highlighter import JsonHighlighter, worth_colouring
-from asgideck.gui.core.widgets import muted, section_title
+from asgideck.gui.core.widgets import combo_box, muted, section_title
 from asgideck.gui.tabs.workbench.elided import ElidedLabel
 from asgideck.gui.tabs.workbench.models import ParamsModel
 from asgideck.runtime.client import BodyKind
@@ -132,7 +131,7 @@ class Composer(QWidget):
         super().__init__(parent)
         self._meta = Draft()  # what the widgets do not show (security, title, body_required)
 
-        self.method = QComboBox()
+        self.method = combo_box()
         self.method.setEditable(True)
         self.method.addItems(METHODS)
         self.method.setToolTip("HTTP method (Ctrl+M)")
@@ -203,7 +202,7 @@ class Composer(QWidget):
     # ------------------------------------------------------------------ building
     def _build_body(self) -> QWidget:
         page = QWidget()
-        self.body_kind = QComboBox()
+        self.body_kind = combo_box()
         for label, kind in BODY_KINDS:
             self.body_kind.addItem(label, kind)
         self.body_kind.setToolTip("How the body is encoded (Ctrl+Shift+B)")

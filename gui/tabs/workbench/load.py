@@ -19,7 +19,6 @@ from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QFormLayout,
     QGridLayout,
     QLabel,
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from asgideck.gui.core import theme
 from asgideck.gui.core.tasks import TaskRunner
-from asgideck.gui.core.widgets import Banner, muted, section_title
+from asgideck.gui.core.widgets import Banner, combo_box, muted, section_title
 from asgideck.gui.tabs.workbench.failures import report
 from asgideck.runtime.client import MAX_CONCURRENCY, MAX_DURATION_S, LoadResult, RequestSpec
 from asgideck.runtime.errors import AsgideckError
@@ -117,7 +116,7 @@ class LoadPanel(QWidget):
         self.duration.setRange(1, int(MAX_DURATION_S))
         self.duration.setValue(5)
         self.duration.setSuffix(" s")
-        self.tool = QComboBox()
+        self.tool = combo_box()
         for label, value in TOOLS:
             self.tool.addItem(label, value)
             if value in ("wrk", "hey") and shutil.which(value) is None:

@@ -22,7 +22,6 @@ from PySide6.QtGui import QAction, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QComboBox,
     QCompleter,
     QHBoxLayout,
     QHeaderView,
@@ -38,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from asgideck.gui.core import theme
 from asgideck.gui.core.tasks import TaskRunner
-from asgideck.gui.core.widgets import Banner, muted
+from asgideck.gui.core.widgets import Banner, combo_box, muted
 from asgideck.gui.tabs.workbench.failures import report
 from asgideck.gui.tabs.workbench.models import WsLogModel, arrow_font
 from asgideck.runtime.client import WsClient, WsError
@@ -121,7 +120,7 @@ class WsPanel(QWidget):
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter messages…  (Ctrl+Shift+F)")
         self.filter.setClearButtonEnabled(True)
-        self.direction = QComboBox()
+        self.direction = combo_box()
         for label, value in DIRECTIONS:
             self.direction.addItem(label, value)
         self.autoscroll = QCheckBox("Autoscroll")
