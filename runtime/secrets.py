@@ -408,6 +408,21 @@ _AUTH_SCHEMES = frozenset(
     }
 )  # fmt: skip
 _MIN_SCRUB = 4  # shorter "secrets" would mangle ordinary text; a name-based mask still hides them
+# A NAME=VALUE or NAME: VALUE pair in free text (a log line, an exception message, a
+# text/plain body): its value is masked when NAME is a secret name. Names are found first
+# (each where a word starts: a linear scan; quoted or not: 'password': 'x'), so a pair
+# inside another pair's value (``x=password=pw``, ``https://h/?token=t``) is found too.
+# A value that is a call or a subscript (``token = get_token()``, ``password:
+# Optional[str]``: source lines of a traceback) is code, not a secret, and so is a value
+# under 4 characters after a spaced separator (``token: str``).
+_PAIR_NAME = re.compile(
+    r"(?<![\w.\-])(?P<name>[A-Za-z_][\w.\-]{1,40})(?P<sep>['\"]?(?:\s*[=:]\s*)['\"]?)(?!//)"
+)
+_VALUE_CHARS = r"[^\s&,;'\"<>()\[\]{}]"
+_PAIR_VALUE = re.compile(
+    rf"(?!{_VALUE_CHARS}*[(\[])(?:(?i:bearer|basic|digest|token)\s+(?={_VALUE_CHARS}))?"
+    rf"{_VALUE_CHARS}+"
+)
 _JSON_PAIR = re.compile(r'"(?P<key>(?:[^"\\]|\\.)*)"\s*:\s*"(?P<value>(?:[^"\\]|\\.)*)"')
 
 
@@ -586,12 +601,17 @@ class Redactor:
         """A body's text with secret fields masked (JSON, form, or JSON-looking pairs)."""
         mime = content_type.split(";", 1)[0].strip().lower()
         if mime == "application/x-www-form-urlencoded":
-            return _form_encode(self.pairs(parse_qsl(text, keep_blank_values=True)))
+            pairs = parse_qsl(text, keep_blank_values=True)
+            kept = self.pairs(pairs)
+            return text if kept == [list(pair) for pair in pairs] else _form_encode(kept)
         try:
             parsed = json.loads(text)
         except (ValueError, RecursionError):
-            return self.text(self.mask_json_pairs(text))
-        return json.dumps(self.json_value(parsed), ensure_ascii=False)
+            return self.text(self.free_pairs(self.mask_json_pairs(text)))
+        masked = self.json_value(parsed)
+        if masked == parsed:
+            return text  # nothing secret: the body as it was sent, byte for byte
+        return json.dumps(masked, ensure_ascii=False)
 
     def _json_pair_sub(self, match: re.Match[str]) -> str:
         if not self.is_secret_name(match["key"]):
@@ -601,6 +621,48 @@ class Redactor:
     def mask_json_pairs(self, text: str) -> str:
         """Mask ``"secret_name": "value"`` pairs in text that is not (whole) JSON."""
         return _JSON_PAIR.sub(self._json_pair_sub, text)
+
+    def _secret_pairs(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, separator-free value) of each secret-named pair's value."""
+        found: list[tuple[int, int, str]] = []
+        if "=" not in text and ":" not in text:
+            return found
+        end = 0
+        for match in _PAIR_NAME.finditer(text):
+            if match.start() < end or not self.is_secret_name(match["name"]):
+                continue
+            value = _PAIR_VALUE.match(text, match.end())
+            if value is None or value.group(0) == MASK:
+                continue
+            spaced = any(c.isspace() for c in match["sep"])
+            if spaced and len(value.group(0)) < 4:
+                continue
+            found.append((value.start(), value.end(), value.group(0)))
+            end = value.end()
+        return found
+
+    def has_secret_pairs(self, text: str) -> bool:
+        """``text`` holds a pair :meth:`free_pairs` would mask."""
+        return bool(self._secret_pairs(text))
+
+    def free_pairs(self, text: str) -> str:
+        """Mask ``NAME=VALUE`` / ``NAME: VALUE`` pairs of free text whose NAME is a secret
+        name (``login password=hunter2``, ``bad token=abc123``), remembering each value
+        long enough to scrub, so its copies elsewhere are masked too."""
+        pieces, last = [], 0
+        for start, end, value in self._secret_pairs(text):
+            if " " in value or "\t" in value:  # "Authorization: Bearer x": the scheme stays
+                masked = self.credential(value)
+            elif len(value) >= MIN_MASKED_LENGTH:
+                masked = self.secret(value)
+            else:  # too short to scrub elsewhere without hiding ordinary words
+                masked = MASK
+            pieces += [text[last:start], masked]
+            last = end
+        if not pieces:
+            return text
+        pieces.append(text[last:])
+        return "".join(pieces)
 
     def _ordered(self) -> list[str]:
         if self._order[0] != len(self.values):
@@ -616,8 +678,8 @@ class Redactor:
 
     def scrub(self, text: str) -> str:
         """Replace every remembered secret value inside ``text`` (longest first), and every
-        URL password and key-shaped secret."""
-        return mask_secret_shapes(mask_url_password(self._scrub_values(text)))
+        URL password, key-shaped secret and ``password=...`` pair with a secret name."""
+        return mask_secret_shapes(mask_url_password(self._scrub_values(self.free_pairs(text))))
 
     def scrub_bytes(self, data: bytes) -> bytes:
         """:meth:`scrub` for a body kept as bytes (any encoding: the patterns are ASCII)."""

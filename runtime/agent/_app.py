@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 from ._context import CURRENT, State, clock
+from ._frames import unlink_agent_frames
 from ._recorder import Recorder
 
 
@@ -183,6 +184,8 @@ class AgentApp:
             await self.entry(scope, receive_recorded, send_recorded)
         except BaseException as exc:
             state.exception = exc
+            with contextlib.suppress(Exception):
+                unlink_agent_frames(exc)  # the server logs the user's stack
             raise
         finally:
             state.t1 = clock()

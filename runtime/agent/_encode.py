@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import traceback
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from ._config import Config
+from ._frames import user_frames, user_text
 
 _JSON_KEY = re.compile(r'"((?:[^"\\]|\\.){1,200}?)"\s*:')
 _LAYER = '{"name":%s,"start_ms":%.3f,"end_ms":%.3f}'
@@ -39,6 +39,8 @@ class Encoder:
         self._clean_bodies: dict[bytes, bool] = {}
         self._header_lists: dict[Any, list[list[str]]] = {}  # shared lists: never mutated
         self._mimes: dict[str, tuple[str, bool]] = {}
+        self._plain_names: dict[str, bool] = {}
+        self._clean_memo: dict[str, bool] = {}
         self._places: dict[str, tuple[bool, Any]] = {}
         self.layer_names: list[str] = []  # the worker's stack, outermost first
         self._quoted: list[str] = []  # the same names as JSON strings
@@ -60,11 +62,27 @@ class Encoder:
         return self.secrets.Redactor()
 
     def _clean(self, redactor: Any, text: str) -> bool:
+        if redactor.values or redactor.names or len(text) > 256:
+            return self._clean_now(redactor, text)
+        # what no request changes (no value met yet): remembered for short texts that
+        # repeat (a path, a header value, a log line)
+        found = self._clean_memo.get(text)
+        if found is None:
+            found = self._clean_now(redactor, text)
+            if len(self._clean_memo) >= 2048:
+                self._clean_memo.clear()
+            self._clean_memo[text] = found
+        return found
+
+    def _clean_now(self, redactor: Any, text: str) -> bool:
         if self._hint is None or self._hint.search(text):
             return False
         if any(value in text for value in self.env_secrets):
             return False
-        return not any(value in text for value in redactor.values if len(value) >= 4)
+        if any(value in text for value in redactor.values if len(value) >= 4):
+            return False
+        # "password=hunter2" in a log line: a secret-named pair (the rule's, not a hint)
+        return ("=" not in text and ":" not in text) or not redactor.has_secret_pairs(text)
 
     def scrub(self, redactor: Any, text: str) -> str:
         """Free text with every secret value and key-shaped secret masked."""
@@ -76,14 +94,26 @@ class Encoder:
                 text = text.replace(value, self.secrets.MASK)
         return text
 
+    def _plain_name(self, redactor: Any, name: str) -> bool:
+        """A header name that is no credential header and no secret name: its value is
+        masked only for what it holds (remembered per name: names repeat, values vary)."""
+        if redactor.names:  # names this redactor was told are secret: not the same rule
+            return False
+        found = self._plain_names.get(name)
+        if found is None:
+            lower = name.lower()
+            found = (
+                lower not in ("cookie", "set-cookie")
+                and "authorization" not in lower
+                and not redactor.is_secret_name(name)
+            )
+            if len(self._plain_names) >= 1024:
+                self._plain_names.clear()
+            self._plain_names[name] = found
+        return found
+
     def _header(self, redactor: Any, name: str, value: str) -> str:
-        lower = name.lower()
-        if (
-            lower not in ("cookie", "set-cookie")
-            and "authorization" not in lower
-            and not redactor.is_secret_name(name)
-            and self._clean(redactor, value)
-        ):
+        if self._plain_name(redactor, name) and self._clean(redactor, value):
             return value
         return str(redactor.header(name, value))
 
@@ -213,9 +243,6 @@ class Encoder:
         t0: float = state.t0
         redactor = self.redactor()
 
-        def ms(value: float) -> float:
-            return round((value - t0) * 1000.0, 3)
-
         request_headers = self._headers(redactor, scope.get("headers"))
         content_type = ""
         for name, value in request_headers:
@@ -242,7 +269,7 @@ class Encoder:
             "id": f"{pid}-{sequence}",
             "pid": pid,
             "start": state.start,
-            "duration_ms": ms(state.t1),
+            "duration_ms": round((state.t1 - t0) * 1000.0, 3),
             "method": str(scope.get("method") or ("WS" if websocket else "GET")),
             "path": self.scrub(redactor, str(scope.get("path") or "")),
             "route": state.selected
@@ -270,16 +297,19 @@ class Encoder:
             record["layers"] = self._layers(state)
         if state.dependencies:
             record["dependencies"] = [
-                _span(name, source, ms(a), ms(b)) for name, source, a, b in state.dependencies
+                _span(name, source, round((a - t0) * 1000.0, 3), round((b - t0) * 1000.0, 3))
+                for name, source, a, b in state.dependencies
             ]
         if state.endpoint:
             name, source, a, b = state.endpoint
-            record["endpoint"] = _span(name, source, ms(a), ms(b))
+            record["endpoint"] = _span(
+                name, source, round((a - t0) * 1000.0, 3), round((b - t0) * 1000.0, 3)
+            )
         if state.sql:
             record["sql"] = [
                 {
                     "statement": self.scrub(redactor, statement),
-                    "start_ms": ms(a),
+                    "start_ms": round((a - t0) * 1000.0, 3),
                     "duration_ms": round((b - a) * 1000.0, 3),
                     "params": params,
                     "error": error,
@@ -291,7 +321,7 @@ class Encoder:
                 {
                     "method": method,
                     "url": self.scrub(redactor, redactor.url(url)),
-                    "start_ms": ms(a),
+                    "start_ms": round((a - t0) * 1000.0, 3),
                     "duration_ms": round((b - a) * 1000.0, 3),
                     "status": status,
                     "error": error,
@@ -301,7 +331,7 @@ class Encoder:
         if state.logs:
             record["logs"] = [
                 {
-                    "time_ms": ms(when),
+                    "time_ms": round((when - t0) * 1000.0, 3),
                     "level": level,
                     "logger": logger,
                     "message": self.scrub(redactor, message),
@@ -363,7 +393,7 @@ class Encoder:
         if exc is None:
             return None
         frames = []
-        for frame in traceback.extract_tb(exc.__traceback__)[-_MAX_FRAMES:]:
+        for frame in user_frames(exc, _MAX_FRAMES):
             inside, rel = self.place(frame.filename)
             frames.append(
                 {
@@ -375,7 +405,7 @@ class Encoder:
                     "code": self.scrub(redactor, (frame.line or "").strip()),
                 }
             )
-        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        text = user_text(exc)
         try:
             message = str(exc)
         except Exception:

@@ -7,6 +7,7 @@ import pytest
 from asgideck.runtime.secrets import (
     MASK,
     SECRET_WORDS,
+    Redactor,
     is_secret_key,
     mask_url_password,
     mask_value,
@@ -148,3 +149,61 @@ def test_keys_that_describe_a_secret_are_not_masked(key: str) -> None:
 )
 def test_the_secrets_themselves_still_are(key: str) -> None:
     assert is_secret_key(key)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("login password=hunter2", "login password=****"),
+        ("user token=abcdEFGH1234 ok", "user token=**** ok"),
+        ("bad token: abcdEFGH1234", "bad token: ****"),
+        ("{'password': 'hunter22'}", "{'password': '****'}"),
+        ("x=password=hunter3&y=1", "x=password=****&y=1"),
+        ("see https://h/x?api_key=zzzzzz", "see https://h/x?api_key=****"),
+        ("Authorization: Bearer abcdefgh123", "Authorization: Bearer ****"),
+        ("dbPassword=pw!", "dbPassword=****"),
+    ],
+)
+def test_secret_named_pairs_in_free_text_are_masked(text: str, expected: str) -> None:
+    assert Redactor().scrub(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "token = get_token()",  # source lines of a traceback: code, not secrets
+        "def login(token: str = Depends(scheme)):",
+        "password: Optional[str] = None",
+        "token_type: bearer",  # a name that describes a secret
+        "status: ok path=/items/7 monkey=banana",
+        "password=****",
+        "12:30:45 session expired",
+    ],
+)
+def test_ordinary_pairs_and_code_stay_as_written(text: str) -> None:
+    assert Redactor().scrub(text) == text
+
+
+def test_a_pairs_value_is_remembered_so_its_copies_are_scrubbed() -> None:
+    redactor = Redactor()
+    assert redactor.scrub("session: abcdefgh1 then abcdefgh1") == "session: **** then ****"
+    assert redactor.scrub("echo abcdefgh1") == "echo ****"
+    assert redactor.text_body("password=PW2&x=1", "text/plain") == "password=****&x=1"
+    assert redactor.has_secret_pairs("a token=xyz1") and not redactor.has_secret_pairs("a b=c")
+
+
+def test_a_body_with_nothing_secret_is_kept_byte_for_byte() -> None:
+    """Copy as curl and Open in Try send a recorded body as it was: no re-serialising."""
+    from asgideck.runtime.secrets import Redactor
+
+    redactor = Redactor()
+    compact = '{"name":"walk item","price":3.5}'
+    assert redactor.text_body(compact, "application/json") == compact
+    form = "name=walk+item&price=3.5"
+    assert redactor.text_body(form, "application/x-www-form-urlencoded") == form
+    masked = redactor.text_body('{"name":"x","password":"hunter22"}', "application/json")
+    assert "hunter22" not in masked and "****" in masked
+    masked_form = redactor.text_body(
+        "user=a&password=hunter22", "application/x-www-form-urlencoded"
+    )
+    assert "hunter22" not in masked_form
