@@ -14,18 +14,16 @@ from collections.abc import Callable
 from PySide6.QtCore import QItemSelection, Qt, QTimer
 from PySide6.QtGui import QAction, QHideEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QSplitter,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from asgideck.gui.core.tasks import TaskRunner
-from asgideck.gui.core.widgets import Banner, muted, shortcut_action
+from asgideck.gui.core.widgets import Banner, muted, record_table, shortcut_action
 from asgideck.gui.tabs.mail.detail import MailDetail
 from asgideck.gui.tabs.mail.model import MailModel
 from asgideck.runtime.services import CaughtMail, Mailbox
@@ -52,16 +50,7 @@ class MailTab(QWidget):
         self.scope = (runner if runner is not None else TaskRunner(self, threads=1)).scope(self)
         self.model = MailModel()
         self.banner = Banner()
-        self.table = QTableView()
-        self.table.setObjectName("MailTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
+        self.table = record_table(self.model, "MailTable")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(MailModel.FROM, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(MailModel.TO, QHeaderView.ResizeMode.Interactive)

@@ -23,19 +23,17 @@ from typing import Any, Protocol
 from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QSplitter,
     QStackedWidget,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from asgideck.gui.core.tasks import TaskRunner
-from asgideck.gui.core.widgets import Banner, muted, shortcut_action
+from asgideck.gui.core.widgets import Banner, muted, record_table, shortcut_action
 from asgideck.gui.tabs.requests.actions import curl_for, notes_for, spec_for
 from asgideck.gui.tabs.requests.detail import RequestDetail
 from asgideck.gui.tabs.requests.filters import FilterBar, filter_from_state, filter_state
@@ -126,16 +124,7 @@ class RequestsView(QWidget):
         self.banner = Banner()
         self.filters = FilterBar()
         self.model = RequestsModel()
-        self.table = QTableView()
-        self.table.setObjectName("RequestsTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
+        self.table = record_table(self.model, "RequestsTable")
         self.table.verticalHeader().setDefaultSectionSize(22)
         header = self.table.horizontalHeader()
         for column in range(len(RequestsModel.COLUMNS)):
