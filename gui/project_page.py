@@ -37,6 +37,7 @@ from asgideck.gui.core.status_strip import StatusStrip
 from asgideck.gui.core.tasks import TaskRunner, present_error
 from asgideck.gui.core.widgets import muted
 from asgideck.gui.header import ProjectHeader
+from asgideck.gui.page_group import ShownGroup
 from asgideck.gui.tabs.logs.view import LogsView
 from asgideck.gui.tabs.middleware import MiddlewareView
 from asgideck.gui.tabs.overview import OverviewView
@@ -58,7 +59,6 @@ from asgideck.runtime.inspect import (
 from asgideck.runtime.logs import LogBuffer
 from asgideck.runtime.openapi import Document, Operation
 from asgideck.runtime.servers import (
-    LaunchConfig,
     ServerEvent,
     ServerManager,
     StateChanged,
@@ -152,8 +152,6 @@ class ProjectPage(QSplitter):
         self._ws_routes: list[str] = []
         self._server_names: dict[str, str] = {}  # base URL -> server name, oldest first
         self.logs: dict[str, LogsView] = {}
-        self._group_log: LogsView | None = None  # the scaled group's (its row selected)
-        self._group_state = ""  # the scaled group's last state seen (Try follows a change)
         #: (profile, service) -> its log view
         self.service_logs: dict[tuple[str, str], LogsView] = {}
         self.logs_stack = QStackedWidget()
@@ -195,6 +193,8 @@ class ProjectPage(QSplitter):
         self.servers_panel.add_section(self.services)
         self.servers_panel.start_op = self.services.start_server_op
         self.servers_panel.start_problem = self.services.server_start_failed
+        #: the scaled group (run from the Deploy tab) while its sidebar row is selected
+        self.group = ShownGroup(self.servers_panel, strip, self.logs_stack)
 
         self.tabs = QTabWidget()
         #: an optional tab asked for before it was there (shown once the needs are read)
@@ -245,7 +245,7 @@ class ProjectPage(QSplitter):
 
     def showing(self) -> str:
         """The header's line: the selected server, its profile, and where Routes come from."""
-        name = self.servers_panel.selected_name() or self._group_label()
+        name = self.servers_panel.selected_name() or self.group.label()
         profile = self.profile_name() or "no profile"
         if not name:
             return f"Showing: profile {profile} (no server uses it)\nnot running — from the probe"
@@ -424,7 +424,7 @@ class ProjectPage(QSplitter):
                 known_app=known_app,
             )
             self._deploy_view.scaled.changed.connect(self._on_group_changed)
-            self.servers_panel.scaled.follow(self._deploy_view.scaled)
+            self.group.attach(self._deploy_view.scaled)
             self._swap_in("deploy", self._deploy_view)
         return self._deploy_view
 
@@ -639,7 +639,7 @@ class ProjectPage(QSplitter):
 
     def _show_server_log(self) -> None:
         """The selected server's log in the Logs tab (after a service's was shown)."""
-        view = self.logs_for(self.servers_panel.selected_name()) or self.group_log()
+        view = self.logs_for(self.servers_panel.selected_name()) or self.group.log_view()
         self.logs_stack.setCurrentWidget(view if view is not None else self.logs_empty)
 
     # ----------------------------------------------------------------- services
@@ -719,7 +719,7 @@ class ProjectPage(QSplitter):
         """(name, URL) of the selected server (or scaled group) when it runs; never another."""
         if self.servers_panel.scaled.selected():
             url = self.servers_panel.scaled.url()
-            return (self._group_label(), url) if url is not None else None
+            return (self.group.label(), url) if url is not None else None
         name = self.servers_panel.selected_name()
         status = self.servers_panel.status.get(name) if name else None
         if status is not None and status.state == "running" and status.url:
@@ -742,9 +742,7 @@ class ProjectPage(QSplitter):
             self._target = None
         else:
             name, url = running
-            group = self._deploy_view.scaled.config if self._deploy_view is not None else None
-            config = group if self.servers_panel.scaled.selected() and group else None
-            root_path = (config or self.manager.server(name).config).root_path
+            root_path = (self.group.config() or self.manager.server(name).config).root_path
             self._target = (name, url, root_path)
         if self._workbench is not None:
             if self._target is None:
@@ -754,7 +752,7 @@ class ProjectPage(QSplitter):
 
     def _on_server_selected(self, name: str) -> None:
         profile_before = self.profile_name()
-        group = self._group_config()
+        group = self.group.config()
         if (name or group) and not self._aligning:
             wanted = group.profile if group else self.manager.server(name).config.profile
             if wanted != profile_before and wanted in self.session.profile_names:
@@ -766,68 +764,21 @@ class ProjectPage(QSplitter):
         if self._started and not self._aligning and self.profile_name() == profile_before:
             self.refresh_inspection()  # same profile, another server: its own OpenAPI
         self._update_target()
-        view = self.logs_for(name) or self.group_log()
+        view = self.logs_for(name) or self.group.log_view()
         self.logs_stack.setCurrentWidget(view if view is not None else self.logs_empty)
         status = self.servers_panel.status.get(name) if name else None
         self.strip.show_server(
             name or None, status.state if status else "stopped", status.url if status else None
         )
         if group is not None:
-            self._show_group_strip(reset=True)
+            self.group.show_strip(reset=True)
         self._show_requests()
         self._show_showing()
 
     # ----------------------------------------------------------------- the scaled group
-    def _group_config(self) -> LaunchConfig | None:
-        """The server the scaled group copies, while the group's row is selected."""
-        view = self._deploy_view
-        if view is None or not self.servers_panel.scaled.selected():
-            return None
-        return view.scaled.config
-
-    def _group_label(self) -> str:
-        view = self._deploy_view
-        return view.scaled.label if view is not None and self._group_config() else ""
-
-    def group_log(self) -> LogsView | None:
-        """The scaled group's log (instances and nginx) while its row is selected."""
-        log = self._deploy_view.scaled.log if self._deploy_view is not None else None
-        if log is None or self._group_config() is None:
-            return None
-        if self._group_log is None or self._group_log.server is not log:
-            if self._group_log is not None:
-                self._group_log.detach()
-                self.logs_stack.removeWidget(self._group_log)
-                self._group_log.deleteLater()
-            title = f"{log.name}: each instance's lines end with its number, nginx's with nginx"
-            self._group_log = LogsView(log, title=title)
-            self.logs_stack.addWidget(self._group_log)
-        return self._group_log
-
-    def _show_group_strip(self, *, reset: bool = False) -> None:
-        """The status strip: the group's state and URL, and the spread per instance."""
-        view = self._deploy_view
-        status = view.scaled.status() if view is not None else None
-        if status is None:
-            return
-        state = {"failed": "crashed"}.get(status.state, status.state)
-        (self.strip.show_server if reset else self.strip.set_state)(
-            self._group_label(), state, status.url
-        )
-        self.strip.rate_label.setText(f"{status.requests} req · {status.spread()}")
-
     def _on_group_changed(self) -> None:
-        """The scaled group started, stopped or served requests: its row and, when it is
-        selected, the strip, Try's target and the header follow."""
-        self.servers_panel.refresh_scaled()
-        view = self._deploy_view
-        status = view.scaled.status() if view is not None else None
-        state = status.state if status is not None else ""
-        changed, self._group_state = state != self._group_state, state
-        if self._group_config() is None:
-            return
-        self._show_group_strip()
-        if changed:
+        """The scaled group started, stopped or served requests (see ShownGroup)."""
+        if self.group.changed():
             self._update_target()
             self._show_showing()
 
@@ -892,6 +843,7 @@ class ProjectPage(QSplitter):
             self._requests_view.detach()
         if self._deploy_view is not None:
             self._deploy_view.detach()  # ends a hand-off or a scaled group it runs
+        self.group.detach()
         self.middleware_view.detach()
         if self._try_view is not None:
             self._try_view.detach()  # closes the workbench too

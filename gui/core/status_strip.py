@@ -128,6 +128,10 @@ class StatusStrip(QWidget):
             for label in (self.cpu_label, self.rss_label, self.rate_label):
                 label.setText("")
 
+    def set_requests(self, text: str) -> None:
+        """The requests part in words (a scaled group: how nginx spread them)."""
+        self.rate_label.setText(text)
+
     def set_stats(self, uptime: float, cpu: float, rss: int, processes: int, rate: float) -> None:
         if self._state == "stopped":
             return  # a late sample of a server that has stopped

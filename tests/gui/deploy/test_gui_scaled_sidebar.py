@@ -99,7 +99,7 @@ def test_the_group_row_targets_try_and_logs_and_stops_from_the_row(  # type: ign
     assert "#2 :" in page.strip.rate_label.text()  # the spread in the status strip
     assert "production ×2" in page.strip.state_label.text()
     # Logs: the group's merged log, each instance's lines marked with its number
-    logs = page.group_log()
+    logs = page.group.log_view()
     assert logs is not None and page.logs_stack.currentWidget() is logs
     qtbot.waitUntil(lambda: any("· #2" in t for t in log_texts(logs.model)), timeout=TIMEOUT_MS)
     assert any("· #1" in t for t in log_texts(logs.model))
