@@ -622,7 +622,7 @@ class MainWindow(QMainWindow):
     def _restore_geometry(self) -> None:
         geometry = self.settings.value("geometry")
         if not isinstance(geometry, QByteArray) or not self.restoreGeometry(geometry):
-            self.resize(1100, 720)
+            self.resize(1180, 740)  # every tab name fits (ten tabs)
         state = self.settings.value("state")
         if isinstance(state, QByteArray):
             self.restoreState(state)

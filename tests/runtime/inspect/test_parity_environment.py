@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from asgideck.runtime.agent import BOOT_DIR
 from asgideck.runtime.inspect import (
     PROBE_OWN,
     inspect_project,
@@ -79,14 +80,19 @@ def _normal(paths: list[str], cwd: str) -> list[str]:
 
 
 def _launch_own(path: str) -> bool:
-    """The supervisor's stack-dump ``sitecustomize`` folder (in asgideck's state dir) is
-    what the launch adds for itself, as PROBE_OWN is for the probe."""
-    return Path(path).name == "stack-site"
+    """The supervisor's stack-dump ``sitecustomize`` folder (in asgideck's state dir) and
+    the request-recording agent's boot folder are what the launch adds for itself, as
+    PROBE_OWN is for the probe."""
+    return Path(path).name == "stack-site" or Path(path) == BOOT_DIR
 
 
 def _without_launch_own(env: dict[str, str]) -> dict[str, str]:
+    """``env`` without what the launch adds for itself (the agent's variables too: a
+    development server records its requests by default)."""
     paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and not _launch_own(p)]
-    clean = {k: v for k, v in env.items() if k != "PYTHONPATH"}
+    clean = {
+        k: v for k, v in env.items() if k != "PYTHONPATH" and not k.startswith("ASGIDECK_AGENT_")
+    }
     return clean | ({"PYTHONPATH": os.pathsep.join(paths)} if paths else {})
 
 
@@ -97,7 +103,8 @@ def test_probe_environment_is_the_launch_environment(project: Project) -> None:
     parent |= {"SSL_CERT_FILE": "/c.pem", "PATH": "/bin", "PYTHONPATH": "/leak", "LC_TIME": "C"}
     probe = probe_environment(profile.environ(), project.interpreter.path, parent)
     launch = child_env(spec, parent)
-    assert {k: v for k, v in probe.items() if k not in PROBE_OWN} == launch
+    assert spec.record is not None  # the development server records: the agent is its own
+    assert {k: v for k, v in probe.items() if k not in PROBE_OWN} == _without_launch_own(launch)
     assert {k: probe[k] for k in PROBE_OWN} == PROBE_OWN
     for key in ("HOME", "USER", "TMPDIR", "TZ", "SSL_CERT_FILE", "LC_TIME", "GREETING"):
         assert key in probe, key
