@@ -11,17 +11,16 @@ share the cores, so 2 instances cannot reach twice one's rate.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import statistics
 import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
+
+from bench_servers import private_state  # noqa: E402
 
 from asgideck.runtime.client import LoadResult, run_load  # noqa: E402
 from asgideck.runtime.deploy import ScaledGroup, find_nginx  # noqa: E402
@@ -33,21 +32,6 @@ ROUTE = "/health"
 PROFILE = "production"
 CONCURRENCY = 32
 COUNTS = (1, 2)
-
-
-@contextlib.contextmanager
-def private_state() -> Iterator[Path]:
-    """A throwaway ``ASGIDECK_HOME`` (registry, nginx prefix) and sample_app copy."""
-    old = os.environ.get("ASGIDECK_HOME")
-    with tempfile.TemporaryDirectory(prefix="asgideck-bench-scaled-") as tmp:
-        os.environ["ASGIDECK_HOME"] = tmp
-        try:
-            yield Path(tmp)
-        finally:
-            if old is None:
-                os.environ.pop("ASGIDECK_HOME", None)
-            else:
-                os.environ["ASGIDECK_HOME"] = old
 
 
 def measure(state: Path, rounds: int, duration_s: float, tool: str) -> dict[int, list[float]]:
