@@ -121,19 +121,27 @@ class LogBuffer:
 
     def append(self, stream: Stream, text: str, when: float | None = None) -> int:
         """Append one line (e.g. an event); returns its seq."""
-        return self._append(stream, text.split("\n"), when, "\x1b" in text)
+        return self.append_text(stream, text, when)
 
     def append_text(self, stream: Stream, text: str, when: float | None = None) -> int:
         """Append a chunk of lines joined by "\\n" (no trailing newline); returns the last seq."""
-        return self._append(stream, text.split("\n"), when, "\x1b" in text)
+        lines = text.split("\n")
+        # what the lines hold is known from the chunk: no pass over the lines for it
+        return self._append(stream, lines, when, "\x1b" in text, len(text) - len(lines) + 1)
 
     def append_many(self, stream: Stream, lines: Sequence[str], when: float | None = None) -> int:
         """Append lines under one lock acquisition; returns the seq of the last one."""
         return self._append(stream, lines, when, any("\x1b" in line for line in lines))
 
     def _append(
-        self, stream: Stream, lines: Sequence[str], when: float | None, escapes: bool
+        self,
+        stream: Stream,
+        lines: Sequence[str],
+        when: float | None,
+        escapes: bool,
+        chars: int | None = None,
     ) -> int:
+        """``chars``: the lines' total length when the caller knows it (None: counted)."""
         n = len(lines)
         if n == 0:
             return self._total
@@ -144,9 +152,12 @@ class LogBuffer:
         if escapes:
             raw_lines = lines
             lines = [ANSI_RE.sub("", ln) if "\x1b" in ln else ln for ln in lines]
+            chars = None
         limit = self.max_line_chars
-        if max(map(len, lines)) > limit:
+        # no line can be longer than all of them together: most chunks skip the scan
+        if (chars is None or chars > limit) and max(map(len, lines)) > limit:
             lines = [ln if len(ln) <= limit else _cut(ln, limit) for ln in lines]
+            chars = None
         cap = self.capacity
         with self._lock:
             first_before = self._first
@@ -160,7 +171,9 @@ class LogBuffer:
             start = self._total + 1
             pos = (start - 1) % cap
             first_part = min(n, cap - pos)
-            self._put(pos, lines, 0, first_part, when, code)
+            if skipped or first_part < n:
+                chars = None  # the lines are stored in parts: each part counts its own
+            self._put(pos, lines, 0, first_part, when, code, chars)
             if first_part < n:
                 self._put(0, lines, first_part, n, when, code)
             self._total += n
@@ -177,13 +190,23 @@ class LogBuffer:
             return self._total
 
     def _put(
-        self, pos: int, lines: Sequence[str], lo: int, hi: int, when: float, code: int
+        self,
+        pos: int,
+        lines: Sequence[str],
+        lo: int,
+        hi: int,
+        when: float,
+        code: int,
+        chars: int | None = None,
     ) -> None:
         k = hi - lo
         end = pos + k
-        old = self._text[pos:end]
         new = lines[lo:hi] if (lo or hi != len(lines)) else lines
-        self._chars += sum(map(len, new)) - sum(map(len, old))
+        if chars is None:
+            chars = sum(map(len, new))
+        if self._total >= pos + 1:  # the slots held lines before (the ring came round)
+            chars -= sum(map(len, self._text[pos:end]))
+        self._chars += chars
         self._text[pos:end] = new
         self._time[pos:end] = array("d", (when,)) * k
         self._stream[pos:end] = bytes((code,)) * k

@@ -39,21 +39,19 @@ class LogLineDelegate(QStyledItemDelegate):
         font = opt.font
         metrics = QFontMetrics(font)
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
-        foreground = index.data(Qt.ItemDataRole.ForegroundRole)
-        palette = opt.palette
-        if selected:
-            colour = palette.color(QPalette.ColorRole.HighlightedText)
-        elif foreground is not None:
-            colour = foreground.color()
-        else:
-            colour = palette.color(QPalette.ColorRole.Text)
+        # initStyleOption put the model's ForegroundRole (if any) in the palette's Text:
+        # no second trip to the model for it (the paint of a flood is the GUI's hot path)
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        colour = opt.palette.color(role)
         painter.save()
         painter.setClipRect(rect)
         painter.setFont(font)
         flags = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        mark, on_mark = QColor(theme.token("match")), QColor(theme.token("on-match"))
+        spans = self.spans(text)
+        if spans:
+            mark, on_mark = QColor(theme.token("match")), QColor(theme.token("on-match"))
         done = 0  # text[:done] is drawn; segments alternate plain, marked, plain...
-        for start, end in [*self.spans(text), (len(text), len(text))]:
+        for start, end in [*spans, (len(text), len(text))]:
             left = rect.left() + metrics.horizontalAdvance(text[:done])
             if left > rect.right():
                 break

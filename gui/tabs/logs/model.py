@@ -4,6 +4,7 @@ arrived since the last call as one insert, never one call per line."""
 
 from __future__ import annotations
 
+import functools
 import re
 from array import array
 from dataclasses import dataclass
@@ -26,6 +27,14 @@ LEVEL_COLOURS = {
 }
 STATUS_COLOURS = {"2": "#16a34a", "3": "#0891b2", "4": "#d97706", "5": "#dc2626"}
 SEQ_ROLE = Qt.ItemDataRole.UserRole + 1
+_LINE_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.ToolTipRole,
+        SEQ_ROLE,
+    }
+)
 TOOLTIP_MIN_CHARS = 60  # shorter lines are read at a glance: no tooltip in the way
 TOOLTIP_WIDTH = 120  # characters per tooltip line: a long log line shown whole, wrapped
 TOOLTIP_MAX_CHARS = 16_384  # the buffer's own cap on a line (LogBuffer.max_line_chars)
@@ -192,6 +201,8 @@ class LogModel(QAbstractListModel):
             return None
         if role == Qt.ItemDataRole.FontRole:
             return self._mono
+        if role not in _LINE_ROLES:  # a painted row is asked ~8 roles: fetch for these only
+            return None
         line = self.line_at(index.row())
         if line is None:
             return None
@@ -215,9 +226,15 @@ def tooltip(text: str) -> str:
 
 def _colour(line: LogLine) -> QBrush | None:
     if line.stream == "event":
-        return QBrush(QColor(theme.ACCENT))
+        return _brush(theme.ACCENT)
     access = line.access
     if access is not None:
-        return QBrush(QColor(STATUS_COLOURS.get(str(access.status)[0], "")))
+        return _brush(STATUS_COLOURS.get(str(access.status)[0], ""))
     colour = LEVEL_COLOURS.get(line.level or "")
-    return QBrush(QColor(colour)) if colour else None
+    return _brush(colour) if colour else None
+
+
+@functools.cache
+def _brush(colour: str) -> QBrush:
+    """One brush per colour, made once (a few colours, asked for on every painted row)."""
+    return QBrush(QColor(colour))

@@ -35,6 +35,11 @@ from asgideck.runtime.logs import LogBuffer
 from asgideck.runtime.servers import Status
 
 REFRESH_MS = 40
+#: A tick that brings this many rows is a flood (25 Hz × 2,000 = 50,000 lines/s): nobody
+#: reads it line by line, and each repaint of the rows on screen takes the interpreter
+#: from the reader threads that drain the pipe. Until a calmer tick, repaint at FLOOD_MS.
+FLOOD_ROWS = 2_000
+FLOOD_MS = 120
 STATUS_CHOICES = (("Any status", ""), ("2xx", "2xx"), ("3xx", "3xx"), ("4xx", "4xx"),
                   ("5xx", "5xx"), ("4xx + 5xx", "errors"))  # fmt: skip
 
@@ -178,6 +183,9 @@ class LogsView(QWidget):
     def refresh(self) -> None:
         """Pull what arrived since the last tick, as one batch."""
         added = self.model.refresh()
+        interval = FLOOD_MS if added >= FLOOD_ROWS else REFRESH_MS
+        if self.timer.interval() != interval:
+            self.timer.setInterval(interval)
         if added:
             self._fit_column()
         if added and self.follow.isChecked():
