@@ -64,6 +64,8 @@ def node_kind(value: Any) -> str:
 
 
 def expect_object(value: Any, path: str) -> Mapping[str, Any]:
+    if type(value) is dict:  # the common case, without the ABC check's cost
+        return value
     if not isinstance(value, Mapping):
         raise OpenAPIError(f"expected an object, got {node_kind(value)}", path)
     return value

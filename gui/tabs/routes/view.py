@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 
-from PySide6.QtCore import QEvent, QItemSelection, QObject, Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QFontMetrics, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -13,6 +13,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTextBrowser,
     QTreeView,
     QVBoxLayout,
@@ -26,6 +28,15 @@ from asgideck.gui.tabs.routes.detail import render, render_empty
 from asgideck.gui.tabs.routes.model import RoutesModel
 from asgideck.runtime.editor import editor_command, parse_source
 from asgideck.runtime.inspect import Inspection, RouteEntry, Snapshot
+
+
+class _ReadOnlyDelegate(QStyledItemDelegate):
+    """Paints as the default delegate does; makes no editor (routes are read, not edited)."""
+
+    def createEditor(  # type: ignore[override]
+        self, parent: QWidget, option: QStyleOptionViewItem, index: QModelIndex
+    ) -> QWidget | None:
+        return None
 
 
 class RoutesView(QWidget):
@@ -55,6 +66,10 @@ class RoutesView(QWidget):
         self.tree.setObjectName("RoutesTree")
         self.tree.setModel(self.model)
         self.tree.setUniformRowHeights(True)
+        # RoutesModel's empty route cells answer QStandardItemModel's default flags, which
+        # include editable: no trigger starts an editor, and no editor would open anyway.
+        self.tree.setEditTriggers(QTreeView.EditTrigger.NoEditTriggers)
+        self.tree.setItemDelegate(_ReadOnlyDelegate(self.tree))
         self.tree.setAlternatingRowColors(True)
         header = self.tree.header()
         header.setStretchLastSection(True)  # Summary takes what is left
@@ -75,6 +90,7 @@ class RoutesView(QWidget):
         self.source_button = QPushButton(theme.icon("edit"), "Open source")
         self.source_button.clicked.connect(self.open_source)
         self.status = muted("")
+        self._empty_shown = False  # the detail pane holds render_empty()
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -147,8 +163,11 @@ class RoutesView(QWidget):
             self.banner.clear_message()
 
     def apply_filter(self, text: str) -> None:
-        self.model.set_filter(text)
-        self._after_reset()
+        if self.model.set_filter(text):
+            self._after_reset()
+        else:  # the same rows: nothing to lay out again; the selection ends as a reset ends it
+            self.tree.selectionModel().clear()
+            self._show(None)
 
     def _regrouped(self, by: str) -> None:
         self.model.set_group_by("prefix" if by == "prefix" else "tag")
@@ -204,8 +223,13 @@ class RoutesView(QWidget):
         self.try_button.setEnabled(entry is not None and entry.kind in ("http", "websocket"))
         has_source = entry is not None and entry.route is not None and bool(entry.route.source)
         self.source_button.setEnabled(has_source)
-        document = self.inspection.snapshot.document
-        self.detail.setHtml(render(entry, document) if entry else render_empty())
+        if entry is None:
+            if not self._empty_shown:  # laying the same hint out again costs a frame's share
+                self.detail.setHtml(render_empty())
+                self._empty_shown = True
+            return
+        self.detail.setHtml(render(entry, self.inspection.snapshot.document))
+        self._empty_shown = False
 
     def try_selected(self) -> None:
         entry = self.selected()
