@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -28,6 +29,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -79,15 +81,18 @@ __all__ = [
     "not_runnable",
     "start_service",
     "stop_service",
+    "undo_start",
 ]
 
 #: One protocol attempt while waiting for readiness (a slow first answer is normal).
 ATTEMPT_TIMEOUT = 2.0
 #: The quick look of a listing: one attempt this long.
 CHECK_TIMEOUT = 1.0
-#: Pause between attempts while a service starts (a refused loopback connect costs next to
-#: nothing; a coarser step showed as up to that much added to every start in bench_services).
+#: The longest pause between attempts while a service starts. The pause starts at
+#: :data:`FIRST_RETRY_S` and grows by half each time: a server that is up in 30 ms is seen
+#: within a few ms of it, one that takes seconds is not asked hundreds of times.
 RETRY_S = 0.02
+FIRST_RETRY_S = 0.002
 #: Log lines quoted when a service exits or is not ready in time.
 LAST_LINES = 10
 #: How the line written to a service's log before each start begins: the lines quoted
@@ -109,6 +114,8 @@ class Started:
     state: ServiceState
     started_here: bool
     popen: subprocess.Popen[bytes] | None = None
+    #: the registry entry of the process it started (``started_here`` only)
+    entry: Entry | None = None
 
 
 def entry_name(profile: str, need: ServiceNeed) -> str:
@@ -258,14 +265,22 @@ def start_service(
         popen, entry = _spawn(root, profile, need, engine, args, folder, log)
         try:
             _wait_ready(engine, need, folder, deadline, timeout, popen, reset_password, cancel)
-            engine.first_ready(need, folder)
-            _wait_ready(engine, need, folder, deadline, timeout, popen, reset_password, cancel)
+            if engine.first_ready(need, folder) is not False:  # it changed something: check
+                _wait_ready(engine, need, folder, deadline, timeout, popen, reset_password, cancel)
         except BaseException:
             _end(entry, engine, popen)
             raise
     state = _ready_state(need, folder, entry)
     report(state)
-    return Started(state, True, popen)
+    return Started(state, True, popen, entry)
+
+
+def undo_start(started: Started, engine: Engine) -> None:
+    """Stop what :func:`start_service` started (as a start that failed would), so a
+    service started beside one that failed is not left running; nothing when it found
+    the service running (``started_here`` False)."""
+    if started.started_here and started.entry is not None and started.popen is not None:
+        _end(started.entry, engine, started.popen)
 
 
 def stop_service(entry: Entry, grace: float = 5.0) -> EndResult:
@@ -444,13 +459,15 @@ def _wait_ready(
     the process exits or ``deadline`` passes, ``CredentialsRejected`` at once."""
     waiter = cancel if cancel is not None else threading.Event()
     reset_done = False
+    pause = FIRST_RETRY_S
     while True:
         if popen is not None and popen.poll() is not None:
             raise _not_ready(need, folder, f"exited with code {popen.returncode} while starting")
         remaining = deadline - time.monotonic()
         try:
-            engine.ready(need, folder, max(0.2, min(ATTEMPT_TIMEOUT, remaining)))
-            return
+            if popen is None or _listening(need):
+                engine.ready(need, folder, max(0.2, min(ATTEMPT_TIMEOUT, remaining)))
+                return
         except CredentialsRejected:
             if not reset_password or reset_done:
                 raise
@@ -461,10 +478,25 @@ def _wait_ready(
             pass
         if time.monotonic() >= deadline:
             raise _not_ready(need, folder, f"did not answer within {timeout:g} s")
-        if waiter.wait(RETRY_S) and cancel is not None:
+        if waiter.wait(pause) and cancel is not None:
             raise NotReady(
                 f"{need.label}: start cancelled", service=need.name, variables=need.variables
             )
+        pause = min(RETRY_S, pause * 1.5)
+
+
+def _listening(need: ServiceNeed) -> bool:
+    """False only while the server just spawned refuses connections on its port: a bare
+    loopback connect costs far less than a protocol attempt, so the wait can look often.
+    Anything else (accepted, timed out, unreachable) is left to the protocol check. The
+    connection sends nothing: PostgreSQL does not log an empty one."""
+    try:
+        with socket.create_connection((_bind_host(need), need.port), timeout=0.2):
+            return True
+    except ConnectionRefusedError:
+        return False
+    except OSError:
+        return True
 
 
 def _reset(engine: Engine, need: ServiceNeed, folder: Path) -> None:
@@ -494,6 +526,8 @@ def _rediscover(root: Path, profile: str, need: ServiceNeed, known: set[int]) ->
     folder = data_dir(root, profile, need)
     if not folder.is_dir():
         return None  # never started: nothing to look for (and a listing stays quick)
+    if _postgres_stopped(need, folder):
+        return None  # no postmaster.pid: no server of this data (spares a process scan)
     proc = _server_of(need, folder, known)
     if proc is None:
         return None
@@ -524,16 +558,32 @@ def _rediscover(root: Path, profile: str, need: ServiceNeed, known: set[int]) ->
     return entry
 
 
+def _postgres_stopped(need: ServiceNeed, folder: Path) -> bool:
+    """A PostgreSQL whose data folder has no ``postmaster.pid`` does not run: the server
+    writes it before it listens and removes it when it ends (a crash leaves it: then the
+    process scan decides). False when it cannot be told (not Postgres, unreadable)."""
+    if need.kind != "postgres":
+        return False
+    from asgideck.runtime.services._postgres import cluster_dir
+
+    try:
+        os.stat(cluster_dir(folder) / "postmaster.pid")
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def _server_of(need: ServiceNeed, folder: Path, known: set[int]) -> psutil.Process | None:
     """The top process of ``need``'s kind that serves ``folder`` (any user's)."""
     inside = str(folder) + os.sep
     matches: dict[int, psutil.Process] = {}
-    for proc in psutil.process_iter(["name", "cmdline", "cwd"]):
+    for proc, info in _candidates(need):
         if proc.pid == os.getpid() or proc.pid in known:
             continue
-        info = proc.info
-        argv: list[str] = info.get("cmdline") or []
         name = str(info.get("name") or "")
+        argv: list[str] = info.get("cmdline") or []
         if not _is_kind(need, name, argv):
             continue
         if any(arg == str(folder) or arg.startswith(inside) for arg in argv) or (
@@ -545,6 +595,63 @@ def _server_of(need: ServiceNeed, folder: Path, known: set[int]) -> psutil.Proce
             if proc.ppid() not in matches and proc.status() != psutil.STATUS_ZOMBIE:
                 return proc
     return None
+
+
+#: The process names a server of a kind runs under (its executable's): a scan reads the
+#: command line and folder of these only. The mail catcher is a Python: read them all.
+_SERVER_NAMES: dict[str, tuple[str, ...]] = {
+    "postgres": ("postgres", "postmaster"),
+    "redis": ("redis-server",),
+}
+
+
+def _candidates(need: ServiceNeed) -> Iterator[tuple[psutil.Process, dict[str, Any]]]:
+    """The processes that may be ``need``'s server, each with its name, command line and
+    folder (None where they cannot be read). For a kind with known names, only the
+    processes of those names have their command line and folder read."""
+    names = _SERVER_NAMES.get(need.kind)
+    if names is None:
+        for proc in psutil.process_iter(["name", "cmdline", "cwd"]):
+            yield proc, proc.info
+        return
+    for pid, name in _named(names):
+        try:
+            proc = psutil.Process(pid)
+        except psutil.Error:
+            continue
+        info: dict[str, Any] = {"name": name}
+        for key, read in (("cmdline", proc.cmdline), ("cwd", proc.cwd)):
+            try:
+                info[key] = read()
+            except psutil.Error:
+                info[key] = None
+        yield proc, info
+
+
+def _named(names: tuple[str, ...]) -> Iterator[tuple[int, str]]:
+    """(pid, name) of the processes called one of ``names``: on Linux straight from
+    ``/proc/<pid>/comm`` (a third of psutil's cost; these names are shorter than comm's
+    15 characters, so comm is the whole name), elsewhere through psutil."""
+    if not sys.platform.startswith("linux"):
+        for proc in psutil.process_iter(["name"]):
+            if proc.info.get("name") in names:
+                yield proc.pid, str(proc.info["name"])
+        return
+    try:
+        listing = os.scandir("/proc")
+    except OSError:
+        return
+    with listing:
+        for item in listing:
+            if not item.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{item.name}/comm", "rb") as handle:
+                    name = handle.read().decode("utf-8", "replace").rstrip("\n")
+            except OSError:
+                continue
+            if name in names:
+                yield int(item.name), name
 
 
 def _is_kind(need: ServiceNeed, name: str, argv: list[str]) -> bool:

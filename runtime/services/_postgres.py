@@ -84,6 +84,12 @@ class PostgresEngine:
     #: SIGINT is PostgreSQL's fast shutdown (SIGTERM waits for every client to leave)
     stop_signal: ClassVar[signal.Signals] = signal.SIGINT
 
+    def __init__(self) -> None:
+        #: the needs whose last check found nothing for :meth:`first_ready` to do (the
+        #: role logs in to its database, which it owns): the everyday start skips the
+        #: superuser's connection and a second check
+        self._settled: set[tuple[int, str, str]] = set()
+
     def run_as(self) -> str | None:
         return SYSTEM_USER if _is_root() else None
 
@@ -144,17 +150,32 @@ class PostgresEngine:
         refuses the role or its database; ``NotReady`` when it does not answer yet."""
         import psycopg
 
+        self._settled.discard(_key(need))
         try:
             with _connect(need, _user(need), need.password, _database(need), timeout) as conn:
-                conn.execute("SELECT 1")
+                # SELECT 1, and on the same connection what first_ready would change
+                row = conn.execute(
+                    "SELECT pg_get_userbyid(datdba) FROM pg_database "
+                    "WHERE datname = current_database()"
+                ).fetchone()
         except psycopg.OperationalError as exc:
             said = _first_line(exc)
             if _AUTH_FAILED in said or _NOT_YET.search(said):
                 return said
             raise NotReady(f"{need.label}: {said}", service=need.name) from None
+        if row is not None and not _needs_owner(need, str(row[0])):
+            self._settled.add(_key(need))
         return None
 
-    def first_ready(self, need: ServiceNeed, data_dir: Path) -> None:
+    def first_ready(self, need: ServiceNeed, data_dir: Path) -> bool:
+        """Create the profile's role and database, make the role the database's owner;
+        False when the check that just passed found all of that done (nothing changed)."""
+        if _key(need) in self._settled:
+            return False
+        self._create(need, data_dir)
+        return True
+
+    def _create(self, need: ServiceNeed, data_dir: Path) -> None:
         from psycopg import sql
 
         user = _user(need)
@@ -175,7 +196,7 @@ class PostgresEngine:
                         sql.Identifier(database), sql.Identifier(user)
                     )
                 )
-            elif owner[0] == SUPERUSER and user != SUPERUSER and database != "template1":
+            elif _needs_owner(need, str(owner[0])):
                 # initdb's own "postgres" database: the profile's role may create tables in
                 # it only as its owner (PostgreSQL 15 closed the public schema)
                 admin.execute(
@@ -201,7 +222,7 @@ class PostgresEngine:
                     account = run_as_user(SYSTEM_USER, need.label) if _is_root() else None
                     _write_private(superuser_file(data_dir), need.password + "\n", account)
                 return
-        self.first_ready(need, data_dir)
+        self._create(need, data_dir)
 
     def shell(self, need: ServiceNeed) -> tuple[list[str], dict[str, str]]:
         try:
@@ -366,6 +387,17 @@ def _trust_passwordless(need: ServiceNeed, cluster: Path) -> None:
 
 def _is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def _needs_owner(need: ServiceNeed, owner: str) -> bool:
+    """initdb's own "postgres" database: the profile's role may create tables in it only
+    as its owner (PostgreSQL 15 closed the public schema)."""
+    user = _user(need)
+    return owner == SUPERUSER and user != SUPERUSER and _database(need) != "template1"
+
+
+def _key(need: ServiceNeed) -> tuple[int, str, str]:
+    return need.port, _user(need), _database(need)
 
 
 def _user(need: ServiceNeed) -> str:

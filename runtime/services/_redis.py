@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import signal
+from functools import cache
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from asgideck.runtime.services._binaries import find_program, listen_host
 from asgideck.runtime.services._errors import CredentialsRejected, NotReady, ServiceError
@@ -83,6 +84,7 @@ class RedisEngine:
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
             retry=Retry(NoBackoff(), 0),  # one attempt: the lifecycle loops, not redis-py
+            **_no_client_info(),
         )
         try:
             client.ping()
@@ -103,8 +105,9 @@ class RedisEngine:
         finally:
             client.close()
 
-    def first_ready(self, need: ServiceNeed, data_dir: Path) -> None:
-        return None
+    def first_ready(self, need: ServiceNeed, data_dir: Path) -> bool:
+        """Nothing to create: the check that just passed still holds."""
+        return False
 
     def shell(self, need: ServiceNeed) -> tuple[list[str], dict[str, str]]:
         try:
@@ -129,6 +132,18 @@ def _rejected(need: ServiceNeed, exc: Exception) -> CredentialsRejected:
         service=need.name,
         variables=need.variables,
     )
+
+
+@cache
+def _no_client_info() -> dict[str, Any]:
+    """No ``CLIENT SETINFO`` after connecting: two round trips per check, and a package
+    metadata lookup per client (redis-py 5-7 know ``lib_name``/``lib_version``, later
+    ones ``driver_info``, and warn about the older two)."""
+    try:
+        import redis.driver_info  # noqa: F401
+    except ImportError:
+        return {"lib_name": None, "lib_version": None}
+    return {"driver_info": None}
 
 
 def _db_index(need: ServiceNeed) -> int:

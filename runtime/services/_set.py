@@ -8,9 +8,11 @@ the GUI thread. ``changed`` is emitted on the thread that made the change.
 from __future__ import annotations
 
 import contextlib
+import queue
 import subprocess
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from asgideck.runtime.events import Event
@@ -21,17 +23,27 @@ from asgideck.runtime.services._errors import ServiceError
 from asgideck.runtime.services._follow import LogFollower
 from asgideck.runtime.services._lifecycle import (
     CHECK_TIMEOUT,
+    Started,
     check_service,
     elsewhere_holder,
     find_entry,
     not_runnable,
     start_service,
     stop_service,
+    undo_start,
 )
 from asgideck.runtime.services._needs import service_needs
 from asgideck.runtime.services._types import Engine, ServiceNeed, ServiceState
 
 __all__ = ["ServiceSet"]
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """How one of the side-by-side starts ended: ``done``, or ``error`` (raised)."""
+
+    done: Started | None = None
+    error: BaseException | None = None
 
 
 class ServiceSet:
@@ -124,12 +136,56 @@ class ServiceSet:
         reset_password: bool = False,
         cancel: threading.Event | None = None,
     ) -> list[ServiceState]:
-        """Start ``names`` (every need when empty) one after the other, each until it
-        answers its protocol; those already ready are left alone, remote and unsupported
-        ones are reported as such. Raises the first service's error (one line naming it
-        and its variable); those started before it keep running (see :attr:`started`)."""
-        states = []
-        for need in self._chosen(names):
+        """Start ``names`` (every need when empty), each until it answers its protocol;
+        those already ready are left alone, remote and unsupported ones are reported as
+        such. Raises the first service's error (one line naming it and its variable);
+        those before it keep running (see :attr:`started`).
+
+        The services start side by side (a start is mostly waiting for a server), yet
+        the outcome is that of one after the other: :attr:`changed` reports each
+        service's states in the order of ``names``, on this thread, and a service after
+        the one that failed is stopped again and never reported, as if never started."""
+        needs = self._chosen(names)
+        if len(needs) < 2:
+            return [self._start_one(need, timeout, reset_password, cancel) for need in needs]
+        return self._start_side_by_side(needs, timeout, reset_password, cancel)
+
+    def _start_one(
+        self,
+        need: ServiceNeed,
+        timeout: float,
+        reset_password: bool,
+        cancel: threading.Event | None,
+    ) -> ServiceState:
+        try:
+            done = start_service(
+                self.root,
+                self.profile,
+                need,
+                self.engine(need),
+                timeout=timeout,
+                reset_password=reset_password,
+                cancel=cancel,
+                on_state=self.changed.emit,
+            )
+        except ServiceError as exc:
+            self.changed.emit(ServiceState(need, "failed", message=str(exc)))
+            raise
+        self._keep(done)
+        return done.state
+
+    def _start_side_by_side(
+        self,
+        needs: list[ServiceNeed],
+        timeout: float,
+        reset_password: bool,
+        cancel: threading.Event | None,
+    ) -> list[ServiceState]:
+        """One thread per need; this thread relays their states in order (see start)."""
+        halts = [threading.Event() for _ in needs]  # set: that start stops waiting
+        inbox: queue.SimpleQueue[tuple[int, ServiceState | _Outcome]] = queue.SimpleQueue()
+
+        def one(index: int, need: ServiceNeed) -> None:
             try:
                 done = start_service(
                     self.root,
@@ -138,19 +194,94 @@ class ServiceSet:
                     self.engine(need),
                     timeout=timeout,
                     reset_password=reset_password,
-                    cancel=cancel,
-                    on_state=self.changed.emit,
+                    cancel=halts[index],
+                    on_state=lambda state: inbox.put((index, state)),
                 )
-            except ServiceError as exc:
-                self.changed.emit(ServiceState(need, "failed", message=str(exc)))
-                raise
-            if done.started_here:
-                with self._lock:
-                    self.started.append(need.name)
-                    if done.popen is not None:
-                        self._popens.append(done.popen)
-            states.append(done.state)
+            except BaseException as exc:  # handed to the calling thread, raised there
+                inbox.put((index, _Outcome(error=exc)))
+            else:
+                inbox.put((index, _Outcome(done=done)))
+
+        threads = [
+            threading.Thread(target=one, args=(i, n), name="asgideck-service-start", daemon=True)
+            for i, n in enumerate(needs)
+        ]
+        for thread in threads:
+            thread.start()
+        outcomes: dict[int, _Outcome] = {}
+        held: list[list[ServiceState]] = [[] for _ in needs]
+        shown = 0  # the needs before this one started: its states go out as they come
+        cut = len(needs)  # the first need whose start failed
+        try:
+            while len(outcomes) < len(needs):
+                try:
+                    index, item = inbox.get(timeout=0.05)
+                except queue.Empty:
+                    if cancel is not None and cancel.is_set():
+                        for halt in halts:
+                            halt.set()
+                    continue
+                if isinstance(item, _Outcome):
+                    outcomes[index] = item
+                    if item.error is not None and index < cut:
+                        cut = index
+                        for halt in halts[cut + 1 :]:  # undone anyway: stop waiting for them
+                            halt.set()
+                elif index <= cut:
+                    held[index].append(item)
+                while shown <= min(cut, len(needs) - 1):
+                    for state in held[shown]:
+                        self.changed.emit(state)
+                    held[shown].clear()
+                    outcome = outcomes.get(shown)
+                    if outcome is None or outcome.error is not None:
+                        break
+                    shown += 1
+        except BaseException:  # Ctrl-C: each start still waiting ends its own spawn
+            for halt in halts:
+                halt.set()
+            for thread in threads:
+                thread.join()
+            while not inbox.empty():
+                index, item = inbox.get()
+                if isinstance(item, _Outcome):
+                    outcomes.setdefault(index, item)
+            ended = (i for i in range(len(needs)) if outcomes[i].done is None)
+            self._settle(needs, outcomes, next(ended, len(needs)))
+            raise
+        states = self._settle(needs, outcomes, cut)
+        if cut < len(needs):
+            error = outcomes[cut].error
+            assert error is not None
+            if isinstance(error, ServiceError):
+                self.changed.emit(ServiceState(needs[cut], "failed", message=str(error)))
+            raise error
         return states
+
+    def _settle(
+        self, needs: list[ServiceNeed], outcomes: dict[int, _Outcome], cut: int
+    ) -> list[ServiceState]:
+        """Keep the starts before ``cut`` (the first that failed), undo those after it:
+        what a start one after the other would have left running."""
+        states: list[ServiceState] = []
+        for index, need in enumerate(needs):
+            outcome = outcomes.get(index)
+            if outcome is None or outcome.done is None:
+                continue
+            if index < cut:
+                self._keep(outcome.done)
+                states.append(outcome.done.state)
+            else:
+                undo_start(outcome.done, self.engine(need))
+        self._reap()
+        return states
+
+    def _keep(self, done: Started) -> None:
+        if done.started_here:
+            with self._lock:
+                self.started.append(done.state.need.name)
+                if done.popen is not None:
+                    self._popens.append(done.popen)
 
     def stop(self, names: Sequence[str] = (), grace: float = 5.0) -> list[ServiceState]:
         """Stop ``names`` (every need when empty) wherever they were started; a service

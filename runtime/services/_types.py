@@ -95,9 +95,10 @@ class Engine(Protocol):
     def ready(self, need: ServiceNeed, data_dir: Path, timeout: float) -> None:
         """One protocol check with the profile's credentials (SELECT 1, PING, NOOP)."""
 
-    def first_ready(self, need: ServiceNeed, data_dir: Path) -> None:
+    def first_ready(self, need: ServiceNeed, data_dir: Path) -> bool | None:
         """Once the server answers: create the role and database the profile names
-        (Postgres), nothing for others. Idempotent."""
+        (Postgres), nothing for others. Idempotent. False: nothing changed, so the
+        check that just passed stands (otherwise the start checks once more)."""
 
     def shell(self, need: ServiceNeed) -> tuple[list[str], dict[str, str]]:
         """The client to open a shell with (``psql …``/``redis-cli …``) and the extra
