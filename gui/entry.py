@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
 
-from asgideck import __version__
-from asgideck.runtime import userstate
 from asgideck.runtime.cli import SUBCOMMANDS
 
 BUNDLED_SAMPLE = Path(str(files("asgideck") / "sample_app"))
@@ -28,6 +26,8 @@ def sample_in_checkout(sample: Path = BUNDLED_SAMPLE) -> bool:
 
 def sample_copy_path() -> Path:
     """Where an installed asgideck keeps the user's copy of the sample (``ASGIDECK_HOME`` too)."""
+    from asgideck.runtime import userstate  # here: a subcommand never needs it
+
     return userstate.state_dir() / "sample_app"
 
 
@@ -76,8 +76,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in SUBCOMMANDS:
         from asgideck.runtime.cli import main as cli_main
+        from asgideck.runtime.cli import skip_unused_imports
 
+        skip_unused_imports()  # this process is the command: nothing else will want them
         return cli_main(args)
+    from asgideck import __version__  # here: reading the installed version costs ~40 ms
+
     parser = argparse.ArgumentParser(
         prog="asgideck",
         description="Desktop control panel for FastAPI/ASGI projects. "

@@ -1,19 +1,29 @@
 """The headless ``asgideck`` subcommands, on the same runtime the GUI uses: one module
 per subcommand (``_profiles``, ``_check``, ``_inspect``, ``_servers``, ``_call``), the
-parser and dispatch in ``_main``."""
+parser and dispatch in ``_main``.
+
+``ItemError`` and ``parse_items`` are loaded on first use (PEP 562): they live in
+``_call``, which brings the HTTP client, and the console script imports this package
+for every command."""
 
 from __future__ import annotations
 
-from asgideck.runtime.cli._call import EXIT_FAILED, ItemError, parse_items
-from asgideck.runtime.cli._main import SUBCOMMANDS, main
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from asgideck.runtime.cli._main import SUBCOMMANDS, main, skip_unused_imports
 from asgideck.runtime.cli._shared import (
     EXIT_ENDED_ELSEWHERE,
     EXIT_ERRORS,
+    EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
     EXIT_WARNINGS,
 )
+
+if TYPE_CHECKING:
+    from asgideck.runtime.cli._call import ItemError, parse_items
 
 __all__ = [
     "EXIT_ENDED_ELSEWHERE",
@@ -27,4 +37,22 @@ __all__ = [
     "ItemError",
     "main",
     "parse_items",
+    "skip_unused_imports",
 ]
+
+#: where each lazily loaded public name lives (the private module in this package)
+_HOME: dict[str, str] = {"ItemError": "_call", "parse_items": "_call"}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module that defines ``name`` the first time it is asked for."""
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value  # the next look-up is a plain module attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -38,15 +38,12 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-import httpx
-
+from asgideck.runtime.cli._shared import EXIT_CUT, EXIT_FAILED, EXIT_NO_SERVER, EXIT_OK
 from asgideck.runtime.client import (
     DEFAULT_DEADLINE_S,
     DEFAULT_MAX_BODY,
     BasicAuth,
     BearerAuth,
-    History,
-    HistoryUnavailable,
     RequestFailed,
     RequestSpec,
     ResponseRecord,
@@ -56,14 +53,13 @@ from asgideck.runtime.client import (
     size_text,
 )
 from asgideck.runtime.errors import InputError
-from asgideck.runtime.inspect import fetch_openapi
-from asgideck.runtime.openapi import OpenAPIError
 from asgideck.runtime.project import open_project
-from asgideck.runtime.servers import alive_entries
 from asgideck.runtime.terminal import printable
 from asgideck.runtime.userstate import sweep_temp
 
-EXIT_OK, EXIT_NO_SERVER, EXIT_FAILED, EXIT_CUT = 0, 2, 3, 6
+# Imported where used, so that a plain request pays for neither: the server registry
+# (``running_base_url``, not needed with --url) and the OpenAPI search (``--auth``).
+
 #: The longest --timeout or --deadline accepted (a day): beyond it a wait cannot be armed.
 MAX_SECONDS = 86400.0
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -216,6 +212,8 @@ def parse_items(
 
 def running_base_url(root: Path, profile: str | None) -> str | None:
     """The URL of a server asgideck started for ``root`` (matching ``profile`` when asked)."""
+    from asgideck.runtime.servers import alive_entries
+
     entries = [e for e in alive_entries() if Path(e.root) == root and e.port and not e.service]
     if profile:
         named = [e for e in entries if e.name == profile or e.name.endswith(f":{profile}")]
@@ -252,7 +250,9 @@ def openapi_locations(
     # imported here: this module's header belongs to the request side of `call`
     import time
 
-    from asgideck.runtime.openapi import DEADLINE, MAX_PAGE_BYTES, read_url
+    import httpx
+
+    from asgideck.runtime.openapi import DEADLINE, MAX_PAGE_BYTES, OpenAPIError, read_url
 
     budget = DEADLINE if deadline is None else deadline
     end = time.monotonic() + budget
@@ -293,7 +293,14 @@ def token_url(
     ``max_depth``: ``openapi.MAX_BYTES``/``MAX_DEPTH``) ends it with that reason."""
     import time
 
-    from asgideck.runtime.openapi import DEADLINE, MAX_BYTES, MAX_DEPTH, OpenAPILimitError
+    from asgideck.runtime.inspect import fetch_openapi
+    from asgideck.runtime.openapi import (
+        DEADLINE,
+        MAX_BYTES,
+        MAX_DEPTH,
+        OpenAPIError,
+        OpenAPILimitError,
+    )
 
     budget = DEADLINE if deadline is None else deadline
     end = time.monotonic() + budget
@@ -401,6 +408,8 @@ def _record(
     the answer has arrived (and was printed), and a retry would repeat its side effects."""
     if args.no_history:
         return
+    from asgideck.runtime.client import History, HistoryUnavailable  # sqlite: only here
+
     try:
         history = History()
         try:

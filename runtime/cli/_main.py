@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import importlib
 import os
 import signal
 import sys
@@ -16,17 +17,8 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn, TextIO, cast
 
-from asgideck.runtime.cli._call import EXIT_FAILED
-from asgideck.runtime.cli._call import add_parser as add_call
-from asgideck.runtime.cli._check import add_parser as add_check
-from asgideck.runtime.cli._deploy import add_parser as add_deploy
-from asgideck.runtime.cli._inspect import add_parser as add_inspect
-from asgideck.runtime.cli._mcp import add_parser as add_mcp
-from asgideck.runtime.cli._profiles import add_parser as add_profiles
-from asgideck.runtime.cli._requests import add_parser as add_requests
-from asgideck.runtime.cli._servers import add_parsers as add_servers
-from asgideck.runtime.cli._services import add_parser as add_services
 from asgideck.runtime.cli._shared import (
+    EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_IO_ERROR,
     EXIT_OK,
@@ -36,10 +28,9 @@ from asgideck.runtime.cli._shared import (
     OutputFailed,
     print_notices,
 )
-from asgideck.runtime.client import RequestFailed
 from asgideck.runtime.errors import AsgideckError
 
-__all__ = ["SUBCOMMANDS", "build_parser", "main"]
+__all__ = ["SUBCOMMANDS", "build_parser", "main", "parse_args", "skip_unused_imports"]
 
 SUBCOMMANDS = (
     "profiles",
@@ -56,15 +47,104 @@ SUBCOMMANDS = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Each subcommand's module adds its parser and sets ``run``, its handler."""
+#: Each subcommand module in parser order: (module, its parser-adding function, the
+#: subcommands it adds with their one-line help). The help lines are here so that the
+#: parser can list every subcommand while importing only the chosen one's module (a
+#: test checks them against the modules' own).
+_MODULES: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
+    ("_profiles", "add_parser", (("profiles", "list, show or diff a project's .env profiles"),)),
+    ("_check", "add_parser", (("check", "validate settings and production readiness"),)),
+    ("_inspect", "add_parser", (("inspect", "middleware in true order, routes, OpenAPI"),)),
+    (
+        "_servers",
+        "add_parsers",
+        (
+            (
+                "run",
+                "start a server and stream its logs (Ctrl-C, SIGTERM, SIGHUP or a closed "
+                "output stops it)",
+            ),
+            (
+                "ps",
+                "servers and services asgideck started that are still running (a service's "
+                "STATE is 'service': it outlives the command that started it on purpose)",
+            ),
+            ("stop", "stop servers and services asgideck started (by id, or --all)"),
+        ),
+    ),
+    (
+        "_services",
+        "add_parser",
+        (
+            (
+                "services",
+                "the services a profile needs (PostgreSQL, Redis, mail): list, start, stop",
+            ),
+        ),
+    ),
+    ("_call", "add_parser", (("call", "send a request to the project's running server"),)),
+    (
+        "_mcp",
+        "add_parser",
+        (
+            (
+                "mcp",
+                "serve the project's state to a coding assistant (Model Context Protocol, stdio)",
+            ),
+        ),
+    ),
+    (
+        "_requests",
+        "add_parser",
+        (
+            (
+                "requests",
+                "print the requests a server recorded (one line each, or --json); exit 2 "
+                "when no server of the project has been started with recording on",
+            ),
+        ),
+    ),
+    (
+        "_deploy",
+        "add_parser",
+        (
+            (
+                "deploy",
+                "generate production files (gunicorn, Docker, Compose, nginx, systemd, "
+                "Kubernetes) for a profile; --check runs the real tools on them",
+            ),
+        ),
+    ),
+)
+
+
+def build_parser(command: str | None = None, *, every: bool = True) -> argparse.ArgumentParser:
+    """Each subcommand's module adds its parser and sets ``run``, its handler.
+
+    With ``every=False`` only ``command``'s module is imported (a headless command pays
+    for nothing else: no deploy, jsonschema or MCP for a ``call``); every other
+    subcommand is a placeholder with the same name and help, so ``asgideck --help``
+    and argparse's errors read exactly as with every module loaded."""
     parser = _Parser(prog="asgideck", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (add_profiles, add_check, add_inspect, add_servers, add_services, add_call, add_mcp):
-        add(sub)
-    add_requests(sub)
-    add_deploy(sub)
+    for module, adder, commands in _MODULES:
+        if every or any(name == command for name, _help in commands):
+            add = getattr(importlib.import_module(f"{__package__}.{module}"), adder)
+            add(sub)
+        else:
+            for name, help_line in commands:
+                sub.add_parser(name, help=help_line)
     return parser
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse ``argv`` with only the chosen subcommand's module imported."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    chosen = next((arg for arg in args if not arg.startswith("-")), None)
+    parsed = build_parser(chosen, every=False).parse_args(args)
+    if not hasattr(parsed, "run"):  # argparse resolved a name we did not load (never on 3.11)
+        parsed = build_parser().parse_args(args)
+    return parsed
 
 
 def _dispatch(args: argparse.Namespace, out: TextIO) -> int:
@@ -147,7 +227,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     _open_standard_fds()
     if sys.stderr is None:  # fd 2 was closed at start: it is /dev/null now
         sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115 - the process's own stderr
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     if args.command == "run":
         if out is None and sys.stdout is None:  # fd 1 closed: the server's output goes nowhere
             sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 - now /dev/null
@@ -183,13 +263,31 @@ def _main(args: argparse.Namespace, out: TextIO, *, stop_signals: bool) -> int:
     except KeyboardInterrupt:  # Ctrl-C: the handler cleaned up on its way out
         print("asgideck: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except RequestFailed as exc:  # a request that failed outside call's own handling
-        print(f"asgideck: {exc}", file=sys.stderr)
-        return EXIT_FAILED
     except AsgideckError as exc:
         print(f"asgideck: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        # a request that failed outside call's own handling: RequestFailed, looked up only
+        # where the client was loaded (else no request was made and this cannot be one)
+        return EXIT_FAILED if _request_failed(exc) else EXIT_USAGE
     return code
+
+
+def skip_unused_imports() -> None:
+    """For a process of its own (the console script): httpx's package imports its own
+    command line (click, rich, pygments: ~50 ms) and httpcore its HTTP/2 connections (h2:
+    ~15 ms) whenever those happen to be installed; no subcommand runs httpx's CLI or
+    speaks HTTP/2 (the sender never asks for it). ``None`` in ``sys.modules`` makes those
+    imports fail, and httpx and httpcore then define their documented stand-ins (as
+    when the extras are not installed). Not done by :func:`main`, which a test or a
+    tool may call inside a process that wants them."""
+    if "httpx" in sys.modules or "httpcore" in sys.modules:
+        return
+    for name in ("httpx._main", "httpcore._sync.http2", "httpcore._async.http2"):
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+
+
+def _request_failed(exc: BaseException) -> bool:
+    errors = sys.modules.get("asgideck.runtime.client._errors")
+    return errors is not None and isinstance(exc, errors.RequestFailed)
 
 
 def _silence_stdout() -> None:

@@ -16,9 +16,8 @@ import threading
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from asgideck.runtime.cli._services import exit_code_for, port_taken_line
 from asgideck.runtime.cli._shared import (
     EXIT_CANNOT_START,
     EXIT_ENDED_ELSEWHERE,
@@ -29,7 +28,6 @@ from asgideck.runtime.cli._shared import (
     print_notices,
 )
 from asgideck.runtime.errors import AsgideckError, InputError
-from asgideck.runtime.inspect import ReloadApiWatch
 from asgideck.runtime.project import Project, interpreter_notes, open_project
 from asgideck.runtime.servers import (
     SERVICE_KINDS,
@@ -51,8 +49,11 @@ from asgideck.runtime.servers import (
     stop_orphan,
     stopping_from_here,
 )
-from asgideck.runtime.services import ServiceError, ServicePortTaken, ServiceSet
 from asgideck.runtime.terminal import printable
+
+if TYPE_CHECKING:  # imported where used: a plain `run` needs neither (services: ~50 ms)
+    from asgideck.runtime.inspect import ReloadApiWatch
+    from asgideck.runtime.services import ServiceSet
 
 __all__ = ["add_parsers", "list_servers", "run_server", "stop_servers"]
 
@@ -228,8 +229,14 @@ def run_server(args: argparse.Namespace, out: TextIO) -> int:
         die_with_parent=True,  # Linux: even a SIGKILLed `run` takes its server along
     )
     if args.reload:
+        from asgideck.runtime.inspect import ReloadApiWatch
+
         api_watch = ReloadApiWatch(supervisor.buffer, terminal.say)
-    services = ServiceSet(project.root, args.profile) if args.with_services else None
+    services: ServiceSet | None = None
+    if args.with_services:
+        from asgideck.runtime.services import ServiceSet
+
+        services = ServiceSet(project.root, args.profile)
     with StopSignals() as signals:
         code: int | None = None
         try:
@@ -368,6 +375,9 @@ def _start_services(
 ) -> int | None:
     """``--with-services``: the profile's local services, each until it answers its
     protocol; None when all are ready, else run's exit code (the line said why)."""
+    from asgideck.runtime.cli._services import exit_code_for, port_taken_line
+    from asgideck.runtime.services import ServiceError, ServicePortTaken
+
     local = [need.name for need in services.needs if need.local]
     for need in services.needs:
         if not need.local:

@@ -58,12 +58,15 @@ from asgideck.runtime.userstate import take_notices
 
 __all__ = [
     "EXIT_CANNOT_START",
+    "EXIT_CUT",
     "EXIT_ENDED_ELSEWHERE",
     "EXIT_ERRORS",
+    "EXIT_FAILED",
     "EXIT_INTERRUPTED",
     "EXIT_IO_ERROR",
     "EXIT_NOT_CLEAN",
     "EXIT_NOT_READY",
+    "EXIT_NO_SERVER",
     "EXIT_OK",
     "EXIT_SERVER_FAILED",
     "EXIT_USAGE",
@@ -86,6 +89,9 @@ EXIT_ENDED_ELSEWHERE = 72
 EXIT_IO_ERROR = 74
 #: the shell's code for a command ended by SIGINT (128 + 2)
 EXIT_INTERRUPTED = 130
+#: ``call``: no running server, no complete answer, answered but the body was cut (here,
+#: not in ``_call``, so that ``_main`` can name them without importing the sender)
+EXIT_NO_SERVER, EXIT_FAILED, EXIT_CUT = 2, 3, 6
 #: the longest ``--grace`` accepted (a day): beyond it a wait cannot be armed
 MAX_GRACE = 86400.0
 

@@ -1,36 +1,43 @@
 """Find the project: its app target (entrypoint, AST scan of modules), its interpreter,
 and the project object the rest of asgideck opens.
+
+The names are loaded on first use (PEP 562): opening a project does not import the
+install advice, and a command that only reads the registry pays for none of it.
 """
 
 from __future__ import annotations
 
-from asgideck.runtime.project._choice import forget_app, remember_app, remembered_app
-from asgideck.runtime.project._discover import SeveralApps, discover, find_app
-from asgideck.runtime.project._install import (
-    InstallPlan,
-    MissingModule,
-    diagnose_missing,
-    install_plans,
-    interpreter_notes,
-    missing_module_in,
-)
-from asgideck.runtime.project._interpreter import (
-    find_interpreter,
-    forget_interpreter,
-    remember_interpreter,
-    remembered_interpreter,
-    workspace_folders,
-)
-from asgideck.runtime.project._module_names import module_for
-from asgideck.runtime.project._project import open_project
-from asgideck.runtime.project._types import (
-    AppNotFound,
-    AppTarget,
-    Interpreter,
-    Project,
-    ProjectError,
-)
-from asgideck.runtime.project._workspace import Workspace, find_workspace
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from asgideck.runtime.project._choice import forget_app, remember_app, remembered_app
+    from asgideck.runtime.project._discover import SeveralApps, discover, find_app
+    from asgideck.runtime.project._install import (
+        InstallPlan,
+        MissingModule,
+        diagnose_missing,
+        install_plans,
+        interpreter_notes,
+        missing_module_in,
+    )
+    from asgideck.runtime.project._interpreter import (
+        find_interpreter,
+        forget_interpreter,
+        remember_interpreter,
+        remembered_interpreter,
+        workspace_folders,
+    )
+    from asgideck.runtime.project._module_names import module_for
+    from asgideck.runtime.project._project import open_project
+    from asgideck.runtime.project._types import (
+        AppNotFound,
+        AppTarget,
+        Interpreter,
+        Project,
+        ProjectError,
+    )
+    from asgideck.runtime.project._workspace import Workspace, find_workspace
 
 __all__ = [
     "AppNotFound",
@@ -60,3 +67,47 @@ __all__ = [
     "remembered_interpreter",
     "workspace_folders",
 ]
+
+#: where each public name lives (the private module in this package)
+_HOME: dict[str, str] = {
+    "AppNotFound": "_types",
+    "AppTarget": "_types",
+    "InstallPlan": "_install",
+    "Interpreter": "_types",
+    "MissingModule": "_install",
+    "Project": "_types",
+    "ProjectError": "_types",
+    "SeveralApps": "_discover",
+    "Workspace": "_workspace",
+    "diagnose_missing": "_install",
+    "discover": "_discover",
+    "find_app": "_discover",
+    "find_interpreter": "_interpreter",
+    "find_workspace": "_workspace",
+    "forget_app": "_choice",
+    "forget_interpreter": "_interpreter",
+    "install_plans": "_install",
+    "interpreter_notes": "_install",
+    "missing_module_in": "_install",
+    "module_for": "_module_names",
+    "open_project": "_project",
+    "remember_app": "_choice",
+    "remember_interpreter": "_interpreter",
+    "remembered_app": "_choice",
+    "remembered_interpreter": "_interpreter",
+    "workspace_folders": "_interpreter",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module that defines ``name`` the first time it is asked for."""
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value  # the next look-up is a plain module attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
