@@ -59,6 +59,9 @@ bench: $(STAMP)
 	  echo "!!! ************************************************************************"; }
 	@echo "bench: peers are used when installed (\$$PEERS_VENV, default /tmp/peers-venv, and PATH);"
 	@echo "bench: the summary lists each one skipped and why. To install them: README, Benchmarks."
+	@# As an installed wheel has them (pip compiles on install): with PYTHONDONTWRITEBYTECODE
+	@# set, every edited module would otherwise be compiled again in every timed process.
+	$(BIN)/python -m compileall -q __init__.py __main__.py runtime gui sample_app
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/run.py $(ONLY)
 
 # The real window on a private Xvfb display (light theme, nothing pops up on the desktop;
