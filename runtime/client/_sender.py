@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import secrets
 import socket
 import threading
@@ -41,6 +42,7 @@ from asgideck.runtime.client._errors import (
     explain,
     reason_phrase,
 )
+from asgideck.runtime.client._keepalive import current, kept_alive_transport
 from asgideck.runtime.client._response import ResponseRecord, size_text
 from asgideck.runtime.client._spec import (
     MultipartBody,
@@ -151,6 +153,12 @@ class _Flight:
             if self.cancelled.is_set():  # cancelled while connecting: hang up right away
                 self.abort()
 
+    def claim(self, stream: Any) -> None:
+        """The stream this request writes to (a kept connection gives no connect trace)."""
+        self.stream = stream
+        if self.cancelled.is_set():  # cancelled before its first byte went out
+            self.abort()
+
     def abort(self) -> None:
         stream, self.stream = self.stream, None
         sock = stream.get_extra_info("socket") if stream is not None else None
@@ -204,6 +212,77 @@ class _Flight:
         )
 
 
+#: How long a worker thread waits for the next request before it ends.
+WORKER_IDLE_S = 30.0
+
+
+class _Workers:
+    """Daemon threads kept between requests, so a send hands its exchange to a waiting
+    thread instead of starting one (starting waits for the new thread to run: a whole
+    scheduling round trip on a busy machine). A worker stuck on an abandoned exchange
+    (a hung server, until its timeout) is simply not idle: the next send gets another."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: list[queue.SimpleQueue[Callable[[], None] | None]] = []
+        self._closed = False
+
+    def run(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            inbox = self._idle.pop() if self._idle else None
+        if inbox is not None:
+            inbox.put(job)
+            return
+        inbox = queue.SimpleQueue()
+        inbox.put(job)  # not in the thread's args: the Thread object would hold it for good
+        threading.Thread(
+            target=self._loop, args=(inbox,), name="asgideck-send", daemon=True
+        ).start()
+
+    def _loop(self, inbox: queue.SimpleQueue[Callable[[], None] | None]) -> None:
+        me = threading.current_thread()
+        job = inbox.get()
+        while job is not None:
+            me.name = "asgideck-send"
+            job()  # Sender._fly: it never raises
+            job = None  # while idle, hold nothing of the last exchange (its answer's body)
+            me.name = "asgideck-send-idle"  # says at a glance that no exchange is running
+            job = self._next(inbox)
+
+    def _next(
+        self, inbox: queue.SimpleQueue[Callable[[], None] | None]
+    ) -> Callable[[], None] | None:
+        """The next job for this worker, or None when it should end (idle too long, closed)."""
+        with self._lock:
+            if self._closed:
+                return None
+            self._idle.append(inbox)
+        try:
+            return inbox.get(timeout=WORKER_IDLE_S)
+        except queue.Empty:
+            with self._lock:
+                if inbox in self._idle:
+                    self._idle.remove(inbox)
+                    return None
+            return inbox.get()  # taken by run() just now: its job is on the way
+
+    def close(self) -> None:
+        """Idle workers end now; busy ones when their exchange does."""
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for inbox in idle:
+            inbox.put(None)
+
+
+def _may_use_tls(prepared: Prepared) -> bool:
+    """An http:// request that follows no redirect never opens TLS (no proxy: trust_env is
+    off), so its client need not load the CA bundle (~35 ms, the first send's): verify=False
+    there only skips that load; an https:// URL, or a redirect that may lead to one, keeps it.
+    """
+    return prepared.follow_redirects or not prepared.url.lower().startswith("http://")
+
+
 def _shown(url: str) -> str:
     """``url`` without user:password, for messages."""
     parts = urlsplit(url)
@@ -215,7 +294,7 @@ def _shown(url: str) -> str:
 class Sender:
     """Sends specs for one server session; :meth:`cancel` may be called from any thread.
 
-    Each :meth:`send` runs on a short-lived worker thread while the caller waits,
+    Each :meth:`send` runs on a worker thread (kept between sends) while the caller waits,
     so a cancel (or the deadline) returns at once even when the server never
     answers; the worker's socket is shut down and what it read is dropped. Large
     bodies go to scratch files that :meth:`close` deletes. ``deadline`` (seconds,
@@ -235,8 +314,10 @@ class Sender:
         self.max_body = max_body
         self.deadline = deadline
         self._clients: dict[bool, httpx.Client] = {}
+        self._retired: list[httpx.Client] = []  # dropped, closed once nothing is in flight
         self._flights: set[_Flight] = set()
         self._files: set[Path] = set()
+        self._workers = _Workers()
         self._lock = threading.Lock()
         self._closed = False
 
@@ -246,17 +327,33 @@ class Sender:
                 raise RequestFailed("this sender is closed")
             client = self._clients.get(verify)
             if client is None:
-                # No keep-alive: every request opens its own connection, so the connect trace
-                # hands each flight its socket and cancel() can shut it down at any stage.
+                # Connections are kept alive per target (_keepalive.py): each request still
+                # learns its socket (connect trace, or its first write on a kept one), so
+                # cancel() can shut it down at any stage.
                 client = httpx.Client(
-                    transport=self._transport,
+                    transport=self._transport or kept_alive_transport(verify),
                     verify=verify,
                     trust_env=False,  # no HTTP_PROXY: tokens must not detour through a proxy
                     cookies=NoCookies(),
-                    limits=httpx.Limits(max_keepalive_connections=0),
                 )
                 self._clients[verify] = client
             return client
+
+    def drop_connections(self) -> None:
+        """Close the kept connections (e.g. the target changed). Requests in flight finish
+        on theirs; those close when the last request in flight ends."""
+        with self._lock:
+            self._retired += self._clients.values()
+            self._clients = {}
+        self._close_retired()
+
+    def _close_retired(self) -> None:
+        with self._lock:
+            if self._flights:
+                return
+            retired, self._retired = self._retired, []
+        for client in retired:
+            client.close()
 
     def _new_body_file(self) -> tuple[Path, IO[bytes]]:
         """A scratch file ``<pid>-body-<random>.bin`` in asgideck's temp folder (owner-only)."""
@@ -282,18 +379,12 @@ class Sender:
         deletes the scratch file and propagates.
         """
         prepared = prepare(spec)
-        client = self._client(prepared.verify)
+        client = self._client(prepared.verify and _may_use_tls(prepared))
         flight = _Flight(prepared.method, prepared.url, self.deadline)
         with self._lock:
             self._flights.add(flight)
-        worker = threading.Thread(
-            target=self._fly,
-            args=(client, prepared, flight, on_progress),
-            name="asgideck-send",
-            daemon=True,
-        )
         started = time.perf_counter()
-        worker.start()
+        self._workers.run(lambda: self._fly(client, prepared, flight, on_progress))
         try:
             answered = flight.wake.wait(flight.remaining())
         except BaseException:  # Ctrl-C in this thread: hang up and leave no file behind
@@ -302,6 +393,8 @@ class Sender:
         finally:
             with self._lock:
                 self._flights.discard(flight)
+            if self._retired:
+                self._close_retired()
         if not answered and flight.abandon():
             raise flight.deadline_error()
         if flight.cancelled.is_set() and (
@@ -323,6 +416,7 @@ class Sender:
     ) -> None:
         result: ResponseRecord | None = None
         error: RequestFailed | None = None
+        current.claimant = flight  # a kept connection's first write names its stream
         try:
             result = self._exchange(client, prepared, flight, on_progress)
         except RequestFailed as exc:
@@ -331,8 +425,12 @@ class Sender:
             error = explain(exc, prepared.url, prepared.timeout)
         except Exception as exc:  # shown to the user, never a traceback
             error = RequestFailed(f"request to {prepared.url} failed: {exc!r}")
+        finally:
+            current.claimant = None
         if flight.past_deadline() and result is None and not isinstance(error, InvalidRequest):
             error = flight.deadline_error()  # e.g. a read timeout that ran past the deadline
+        elif flight.cancelled.is_set() and result is None:
+            error = RequestCancelled("request cancelled")  # not the hang-up it caused
         if not flight.deliver(result, error) and result is not None:
             self._forget(result.body_file)  # the caller gave up: nobody will read it
 
@@ -439,8 +537,10 @@ class Sender:
         self.cancel()
         with self._lock:
             self._closed = True
-            clients, self._clients = list(self._clients.values()), {}
+            clients, self._clients = [*self._clients.values(), *self._retired], {}
+            self._retired = []
             files, self._files = list(self._files), set()
+        self._workers.close()
         for client in clients:
             client.close()
         for path in files:

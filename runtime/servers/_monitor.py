@@ -59,7 +59,7 @@ class Monitor:
         # real time for deadlines and cadence; ``state.clock`` is for backoff and uptime
         deadline = time.monotonic() + self.ready_timeout
         stall_at = time.monotonic() + self.stall_after
-        printed_at_stall = self.state.buffer.last_seq()  # newest line when last looked
+        printed_at_stall = self.state.buffer.last_seq  # newest line when last looked
         port_since: float | None = None
         marks_at_wait = errors_at_wait = 0
         missing = 0
@@ -77,7 +77,7 @@ class Monitor:
                     self._not_ready(run)
                     return
                 if now >= stall_at and run.phase == "starting":
-                    printed = self.state.buffer.last_seq()
+                    printed = self.state.buffer.last_seq
                     if printed != printed_at_stall:
                         # Output is arriving: not stuck. The dump's signal would interrupt a
                         # large buffered write, and CPython 3.11 drops the rest of it.

@@ -113,6 +113,13 @@ class ParamsTable(QWidget):
             super().keyPressEvent(event)
 
 
+def _button_width(button: QPushButton, text: str, icon: str) -> int:
+    """The width ``button`` asks for with ``text`` and ``icon`` (it is left showing them)."""
+    button.setText(text)
+    button.setIcon(theme.icon(icon))
+    return button.sizeHint().width()
+
+
 def _tool(icon: str, tip: str) -> QToolButton:
     button = QToolButton()
     button.setIcon(theme.icon(icon))
@@ -151,6 +158,11 @@ class Composer(QWidget):
         self.send_button = QPushButton(theme.icon("play"), "Send")
         self.send_button.setToolTip("Send the request (Ctrl+Enter); while it runs: cancel (Esc)")
         self.send_button.clicked.connect(self.send_clicked)
+        # As wide as its widest label: Send <-> Cancel then changes no size in the tab.
+        self.send_button.setMinimumWidth(
+            max(_button_width(self.send_button, "Cancel", "stop"),
+                _button_width(self.send_button, "Send", "play"))  # left showing Send
+        )  # fmt: skip
         top = QHBoxLayout()
         top.addWidget(self.method)
         top.addWidget(self.base_label)

@@ -25,15 +25,20 @@ class ElidedLabel(QLabel):
         *,
         hide_empty: bool = False,
         min_text: str = MIN_CHARS,
+        hint_text: str | None = None,
     ) -> None:
         """``hide_empty``: hidden while the text is empty (a status line takes no room);
-        ``min_text``: as narrow as the label asks to be ("" lets it vanish when squeezed)."""
+        ``min_text``: as narrow as the label asks to be ("" lets it vanish when squeezed);
+        ``hint_text``: the width it asks for, whatever it shows (default: its whole text).
+        A label that takes its row's spare room anyway gives one, so a new text changes
+        no size hint and does not re-lay out (and repaint) the whole tab."""
         super().__init__(parent)
         self._full = ""
         self._mode = mode
         self._tip = ""
         self._hide_empty = hide_empty
         self._min_text = min_text
+        self._hint_text = hint_text
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.setText(text)
 
@@ -43,7 +48,8 @@ class ElidedLabel(QLabel):
     def setText(self, text: str) -> None:
         self._full = text
         self._elide()
-        self.updateGeometry()
+        if self._hint_text is None:
+            self.updateGeometry()
         if self._hide_empty:
             self.setVisible(bool(text))
 
@@ -63,7 +69,8 @@ class ElidedLabel(QLabel):
 
     def sizeHint(self) -> QSize:
         hint = super().sizeHint()
-        width = self.fontMetrics().horizontalAdvance(self._full) + self._extra()
+        wanted = self._full if self._hint_text is None else self._hint_text
+        width = self.fontMetrics().horizontalAdvance(wanted) + self._extra()
         return QSize(width, hint.height())
 
     def minimumSizeHint(self) -> QSize:

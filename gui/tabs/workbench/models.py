@@ -166,10 +166,37 @@ class HistoryModel(TableModel[HistoryEntry]):
     def __init__(self) -> None:
         super().__init__()
         self._servers: dict[str, str] = {}
+        # What each cell answered, by (row, column, role): the table repaints the whole
+        # page whenever the Try tab lays out (every Send), asking ~10 roles per cell, and
+        # the entries only change through the signals below, which drop the cache.
+        self._cells: dict[tuple[int, int, int], Any] = {}
+        for signal in (
+            self.modelAboutToBeReset,
+            self.modelReset,
+            self.rowsInserted,
+            self.rowsRemoved,
+            self.rowsMoved,
+            self.layoutChanged,
+            self.dataChanged,
+            self.headerDataChanged,
+        ):
+            signal.connect(self._drop_cells)
+
+    def _drop_cells(self, *_args: object) -> None:
+        self._cells.clear()
+
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        key = (index.row(), index.column(), int(role))
+        try:
+            return self._cells[key]
+        except KeyError:
+            value = self._cells[key] = super().data(index, role)
+            return value
 
     def set_server_names(self, names: dict[str, str]) -> None:
         """Base URL (``http://127.0.0.1:8000``) -> server name; the column is redrawn."""
         self._servers = {url.rstrip("/"): name for url, name in names.items()}
+        self._cells.clear()
         if self._rows:
             top, bottom = self.index(0, self.SERVER), self.index(len(self._rows) - 1, self.SERVER)
             self.dataChanged.emit(top, bottom)

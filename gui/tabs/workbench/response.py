@@ -34,6 +34,7 @@ from asgideck.gui.tabs.workbench.models import PairsModel, status_colour
 from asgideck.runtime.client import ResponseRecord, size_text
 
 BODY_TAB, HEADERS_TAB, PREVIEW_TAB = range(3)
+CHIP_FLOOR = ("Cancelled", "200 OK")  # the status chip is never narrower than these
 # Text goes into the widget in slices of about this many characters, one per event-loop
 # turn: 32 KB of short lines takes ~4 ms here, so the window keeps breathing meanwhile.
 FILL_CHUNK = 32 * 1024
@@ -74,7 +75,10 @@ class ResponseViewer(QWidget):
         self.chip.hide()
         # Shortened to fit: a long summary must not widen the pane (the History/composer
         # divider would move after every response).
-        self.meta = ElidedLabel("Send a request to see its answer here.")
+        # It takes the row's spare room, so it asks for a fixed width (hint_text): a new
+        # summary per response then re-lays out nothing above it.
+        idle = "Send a request to see its answer here."
+        self.meta = ElidedLabel(idle, hint_text=idle)
         self.meta.setObjectName("Muted")
         self.meta.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.pretty_button = QToolButton()
@@ -241,7 +245,10 @@ class ResponseViewer(QWidget):
         )
         bold = self.chip.font()
         bold.setBold(True)
-        self.chip.setMinimumWidth(QFontMetrics(bold).horizontalAdvance(text) + 28)
+        # At least as wide as its widest usual text, so "…" -> "200 OK" -> "Cancelled"
+        # changes no size hint: a new size here would re-lay out and repaint the whole tab.
+        widest = max(text, *CHIP_FLOOR, key=QFontMetrics(bold).horizontalAdvance)
+        self.chip.setMinimumWidth(QFontMetrics(bold).horizontalAdvance(widest) + 28)
         self.chip.show()
 
     def clear(self) -> None:

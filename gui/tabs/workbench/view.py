@@ -47,6 +47,7 @@ from asgideck.gui.tabs.workbench.history import HistoryPanel
 from asgideck.gui.tabs.workbench.load import LoadPanel
 from asgideck.gui.tabs.workbench.response import ResponseViewer
 from asgideck.gui.tabs.workbench.save import ask_target, write_body
+from asgideck.gui.tabs.workbench.steady import LayoutFirewall
 from asgideck.gui.tabs.workbench.websocket import WsPanel
 from asgideck.runtime import userstate
 from asgideck.runtime.client import (
@@ -103,6 +104,8 @@ class TryView(QWidget):
         self.scope = runner.scope(self)
         self.settings = settings if settings is not None else window_settings()
         self._flight: Flight | None = None  # the request in flight, on screen
+        # answered or failed requests whose history entry is not written yet (_record)
+        self._unrecorded: list[tuple[RequestSpec, ResponseRecord | None, str | None]] = []
         self._servers: dict[str, str] = {}  # base URL -> server name, for History's column
 
         self.banner = Banner()
@@ -153,6 +156,8 @@ class TryView(QWidget):
         load_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.modes.addTab(load_scroll, theme.icon("gauge"), "Load test")
         self.modes.currentChanged.connect(self._on_mode)
+        # A new status, summary or button label must not repaint the whole tab (steady.py).
+        self.layout_firewall = LayoutFirewall(self.modes)
 
         self.actions_: dict[str, QAction] = build_actions(self, tab=self)
         top = QHBoxLayout()
@@ -360,12 +365,27 @@ class TryView(QWidget):
 
     # ------------------------------------------------------------------ history
     def _record(self, spec: RequestSpec, record: ResponseRecord | None, error: str | None) -> None:
+        """Store the exchange once the answer is painted: handing the write to the pool
+        costs the GUI thread a thread wake-up, which the answer should not wait for.
+        :meth:`detach` stores what is still waiting, so no entry is lost."""
+        self._unrecorded.append((spec, record, error))
+        if len(self._unrecorded) == 1:
+            QTimer.singleShot(0, self._store_records)
+
+    def _store_records(self) -> None:
+        waiting, self._unrecorded = self._unrecorded, []
+        for spec, record, error in waiting:
+            self.scope.run(
+                self._writer(spec, record, error),
+                lambda _id: self.refresh_history(),
+                failed=self._history_failed("This request was not saved to the history"),
+            )
+
+    def _writer(
+        self, spec: RequestSpec, record: ResponseRecord | None, error: str | None
+    ) -> Callable[[], int]:
         workbench = self.workbench
-        self.scope.run(
-            lambda: workbench.record(spec, record, error),
-            lambda _id: self.refresh_history(),
-            failed=self._history_failed("This request was not saved to the history"),
-        )
+        return lambda: workbench.record(spec, record, error)
 
     def refresh_history(self) -> None:
         """Query the history (the search's matches) again; an older query's answer is dropped."""
@@ -474,6 +494,7 @@ class TryView(QWidget):
 
     # ------------------------------------------------------------------ workbench events
     def _on_target_changed(self, target: Target | None) -> None:
+        self.workbench.sender.drop_connections()  # kept-alive ones went to the old target
         if target is None:
             self.target_label.setText("No server running")
             self.composer.set_base("(no server: type a full URL)")
@@ -535,6 +556,7 @@ class TryView(QWidget):
     def detach(self) -> None:
         """The page closes: drop every late result (scopes), stop listening and timers, cancel
         the request, close the panels, the dialog, the WebSocket and the sender. Idempotent."""
+        self._store_records()  # the last answers' history entries, before the scope closes
         self.scope.close()
         self._progress.stop()
         self.workbench.target_changed.disconnect(self._target_handler)
