@@ -22,13 +22,18 @@ from ._recorder import Recorder
 
 
 class Timed:
-    """A shim in front of one layer: notes when the request entered and left it."""
+    """A shim in front of one layer: notes when the request entered and left it.
 
-    __slots__ = ("app", "index", "router")
+    The request path does the least it can per layer: one context-variable read, two
+    clock readings stored into the request's preallocated ``times`` list (no tuple,
+    no formatting); the writer thread turns them into spans."""
+
+    __slots__ = ("app", "at", "index", "router")
 
     def __init__(self, app: Any, index: int, router: bool = False) -> None:
         self.app = app
         self.index = index
+        self.at = 2 * index  # where this layer's enter reading goes in ``State.times``
         self.router = router
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -36,23 +41,32 @@ class Timed:
         if state is None:
             await self.app(scope, receive, send)
             return
-        started = clock()
+        times = state.times
+        at = self.at
+        try:
+            times[at] = clock()
+        except IndexError:  # a request of another agent app (a shorter stack): not timed
+            await self.app(scope, receive, send)
+            return
         try:
             await self.app(scope, receive, send)
         finally:
-            try:
-                state.layers[self.index] = (started, clock())
-                if self.router:
+            times[at + 1] = clock()
+            if self.router:
+                try:
                     fastapi = scope.get("fastapi")
                     effective = fastapi.get("effective_route_context") if fastapi else None
                     state.route = (scope.get("route"), effective)
-            except Exception:
-                pass
+                except Exception:
+                    pass
 
     def __getattr__(self, name: str) -> Any:  # code that inspects the stack sees the layer
-        if name in Timed.__slots__ or name.startswith("__"):
+        if name in _OWN or name.startswith("__"):
             raise AttributeError(name)
         return getattr(self.app, name)
+
+
+_OWN = frozenset(Timed.__slots__)
 
 
 class AgentApp:
@@ -75,7 +89,7 @@ class AgentApp:
             names = self._wrap_layers()
         except Exception:
             recorder.error()
-            self.entry, self.layer_count = self.app, 0
+            self.entry = self.app  # shims already placed keep finding their slots
         try:
             from ._deps import wrap_routes
 
@@ -108,6 +122,7 @@ class AgentApp:
         count = len(objects)
         last = count - 1 if layers[-1][1].get("kind") == "router" else -1
         first_stack = len(wrappers)  # index of the stack's outermost layer (if built)
+        self.layer_count = count  # before any shim is placed: each one's slot exists
 
         def shim(index: int) -> Timed:
             return Timed(objects[index], index, index == last)
@@ -121,7 +136,6 @@ class AgentApp:
                 _replace_inner(objects[index - 1], objects[index], shim(index))
             starlette.middleware_stack = shim(first_stack)
         self.entry = shim(0) if wrappers else self.app
-        self.layer_count = count
         return names
 
     # ------------------------------------------------------------------ requests
@@ -189,8 +203,10 @@ class AgentApp:
             raise
         finally:
             state.t1 = clock()
-            with contextlib.suppress(Exception):
+            try:  # noqa: SIM105 (no suppress object made on every request)
                 CURRENT.reset(token)
+            except Exception:  # reset from another context: nothing to undo here
+                pass
             self.recorder.submit(state)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -19,7 +20,9 @@ from ._config import Config
 from ._frames import user_frames, user_text
 
 _JSON_KEY = re.compile(r'"((?:[^"\\]|\\.){1,200}?)"\s*:')
-_LAYER = '{"name":%s,"start_ms":%.3f,"end_ms":%.3f}'
+#: The line format written (``RequestRecord.from_json`` reads it; lines without ``"v"``
+#: are the first format, with millisecond floats and named spans).
+FORMAT = 2
 _TEXT_TYPES = ("json", "xml", "javascript", "x-www-form-urlencoded", "yaml", "csv", "graphql")
 _MAX_TEXT = 20000  # an exception's formatted text
 _MAX_FRAMES = 100
@@ -34,21 +37,29 @@ class Encoder:
             self.env_secrets = list(secrets.secret_values(dict(os.environ)))
         except Exception:
             self.env_secrets = []
-        self._hint = _hint_pattern(secrets)
-        self._header_cache: dict[Any, list[str]] = {}  # shared lists: never mutated
+        self._hint = _hint_pattern(secrets, self.env_secrets)
         self._clean_bodies: dict[bytes, bool] = {}
-        self._header_lists: dict[Any, list[list[str]]] = {}  # shared lists: never mutated
+        self._header_lists: dict[Any, list[str]] = {}  # shared lists: never mutated
         self._mimes: dict[str, tuple[str, bool]] = {}
         self._plain_names: dict[str, bool] = {}
+        self._plain_lists: dict[tuple[str, ...], bool] = {}
         self._clean_memo: dict[str, bool] = {}
         self._places: dict[str, tuple[bool, Any]] = {}
         self.layer_names: list[str] = []  # the worker's stack, outermost first
-        self._quoted: list[str] = []  # the same names as JSON strings
         self._json = json.JSONEncoder(
             ensure_ascii=False, separators=(",", ":"), default=str, check_circular=False
         )
+        self._chunks = _c_encoder()
 
     def dumps(self, value: Any) -> str:
+        """``value`` as compact JSON: the C encoder made once (``JSONEncoder.encode`` makes
+        one per call), else the plain encoder."""
+        chunks = self._chunks
+        if chunks is not None:
+            try:
+                return "".join(chunks(value, 0))
+            except Exception:
+                self._chunks = None
         return self._json.encode(value)
 
     # ------------------------------------------------------------------ secrets
@@ -75,11 +86,9 @@ class Encoder:
         return found
 
     def _clean_now(self, redactor: Any, text: str) -> bool:
-        if self._hint is None or self._hint.search(text):
+        if self._hint is None or self._hint.search(text):  # a key shape or an env secret
             return False
-        if any(value in text for value in self.env_secrets):
-            return False
-        if any(value in text for value in redactor.values if len(value) >= 4):
+        if redactor.values and any(value in text for value in redactor.values if len(value) >= 4):
             return False
         # "password=hunter2" in a log line: a secret-named pair (the rule's, not a hint)
         return ("=" not in text and ":" not in text) or not redactor.has_secret_pairs(text)
@@ -112,15 +121,32 @@ class Encoder:
             self._plain_names[name] = found
         return found
 
+    def _plain_names_all(self, redactor: Any, names: tuple[str, ...]) -> bool:
+        """Every name of a header list plain (remembered per list of names: a server
+        answers with the same names every time, only the values change)."""
+        found = self._plain_lists.get(names)
+        if found is None:
+            found = all(self._plain_name(redactor, name) for name in names)
+            if len(self._plain_lists) >= 256:
+                self._plain_lists.clear()
+            self._plain_lists[names] = found
+        return found
+
     def _header(self, redactor: Any, name: str, value: str) -> str:
         if self._plain_name(redactor, name) and self._clean(redactor, value):
             return value
         return str(redactor.header(name, value))
 
-    def _headers(self, redactor: Any, raw: Any) -> list[list[str]]:
-        """Headers as [name, value] text pairs, redacted; a pair seen before and found not
-        secret (most of them: host, user-agent, content-type) costs a dictionary lookup, a
-        whole list seen before (a client's usual request headers) one lookup for all."""
+    def _headers(self, redactor: Any, raw: Any) -> list[str]:
+        """Headers as a flat ``[name, value, name, value, ...]`` text list, redacted.
+
+        A whole list seen before (a client's usual request headers) costs one lookup. A
+        new one whose names are all plain and whose values, searched together, show no
+        sign of a secret (a key shape, a credential, an environment or request secret, a
+        secret-named pair: what :meth:`_clean_now` looks for) is kept as it is: one
+        search instead of one per value (a value that changes on every response, an id
+        or a timing, made the per-value memo useless). A sign found in the joined text
+        (possibly across two values: then a false alarm) means the per-value rule."""
         if not raw:
             return []
         try:
@@ -130,29 +156,21 @@ class Encoder:
             key, whole = None, None
         if whole is not None:
             return whole
-        out: list[list[str]] = []
-        cache = self._header_cache
-        clean = True
+        out: list[str] = []
+        append = out.append
         for pair in raw:
-            try:
-                shown = cache.get(pair) if not redactor.values else None
-            except TypeError:
-                pair, shown = tuple(pair), None
-            if shown is None:
-                name, value = _latin(pair[0]), _latin(pair[1])
-                masked = self._header(redactor, name, value)
-                shown = [name, masked]
-                if masked == value and not redactor.values:
-                    if len(cache) >= 4000:
-                        cache.clear()
-                    cache[pair] = shown
-                else:
-                    clean = False
-            out.append(shown)
-        if clean and key is not None and not redactor.values:
+            name, value = pair[0], pair[1]
+            append(name.decode("latin-1") if type(name) is bytes else str(name))
+            append(value.decode("latin-1") if type(value) is bytes else str(value))
+        plain = not redactor.names and self._plain_names_all(redactor, tuple(out[0::2]))
+        if not (plain and self._clean_now(redactor, "\n".join(out[1::2]))):
+            for index in range(1, len(out), 2):
+                out[index] = self._header(redactor, out[index - 1], out[index])
+            plain = False
+        if plain and key is not None and not redactor.values:
             if len(self._header_lists) >= 256:
                 self._header_lists.clear()
-            self._header_lists[key] = out
+            self._header_lists[key] = out  # shared: never mutated once cached
         return out
 
     def _query(self, redactor: Any, raw: Any) -> str:
@@ -230,46 +248,35 @@ class Encoder:
 
     def set_layers(self, names: list[str]) -> None:
         self.layer_names = list(names)
-        self._quoted = [json.dumps(n, ensure_ascii=False) for n in self.layer_names]
 
     def line(self, pid: int, sequence: int, state: Any) -> str:
-        """The record as one JSON line; the layers (ten-odd spans on every request) are
-        formatted straight to text, the costliest part of a record otherwise."""
-        text = self.dumps(self.record(pid, sequence, state, layers=False))
-        return text[:-1] + ',"layers":' + self._layers_json(state) + "}"
+        """The record as one JSON line (one ``json`` call over plain lists and numbers)."""
+        return self.dumps(self.record(pid, sequence, state))
 
-    def record(self, pid: int, sequence: int, state: Any, *, layers: bool = True) -> dict[str, Any]:
+    def record(self, pid: int, sequence: int, state: Any) -> dict[str, Any]:
+        """The record in the line format :data:`FORMAT` (``RequestRecord.from_json``).
+
+        Times are whole microseconds from the request's start; layers are the flat
+        ``[enter, leave, ...]`` pairs of the stack the worker header names (clamped into
+        one another by the reader); dependencies, endpoint, SQL, calls and logs are
+        positional lists."""
         scope = state.scope
-        t0: float = state.t0
+        t0: int = state.t0
         redactor = self.redactor()
 
         request_headers = self._headers(redactor, scope.get("headers"))
-        content_type = ""
-        for name, value in request_headers:
-            if name.lower() == "content-type":
-                content_type = value
-        request_body, request_truncated = self._body(
-            redactor, state.request_body, state.request_size, content_type
-        )
-        query = self._query(redactor, scope.get("query_string"))
         response_headers = self._headers(redactor, state.response_headers)
-        response_type = ""
-        for name, value in response_headers:
-            if name.lower() == "content-type":
-                response_type = value
-        response_body, response_truncated = self._body(
-            redactor, state.response_body, state.response_size, response_type
-        )
         client = scope.get("client")
         websocket = state.kind == "websocket"
         # Keys whose value is the reader's default (no body, no SQL...) are left out.
         record: dict[str, Any] = {
             "type": "request",
+            "v": FORMAT,
             "kind": "websocket" if websocket else "http",
             "id": f"{pid}-{sequence}",
             "pid": pid,
             "start": state.start,
-            "duration_ms": round((state.t1 - t0) * 1000.0, 3),
+            "duration_us": (state.t1 - t0) // 1000,
             "method": str(scope.get("method") or ("WS" if websocket else "GET")),
             "path": self.scrub(redactor, str(scope.get("path") or "")),
             "route": state.selected
@@ -283,104 +290,65 @@ class Encoder:
             "request_headers": request_headers,
             "response_headers": response_headers,
         }
+        query = self._query(redactor, scope.get("query_string"))
         if query:
             record["query"] = query
-        if request_body is not None:
-            record["request_body"] = request_body
-        if request_truncated:
-            record["request_body_truncated"] = True
-        if response_body is not None:
-            record["response_body"] = response_body
-        if response_truncated:
-            record["response_body_truncated"] = True
-        if layers:
-            record["layers"] = self._layers(state)
+        if state.request_body:
+            body, truncated = self._body(
+                redactor, state.request_body, state.request_size, _content_type(request_headers)
+            )
+            if body is not None:
+                record["request_body"] = body
+            if truncated:
+                record["request_body_truncated"] = True
+        if state.response_body:
+            body, truncated = self._body(
+                redactor, state.response_body, state.response_size, _content_type(response_headers)
+            )
+            if body is not None:
+                record["response_body"] = body
+            if truncated:
+                record["response_body_truncated"] = True
+        times = state.times
+        if times and len(times) == 2 * len(self.layer_names):
+            record["layers"] = [None if t is None else (t - t0) // 1000 for t in times]
         if state.dependencies:
             record["dependencies"] = [
-                _span(name, source, round((a - t0) * 1000.0, 3), round((b - t0) * 1000.0, 3))
+                [name, source, (a - t0) // 1000, (b - t0) // 1000]
                 for name, source, a, b in state.dependencies
             ]
         if state.endpoint:
             name, source, a, b = state.endpoint
-            record["endpoint"] = _span(
-                name, source, round((a - t0) * 1000.0, 3), round((b - t0) * 1000.0, 3)
-            )
+            record["endpoint"] = [name, source, (a - t0) // 1000, (b - t0) // 1000]
         if state.sql:
             record["sql"] = [
-                {
-                    "statement": self.scrub(redactor, statement),
-                    "start_ms": round((a - t0) * 1000.0, 3),
-                    "duration_ms": round((b - a) * 1000.0, 3),
-                    "params": params,
-                    "error": error,
-                }
+                [self.scrub(redactor, statement), params, (a - t0) // 1000, (b - a) // 1000, error]
                 for statement, params, a, b, error in state.sql
             ]
         if state.http_calls:
             record["http_calls"] = [
-                {
-                    "method": method,
-                    "url": self.scrub(redactor, redactor.url(url)),
-                    "start_ms": round((a - t0) * 1000.0, 3),
-                    "duration_ms": round((b - a) * 1000.0, 3),
-                    "status": status,
-                    "error": error,
-                }
+                [
+                    method,
+                    self.scrub(redactor, redactor.url(url)),
+                    (a - t0) // 1000,
+                    (b - a) // 1000,
+                    status,
+                    error,
+                ]
                 for method, url, a, b, status, error in state.http_calls
             ]
         if state.logs:
             record["logs"] = [
-                {
-                    "time_ms": round((when - t0) * 1000.0, 3),
-                    "level": level,
-                    "logger": logger,
-                    "message": self.scrub(redactor, message),
-                }
+                [(when - t0) // 1000, level, logger, self.scrub(redactor, message)]
                 for when, level, logger, message in state.logs
             ]
-        exception = self._exception(redactor, state)
-        if exception is not None:
-            record["exception"] = exception
+        if state.exception is not None or state.inner_exception is not None:
+            exception = self._exception(redactor, state)
+            if exception is not None:
+                record["exception"] = exception
         if state.dropped:
             record["dropped"] = dict(state.dropped)
         return record
-
-    def _spans(self, state: Any) -> list[tuple[int, float, float]]:
-        """(layer index, start ms, end ms) of each reached layer, each clamped inside the
-        one around it (outer encloses inner)."""
-        out: list[tuple[int, float, float]] = []
-        t0 = state.t0
-        low, high = 0.0, (state.t1 - t0) * 1000.0
-        index = -1
-        for span in state.layers:
-            index += 1
-            if span is None:
-                continue
-            start = (span[0] - t0) * 1000.0
-            end = (span[1] - t0) * 1000.0
-            start = high if start > high else (low if start < low else start)
-            end = start if end < start else (high if end > high else end)
-            out.append((index, start, end))
-            low, high = start, end
-        return out
-
-    def _name(self, index: int) -> str:
-        return self.layer_names[index] if index < len(self.layer_names) else f"layer {index}"
-
-    def _layers(self, state: Any) -> list[dict[str, Any]]:
-        return [
-            {"name": self._name(i), "start_ms": round(a, 3), "end_ms": round(b, 3)}
-            for i, a, b in self._spans(state)
-        ]
-
-    def _layers_json(self, state: Any) -> str:
-        quoted = self._quoted
-        count = len(quoted)
-        parts = [
-            _LAYER % (quoted[i] if i < count else json.dumps(self._name(i)), a, b)
-            for i, a, b in self._spans(state)
-        ]
-        return "[" + ",".join(parts) + "]"
 
     def _exception(self, redactor: Any, state: Any) -> Any:
         exc = state.exception
@@ -418,8 +386,27 @@ class Encoder:
         }
 
 
-def _span(name: str, source: Any, start: float, end: float) -> dict[str, Any]:
-    return {"name": name, "start_ms": start, "end_ms": max(start, end), "source": source}
+def _c_encoder() -> Any:
+    """json's C encoder with the agent's settings (None: this Python has none)."""
+    try:
+        from json import encoder
+
+        make = getattr(encoder, "c_make_encoder", None)
+        basestring = getattr(encoder, "c_encode_basestring", None)
+        if make is None or basestring is None:
+            return None
+        return make(None, str, basestring, None, ":", ",", False, False, True)
+    except Exception:
+        return None
+
+
+def _content_type(headers: list[str]) -> str:
+    """The last Content-Type of a flat header list."""
+    found = ""
+    for index in range(0, len(headers) - 1, 2):
+        if headers[index].lower() == "content-type":
+            found = headers[index + 1]
+    return found
 
 
 def _route_template(found: Any, root_path: Any = "", mounted: Any = "") -> Any:
@@ -470,11 +457,14 @@ def _in_venv(path: str, root: str) -> bool:
     return False
 
 
-def _hint_pattern(secrets: Any) -> Any:
-    """Where a secret could start in a text (None: not known, so always ask the Redactor)."""
+def _hint_pattern(secrets: Any, env_secrets: Sequence[str] = ()) -> Any:
+    """Where a secret could start in a text (None: not known, so always ask the Redactor):
+    a key shape's start, a URL's userinfo, a credential, or one of the environment's
+    secret values (one search finds any of them)."""
     hints = getattr(secrets, "_KEY_HINTS", None)
     if not isinstance(hints, tuple) or not hints:
         return None
     shapes = "|".join(re.escape(h) for h in hints)
+    values = "".join("|" + re.escape(v) for v in env_secrets if v)
     # a URL with userinfo (its password), a Bearer/Basic credential, a key-shape start
-    return re.compile(f"{shapes}|://[^/?#\\s]*@|(?i:bearer|basic)\\s+\\S")
+    return re.compile(f"{shapes}|://[^/?#\\s]*@|(?i:bearer|basic)\\s+\\S{values}")

@@ -117,16 +117,16 @@ def _ends_inside_a_line(fd: int) -> bool:
 
 
 def _chunks(lines: list[str], most: int = CHUNK_BYTES) -> Any:
-    """``lines`` as encoded pieces of about ``most`` bytes (whole lines): rotation is
-    checked between pieces, so a file stays near ROTATE_BYTES even with big records."""
-    piece: list[bytes] = []
+    """``lines`` as encoded pieces of about ``most`` bytes (whole lines, each encoded once
+    per piece): rotation is checked between pieces, so a file stays near ROTATE_BYTES
+    even with big records."""
+    piece: list[str] = []
     size = 0
     for line in lines:
-        data = (line + "\n").encode("utf-8", "replace")
-        if piece and size + len(data) > most:
-            yield b"".join(piece)
+        if piece and size + len(line) > most:
+            yield ("\n".join(piece) + "\n").encode("utf-8", "replace")
             piece, size = [], 0
-        piece.append(data)
-        size += len(data)
+        piece.append(line)
+        size += len(line) + 1
     if piece:
-        yield b"".join(piece)
+        yield ("\n".join(piece) + "\n").encode("utf-8", "replace")

@@ -3,37 +3,46 @@
 Where a server's records live (``records_dir``; a start empties it with
 ``begin_records``), ``RequestLog`` (its files read as they grow, newest ``keep``
 kept), the record model and its parser (the format contract with ``runtime/agent``).
+
+The names are loaded on first use (PEP 562): starting a server only prepares the
+records folder; the record model and its JSON are for the readers.
 """
 
 from __future__ import annotations
 
-from asgideck.runtime.recording._json import record_to_json
-from asgideck.runtime.recording._model import (
-    N_PLUS_ONE_REPEATS,
-    ExceptionInfo,
-    Frame,
-    HttpCall,
-    LogLine,
-    RequestFilter,
-    RequestRecord,
-    Span,
-    SqlStatement,
-    WorkerInfo,
-    parse_line,
-)
-from asgideck.runtime.recording._paths import (
-    RECORD_SUFFIX,
-    RecordedServer,
-    begin_records,
-    clear_records,
-    record_files,
-    recorded_servers,
-    records_dir,
-    records_root,
-)
-from asgideck.runtime.recording._store import RequestLog, requests_in
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from asgideck.runtime.recording._json import record_to_json
+    from asgideck.runtime.recording._model import (
+        FORMAT,
+        N_PLUS_ONE_REPEATS,
+        ExceptionInfo,
+        Frame,
+        HttpCall,
+        LogLine,
+        RequestFilter,
+        RequestRecord,
+        Span,
+        SqlStatement,
+        WorkerInfo,
+        parse_line,
+    )
+    from asgideck.runtime.recording._paths import (
+        RECORD_SUFFIX,
+        RecordedServer,
+        begin_records,
+        clear_records,
+        record_files,
+        recorded_servers,
+        records_dir,
+        records_root,
+    )
+    from asgideck.runtime.recording._store import RequestLog, requests_in
 
 __all__ = [
+    "FORMAT",
     "N_PLUS_ONE_REPEATS",
     "RECORD_SUFFIX",
     "ExceptionInfo",
@@ -57,3 +66,44 @@ __all__ = [
     "records_root",
     "requests_in",
 ]
+
+#: where each public name lives (the private module in this package)
+_HOME: dict[str, str] = {
+    "FORMAT": "_model",
+    "N_PLUS_ONE_REPEATS": "_model",
+    "RECORD_SUFFIX": "_paths",
+    "ExceptionInfo": "_model",
+    "Frame": "_model",
+    "HttpCall": "_model",
+    "LogLine": "_model",
+    "RecordedServer": "_paths",
+    "RequestFilter": "_model",
+    "RequestLog": "_store",
+    "RequestRecord": "_model",
+    "Span": "_model",
+    "SqlStatement": "_model",
+    "WorkerInfo": "_model",
+    "begin_records": "_paths",
+    "clear_records": "_paths",
+    "parse_line": "_model",
+    "record_files": "_paths",
+    "record_to_json": "_json",
+    "recorded_servers": "_paths",
+    "records_dir": "_paths",
+    "records_root": "_paths",
+    "requests_in": "_store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module that defines ``name`` the first time it is asked for."""
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value  # the next look-up is a plain module attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -7,6 +7,14 @@ agent a version apart still reads; a line that is not a request gives None.
 
 Times inside a record are milliseconds from the request's start (``start_ms``/``end_ms``)
 so the window can draw a waterfall without clocks from two processes.
+
+Two line formats are read. The first (no ``"v"``) has named objects with millisecond
+floats. Format 2 (``"v": 2``, the worker header says ``"format": 2``) is what the
+agent writes now, cheap to encode: whole microseconds, positional lists, headers as flat
+``[name, value, ...]`` lists, and the layers as flat ``[enter, leave, ...]`` pairs whose
+names are the worker header's ``layers``
+(the reader clamps each span inside the one around it). A line of a newer format than
+:data:`FORMAT` is rejected (None), never half-read.
 """
 
 from __future__ import annotations
@@ -14,10 +22,12 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "FORMAT",
     "N_PLUS_ONE_REPEATS",
     "ExceptionInfo",
     "Frame",
@@ -33,6 +43,8 @@ __all__ = [
 
 #: a statement repeated this many times in one request is flagged as a likely N+1
 N_PLUS_ONE_REPEATS = 5
+#: the newest line format read (the agent's ``_encode.FORMAT``)
+FORMAT = 2
 
 
 def _f(raw: Any, default: float = 0.0) -> float:
@@ -66,6 +78,58 @@ def _list(raw: Any) -> list[Any]:
 
 def _pairs(raw: Any) -> tuple[tuple[str, str], ...]:
     return tuple((str(p[0]), str(p[1])) for p in _list(raw) if isinstance(p, list) and len(p) == 2)
+
+
+def _flat_pairs(raw: Any) -> tuple[tuple[str, str], ...]:
+    """Format 2's headers: ``[name, value, name, value, ...]``."""
+    flat = _list(raw)
+    return tuple((str(flat[i]), str(flat[i + 1])) for i in range(0, len(flat) - 1, 2))
+
+
+def _ms(raw: Any, default: float = 0.0) -> float:
+    """Format 2's whole microseconds as milliseconds."""
+    value = _f(raw, math.nan)
+    return default if math.isnan(value) else value / 1000.0
+
+
+def _opt_s(raw: Any) -> str | None:
+    return raw if isinstance(raw, str) else None
+
+
+def _row(raw: Any, size: int) -> list[Any] | None:
+    """A format-2 positional entry: a list of exactly ``size`` items, else None."""
+    return raw if isinstance(raw, list) and len(raw) == size else None
+
+
+def _span2(raw: Any) -> Span | None:
+    """``[name, source, start_us, end_us]``."""
+    row = _row(raw, 4)
+    if row is None:
+        return None
+    start = _ms(row[2])
+    return Span(_s(row[0], "?"), start, max(start, _ms(row[3], start)), _opt_s(row[1]))
+
+
+def _layers2(raw: Any, names: Sequence[str], duration_ms: float) -> tuple[Span, ...]:
+    """The flat ``[enter, leave, ...]`` microseconds of each layer (null: not reached),
+    named by the worker header, each span clamped inside the one around it."""
+    flat = _list(raw)
+    spans: list[Span] = []
+    low, high = 0.0, max(0.0, duration_ms)
+    for index in range(len(flat) // 2):
+        enter, leave = flat[2 * index], flat[2 * index + 1]
+        if not _number(enter) or not _number(leave):
+            continue
+        start = min(max(_ms(enter), low), high)
+        end = min(max(_ms(leave), start), high)
+        name = names[index] if index < len(names) else f"layer {index}"
+        spans.append(Span(name, start, end))
+        low, high = start, end
+    return tuple(spans)
+
+
+def _number(raw: Any) -> bool:
+    return isinstance(raw, (int, float)) and not isinstance(raw, bool) and math.isfinite(float(raw))
 
 
 @dataclass(frozen=True)
@@ -120,6 +184,14 @@ class SqlStatement:
             error if isinstance(error, str) else None,
         )
 
+    @classmethod
+    def from_row(cls, raw: Any) -> SqlStatement | None:
+        """Format 2: ``[statement, params, start_us, duration_us, error]``."""
+        row = _row(raw, 5)
+        if row is None:
+            return None
+        return cls(_s(row[0]), _ms(row[2]), _ms(row[3]), _i(row[1]), _opt_s(row[4]))
+
 
 @dataclass(frozen=True)
 class HttpCall:
@@ -145,6 +217,22 @@ class HttpCall:
             error if isinstance(error, str) else None,
         )
 
+    @classmethod
+    def from_row(cls, raw: Any) -> HttpCall | None:
+        """Format 2: ``[method, url, start_us, duration_us, status, error]``."""
+        row = _row(raw, 6)
+        if row is None:
+            return None
+        status = row[4]
+        return cls(
+            _s(row[0], "GET"),
+            _s(row[1]),
+            _ms(row[2]),
+            _ms(row[3]),
+            status if isinstance(status, int) and not isinstance(status, bool) else None,
+            _opt_s(row[5]),
+        )
+
 
 @dataclass(frozen=True)
 class LogLine:
@@ -163,6 +251,14 @@ class LogLine:
             _s(raw.get("logger")),
             _s(raw.get("message")),
         )
+
+    @classmethod
+    def from_row(cls, raw: Any) -> LogLine | None:
+        """Format 2: ``[time_us, level, logger, message]``."""
+        row = _row(raw, 4)
+        if row is None:
+            return None
+        return cls(_ms(row[0]), _s(row[1], "INFO"), _s(row[2]), _s(row[3]))
 
 
 @dataclass(frozen=True)
@@ -271,10 +367,37 @@ class RequestRecord:
         return agent.startswith("asgideck/") and "(internal)" in agent
 
     @classmethod
-    def from_json(cls, raw: Any) -> RequestRecord | None:
+    def from_json(cls, raw: Any, layer_names: Sequence[str] = ()) -> RequestRecord | None:
+        """A request line of either format; ``layer_names``: the worker header's stack
+        (format 2 names its layers only there). None: not a request, or a newer format."""
         if not isinstance(raw, dict) or raw.get("type") not in (None, "request"):
             return None
         if not isinstance(raw.get("method"), str) or not isinstance(raw.get("path"), str):
+            return None
+        version = raw.get("v", 1)
+        if version == 1:
+            request_headers = _pairs(raw.get("request_headers"))
+            response_headers = _pairs(raw.get("response_headers"))
+            duration = _f(raw.get("duration_ms"))
+            layers = tuple(s for s in map(Span.from_json, _list(raw.get("layers"))) if s)
+            dependencies = tuple(
+                s for s in map(Span.from_json, _list(raw.get("dependencies"))) if s
+            )
+            endpoint = Span.from_json(raw.get("endpoint"))
+            sql = tuple(s for s in map(SqlStatement.from_json, _list(raw.get("sql"))) if s)
+            calls = tuple(c for c in map(HttpCall.from_json, _list(raw.get("http_calls"))) if c)
+            logs = tuple(x for x in map(LogLine.from_json, _list(raw.get("logs"))) if x)
+        elif version == FORMAT:
+            request_headers = _flat_pairs(raw.get("request_headers"))
+            response_headers = _flat_pairs(raw.get("response_headers"))
+            duration = _ms(raw.get("duration_us"))
+            layers = _layers2(raw.get("layers"), layer_names, duration)
+            dependencies = tuple(s for s in map(_span2, _list(raw.get("dependencies"))) if s)
+            endpoint = _span2(raw.get("endpoint"))
+            sql = tuple(s for s in map(SqlStatement.from_row, _list(raw.get("sql"))) if s)
+            calls = tuple(c for c in map(HttpCall.from_row, _list(raw.get("http_calls"))) if c)
+            logs = tuple(x for x in map(LogLine.from_row, _list(raw.get("logs"))) if x)
+        else:  # a newer agent's line: not read at all rather than read wrong
             return None
         route = raw.get("route")
         status = raw.get("status")
@@ -283,7 +406,7 @@ class RequestRecord:
             id=_s(raw.get("id")),
             pid=_i(raw.get("pid")),
             start=_epoch(raw.get("start")),
-            duration_ms=_f(raw.get("duration_ms")),
+            duration_ms=duration,
             method=raw["method"],
             path=raw["path"],
             query=_s(raw.get("query")),
@@ -294,8 +417,8 @@ class RequestRecord:
             type=_s(raw.get("kind"), "http"),
             request_size=_i(raw.get("request_size")),
             response_size=_i(raw.get("response_size")),
-            request_headers=_pairs(raw.get("request_headers")),
-            response_headers=_pairs(raw.get("response_headers")),
+            request_headers=request_headers,
+            response_headers=response_headers,
             request_body=raw.get("request_body")
             if isinstance(raw.get("request_body"), str)
             else None,
@@ -304,12 +427,12 @@ class RequestRecord:
                 raw.get("response_body") if isinstance(raw.get("response_body"), str) else None
             ),
             response_body_truncated=raw.get("response_body_truncated") is True,
-            layers=tuple(s for s in map(Span.from_json, _list(raw.get("layers"))) if s),
-            dependencies=tuple(s for s in map(Span.from_json, _list(raw.get("dependencies"))) if s),
-            endpoint=Span.from_json(raw.get("endpoint")),
-            sql=tuple(s for s in map(SqlStatement.from_json, _list(raw.get("sql"))) if s),
-            http_calls=tuple(c for c in map(HttpCall.from_json, _list(raw.get("http_calls"))) if c),
-            logs=tuple(x for x in map(LogLine.from_json, _list(raw.get("logs"))) if x),
+            layers=layers,
+            dependencies=dependencies,
+            endpoint=endpoint,
+            sql=sql,
+            http_calls=calls,
+            logs=logs,
             exception=ExceptionInfo.from_json(raw.get("exception")),
             dropped={str(k): v for k, v in (dropped or {}).items() if isinstance(v, int)}
             if isinstance(dropped, dict)
@@ -326,6 +449,7 @@ class WorkerInfo:
     app: str
     layers: tuple[str, ...] = ()
     dropped: int = 0  # requests the agent could not hand over (asgideck was slow)
+    format: int = 1  # the line format of the requests that follow (1: no "format" key)
 
     @classmethod
     def from_json(cls, raw: Any) -> WorkerInfo | None:
@@ -337,11 +461,16 @@ class WorkerInfo:
             _s(raw.get("app")),
             tuple(str(x) for x in _list(raw.get("layers"))),
             _i(raw.get("dropped")),
+            _i(raw.get("format"), 1),
         )
 
 
-def parse_line(line: str | bytes) -> RequestRecord | WorkerInfo | None:
-    """One JSON line from an agent's file: a request, a worker's header, or None (anything else)."""
+def parse_line(
+    line: str | bytes, layer_names: Sequence[str] = ()
+) -> RequestRecord | WorkerInfo | None:
+    """One JSON line from an agent's file: a request, a worker's header, or None (anything
+    else, or a newer format). ``layer_names``: the stack of the worker header before it
+    (a format-2 request names its layers only there)."""
     import json
 
     try:
@@ -350,7 +479,7 @@ def parse_line(line: str | bytes) -> RequestRecord | WorkerInfo | None:
         return None
     if isinstance(raw, dict) and raw.get("type") == "worker":
         return WorkerInfo.from_json(raw)
-    return RequestRecord.from_json(raw)
+    return RequestRecord.from_json(raw, layer_names)
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,9 @@ class RequestLog:
         self._records: deque[RequestRecord] = deque()
         self._by_id: dict[str, RequestRecord] = {}
         self._workers: dict[int, WorkerInfo] = {}
+        # each worker's stack (its header's layers): format-2 lines name their layers only
+        # there; kept across clear() (the files are not read again), dropped by a new run
+        self._stacks: dict[int, tuple[str, ...]] = {}
         self._drops: dict[int, int] = {}  # cumulative per pid (the agent's "dropped" lines)
         self._malformed = 0
         self._caught_up = False  # nothing read yet
@@ -160,6 +163,7 @@ class RequestLog:
         with self._read_lock:
             if self._new_run():
                 self._files.clear()
+                self._stacks.clear()
                 with self._lock:
                     self._forget()
                     self._run += 1
@@ -168,11 +172,17 @@ class RequestLog:
             workers: list[WorkerInfo] = []
             drops: dict[int, int] = {}
             malformed = sum(self._parse(line, raws, workers, drops) for line in chunks)
+            stacks = self._stacks
+            for worker in workers:  # a file's header comes before its requests
+                stacks[worker.pid] = worker.layers
             # only the newest ``keep`` of a burst can stay: the rest are never built
             raws.sort(key=lambda raw: _start(raw.get("start")))
             requests = []
             for raw in raws[-self.keep :]:
-                record = RequestRecord.from_json(raw)
+                pid = raw.get("pid")
+                record = RequestRecord.from_json(
+                    raw, stacks.get(pid, ()) if type(pid) is int else ()
+                )
                 if record is None:
                     malformed += 1
                 else:

@@ -11,21 +11,36 @@ time, in interleaved rounds, on ``GET /health`` and on a route that queries the 
 
 While the recorded server is loaded, a ``RequestLog`` polls its folder every 50 ms as the
 window's timer does, so the reading side's cost on this machine is in the number too.
-Every process is stopped before ``run()`` returns.
+
+wrk's figure moves with whatever else the (shared, 2-core) machine runs, so a steadier
+one is printed beside it: the in-process CPU cost per request. Two child interpreters
+(plain, recorded) import sample_app and drive it over ASGI directly, no sockets, in
+interleaved rounds; a round's CPU time (``time.process_time``: the app's thread, the
+agent's writer thread and anyio's worker threads) is taken once the writer has written
+every record. Then the writer's encoding alone (µs per record, thread CPU time) and its
+cProfile top entries. Every process is stopped before ``run()`` returns.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import statistics
+import subprocess
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from bench_servers import Direct, load, private_state, sample_spec
+from bench_servers import PROFILE, SAMPLE, Direct, load, private_state, sample_spec
+from figures import Figure, file
 
 from asgideck.runtime import servers as launch
+from asgideck.runtime.agent import BOOT_DIR, agent_environment
 from asgideck.runtime.client import LoadResult
+from asgideck.runtime.profiles import load_profile
+from asgideck.runtime.project import find_interpreter
 from asgideck.runtime.recording import RequestLog
 from asgideck.runtime.servers import ServerSpec, free_port, wait_port_open
 
@@ -141,14 +156,209 @@ def measure(
             server.stop()
 
 
+# ---------------------------------------------------------------------- in-process CPU
+
+#: The child: sample_app (recorded when argv[1] is the agent's boot folder, else plain)
+#: driven over ASGI from stdin commands; answers one JSON line per command.
+DRIVER = r"""
+import asyncio, cProfile, io, json, os, pstats, sys, time
+boot = sys.argv[1]
+sys.path.insert(0, os.getcwd())
+if boot != "-":
+    sys.path.insert(0, boot)
+    import _asgideck_agent as agent
+    app = agent.app
+else:
+    import importlib
+    module, _, attr = sys.argv[2].partition(":")
+    app = getattr(importlib.import_module(module), attr)
+recorder = getattr(app, "recorder", None)
+HEADERS = [(b"host", b"127.0.0.1:8000"), (b"user-agent", b"wrk/4"), (b"accept", b"*/*")]
+
+async def request(path):
+    done = asyncio.get_running_loop().create_future()
+    sent, status = [False], [0]
+    async def receive():
+        if not sent[0]:
+            sent[0] = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await done
+        return {"type": "http.disconnect"}
+    async def send(message):
+        if message["type"] == "http.response.start":
+            status[0] = message["status"]
+        elif message["type"] == "http.response.body" and not message.get("more_body"):
+            if not done.done():
+                done.set_result(None)
+    scope = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"},
+             "http_version": "1.1", "server": ("127.0.0.1", 8000),
+             "client": ("127.0.0.1", 50000), "scheme": "http", "method": "GET",
+             "root_path": "", "path": path, "raw_path": path.encode(), "query_string": b"",
+             "headers": list(HEADERS), "state": {}}
+    await app(scope, receive, send)
+    return status[0]
+
+def drained():
+    while recorder is not None and recorder.queue:
+        time.sleep(0.002)  # the writer's queue is emptied by its own thread
+    if recorder is not None:
+        with recorder.batch_lock:  # and its batch in flight is written
+            pass
+
+async def main():
+    queue = asyncio.Queue()
+    await queue.put({"type": "lifespan.startup"})
+    started = asyncio.get_running_loop().create_future()
+    async def lreceive():
+        return await queue.get()
+    async def lsend(message):
+        if not started.done():
+            started.set_result(message)
+    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+    life = asyncio.ensure_future(app(scope, lreceive, lsend))
+    await started
+    loop = asyncio.get_running_loop()
+    for line in sys.stdin:
+        command, path, n = line.split()
+        n = int(n)
+        if command == "run":
+            cpu = time.process_time()
+            for _ in range(n):
+                assert await request(path) == 200
+            await loop.run_in_executor(None, drained)
+            out = {"cpu_us": (time.process_time() - cpu) / n * 1e6}
+        elif command == "encode":
+            states = []
+            recorder.submit = states.append
+            for _ in range(n):
+                await request(path)
+            del recorder.submit
+            line, pid, best = recorder.encoder.line, os.getpid(), float("inf")
+            for _ in range(5):
+                cpu = time.thread_time()
+                for i, state in enumerate(states):
+                    line(pid, i, state)
+                best = min(best, (time.thread_time() - cpu) / n * 1e6)
+            profile = cProfile.Profile(time.thread_time)
+            profile.enable()
+            for i, state in enumerate(states):
+                line(pid, i, state)
+            profile.disable()
+            text = io.StringIO()
+            pstats.Stats(profile, stream=text).sort_stats("tottime").print_stats(8)
+            out = {"us": best, "profile": text.getvalue(), "bytes": len(line(pid, 0, states[0]))}
+        else:
+            break
+        print(json.dumps(out), flush=True)
+    await queue.put({"type": "lifespan.shutdown"})
+    await life
+
+asyncio.run(main())
+"""
+
+
+class Child:
+    """One driver interpreter (plain or recorded), answering commands on its pipes."""
+
+    def __init__(self, state: Path, name: str, recorded: bool) -> None:
+        env = {**os.environ, **load_profile(SAMPLE, PROFILE).environ()}
+        env["DATABASE_URL"] = f"sqlite:///{state / (name + '.db')}"
+        if recorded:
+            records = state / f"records-{name}"
+            env.update(
+                agent_environment("app.main:app", factory=False, records=records, root=SAMPLE)
+            )
+        python = find_interpreter(SAMPLE).path
+        boot = str(BOOT_DIR) if recorded else "-"
+        self.proc = subprocess.Popen(
+            [str(python), "-c", DRIVER, boot, "app.main:app"],
+            cwd=SAMPLE,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+
+    def ask(self, command: str) -> dict[str, Any]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline()
+        if not answer:
+            raise RuntimeError(f"the driver stopped on {command!r}")
+        result: dict[str, Any] = json.loads(answer)
+        return result
+
+    def stop(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()  # the driver's loop ends, its lifespan shuts down
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+def in_process(state: Path, rounds: int = 9, requests: int = 300) -> dict[str, Any]:
+    """CPU µs per request, plain vs recorded, interleaved; then the encoder alone."""
+    plain, recorded = Child(state, "plain", False), Child(state, "recorded", True)
+    report: dict[str, Any] = {}
+    try:
+        for route in ROUTES:
+            for child in (plain, recorded):
+                child.ask(f"run {route} 100")  # warm-up
+            off: list[float] = []
+            on: list[float] = []
+            for i in range(rounds):
+                order = ((plain, off), (recorded, on))
+                for child, into in order if i % 2 == 0 else order[::-1]:
+                    into.append(child.ask(f"run {route} {requests}")["cpu_us"])
+            encoded = recorded.ask(f"encode {route} {requests}")
+            a, b = statistics.median(off), statistics.median(on)
+            paired = statistics.median(x / y for x, y in zip(off, on, strict=True))
+            report[route] = {"plain_us": a, "recorded_us": b, "ratio": a / b, "paired": paired}
+            report[route]["encode_us"] = encoded["us"]
+            print(
+                f"record   in-process CPU per GET {route}: plain {a:.0f} µs, recorded {b:.0f} µs "
+                f"(+{b - a:.0f} µs), plain ÷ recorded {a / b:.2f} (median of per-round "
+                f"ratios {paired:.2f}; {rounds}×{requests} requests, interleaved); the "
+                f"writer's encoding alone {encoded['us']:.1f} µs per record "
+                f"({encoded['bytes']} bytes a line)"
+            )
+            rows = [r for r in encoded["profile"].splitlines() if r.strip()][-8:]
+            print("record     cProfile of the encoding (thread CPU, top by own time):")
+            for row in rows:
+                print("record       " + row.replace(str(BOOT_DIR.parent), "agent"))
+            file(
+                Figure(
+                    bench="record",
+                    measure=f"in-process CPU per GET {route}, plain ÷ recorded",
+                    ours=f"{b:.0f} µs",
+                    reference=f"plain {a:.0f} µs",
+                    ratio=a / b,
+                    target=None,
+                    higher_is_better=True,
+                )
+            )
+    finally:
+        plain.stop()
+        recorded.stop()
+    return report
+
+
 def run(rounds: int = 5, duration_s: float = 1.0, latency_s: float = 1.0) -> dict[str, object]:
-    if shutil.which("wrk") is None:
+    wrk = shutil.which("wrk") is not None
+    if not wrk:
         print(
             "record   !!! wrk is not installed: the built-in Python generator is the bottleneck, "
-            "so the numbers below are MEANINGLESS. Install it: apt install wrk"
+            "so the numbers below are MEANINGLESS (and not filed). Install it: apt install wrk"
         )
     with private_state() as state:
         runs, read, dropped = measure(state, rounds, duration_s, latency_s)
+        cpu = in_process(state)
     report: dict[str, object] = {"records_read": read, "agent_dropped": dropped}
     for r in runs:
         on, off = statistics.median(r.rps_on), statistics.median(r.rps_off)
@@ -168,6 +378,19 @@ def run(rounds: int = 5, duration_s: float = 1.0, latency_s: float = 1.0) -> dic
             f"p99 {statistics.median(r.p99_on):.2f} vs {statistics.median(r.p99_off):.2f} ms; "
             f"errors {r.errors})"
         )
+        if wrk:
+            file(
+                Figure(
+                    bench="record",
+                    measure=f"requests/s recording on ÷ off, GET {r.route} (wrk)",
+                    ours=f"{on:.0f} req/s (p50 {r.added_p50_ms * 1000:+.0f} µs, "
+                    f"p99 {r.added_p99_ms * 1000:+.0f} µs)",
+                    reference=f"plain {off:.0f} req/s",
+                    ratio=r.ratio,
+                    target=TARGET_RATIO,
+                    higher_is_better=True,
+                )
+            )
         report[r.route] = {
             "rps_on": on,
             "rps_off": off,
@@ -177,6 +400,7 @@ def run(rounds: int = 5, duration_s: float = 1.0, latency_s: float = 1.0) -> dic
             "added_p99_ms": r.added_p99_ms,
             "runs": vars(r),
         }
+    report["in_process"] = cpu
     requests = sum(r.requests_on for r in runs)
     missing = requests - read - dropped
     print(

@@ -225,10 +225,12 @@ def read_records(folder: Path) -> tuple[list[WorkerInfo], list[RequestRecord]]:
     workers: list[WorkerInfo] = []
     requests: list[RequestRecord] = []
     for path in sorted(folder.glob("*.jsonl")):
+        stack: tuple[str, ...] = ()  # the file's header names the layers of its requests
         for line in path.read_text(encoding="utf-8").splitlines():
-            item = parse_line(line)
+            item = parse_line(line, stack)
             if isinstance(item, WorkerInfo):
                 workers.append(item)
+                stack = item.layers
             elif isinstance(item, RequestRecord):
                 requests.append(item)
     return workers, requests
