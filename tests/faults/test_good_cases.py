@@ -13,7 +13,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -89,15 +88,13 @@ def test_run_on_a_busy_port_names_the_holder_and_leaves_nothing(project: Path) -
     with socket.create_server(("127.0.0.1", 0)) as holder:  # a real listener: this process
         port = holder.getsockname()[1]
         argv = ["run", str(project), "--profile", "development", "--port", str(port)]
-        started = time.monotonic()
         done = subprocess.run(
             [sys.executable, "-m", "asgideck", *argv],
             cwd=REPO,
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=60,  # bounds a hang only
         )
-        assert time.monotonic() - started < 30
     no_traceback(done.stdout, done.stderr)
     assert done.returncode == EXIT_CANNOT_START, done.stderr
     said = f"Port {port} on 127.0.0.1 is in use by pid {os.getpid()}"

@@ -11,9 +11,10 @@ loopback servers written for the test.
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -47,10 +48,8 @@ def one_line(done: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_inspect_openapi_on_an_endless_url() -> None:
-    with serve_raw(endless_body()) as url:
-        started = time.monotonic()
+    with serve_raw(endless_body()) as url:  # 512 MiB: only the 64 MiB cap ends it in time
         done = asgideck("inspect", "--openapi", f"{url}/openapi.json")
-        assert time.monotonic() - started < 20
     line = one_line(done)
     assert line == f"asgideck: {url}/openapi.json: larger than 64 MiB (the limit); not read"
 
@@ -68,10 +67,8 @@ def test_inspect_openapi_on_a_3000_level_document(tmp_path: Path) -> None:
 
 
 def test_inspect_openapi_on_headers_sent_a_byte_at_a_time() -> None:
-    with serve_raw(drip_headers(every=0.1)) as url:
-        started = time.monotonic()
+    with serve_raw(drip_headers(every=0.1)) as url:  # drips forever: only the deadline ends it
         done = asgideck("inspect", "--openapi", url, "--deadline", "1")
-        assert time.monotonic() - started < 15
     assert one_line(done) == f"asgideck: {url}: not complete within 1 s (the limit); gave up"
 
 
@@ -81,11 +78,9 @@ def test_call_auth_on_an_endless_document(
     (tmp_path / "main.py").write_text("from fastapi import FastAPI\napp = FastAPI()\n")
     answers = {"/openapi.json": endless_body(), "/me": fixed_body(b'{"me": "bob"}')}
     with serve_raw(answers) as url:
-        started = time.monotonic()
         code, out = run_cli(
             "call", str(tmp_path), "GET", "/me", "--url", url, "--auth", "bob:pw", "--no-history"
         )
-        assert time.monotonic() - started < 15
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert f"{url}/openapi.json: larger than 64 MiB (the limit); not read" in err
@@ -100,18 +95,26 @@ def test_call_auth_skips_an_endless_docs_page() -> None:
         "paths": {},
         "components": {"securitySchemes": {"o": {"type": "oauth2", "flows": flow}}},
     }
-    answers = {"/docs": endless_body(), "/openapi.json": fixed_body(json.dumps(doc).encode())}
+    sent = [0]  # bytes of the endless page the server got out
+
+    def endless_page(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n")
+        chunk = b"a" * 65536
+        while sent[0] < 512 * 2**20 and not stop.is_set():
+            conn.sendall(chunk)
+            sent[0] += len(chunk)
+
+    answers = {"/docs": endless_page, "/openapi.json": fixed_body(json.dumps(doc).encode())}
     with serve_raw(answers) as url:
-        started = time.monotonic()
         assert token_url(url, 5) == ("/login", "/openapi.json")
-        assert time.monotonic() - started < 10  # the page stopped at 1 MiB (MAX_PAGE_BYTES)
+        # the page read stopped at 1 MiB (MAX_PAGE_BYTES) and hung up: what the server got
+        # out is that plus the socket buffers, far short of the 512 MiB on offer
+        assert sent[0] < 32 * 2**20, sent
 
 
 def test_call_auth_search_ends_within_its_deadline() -> None:
-    with serve_raw(drip_headers(every=0.1)) as url:
-        started = time.monotonic()
+    with serve_raw(drip_headers(every=0.1)) as url:  # drips forever: only the deadline ends it
         found, where = token_url(url, 5, deadline=1)
-        assert time.monotonic() - started < 4
     assert found is None and "within 1 s" in where
 
 
@@ -151,9 +154,7 @@ def test_inspect_openapi_on_a_yaml_alias_bomb(tmp_path: Path) -> None:
         lines.append(f"x-a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]")
     bomb = tmp_path / "bomb.yaml"
     bomb.write_text("\n".join(lines) + "\n")
-    started = time.monotonic()
-    done = asgideck("inspect", "--openapi", str(bomb), timeout=20)
-    assert time.monotonic() - started < 15
+    done = asgideck("inspect", "--openapi", str(bomb), timeout=20)  # bounds a hang only
     assert one_line(done) == (
         f"asgideck: {bomb}: YAML aliases expand it by more than 1,000,000 nodes "
         "(the limit); not read"

@@ -19,8 +19,7 @@ from support.try_view import Views
 
 TIMEOUT_MS = 20_000
 WAIT_S = 10.0
-QUICK_S = 0.5  # generous: detach only starts a thread
-HANG_S = 3.0  # how long the hung server ignores the close frame
+HANG_S = 10.0  # how long the hung server ignores the close frame
 
 
 def python_threads() -> set[threading.Thread]:
@@ -45,6 +44,8 @@ class HungConnection:
     def __init__(self) -> None:
         self.answer = threading.Event()
         self.closing = threading.Event()
+        self.returned = threading.Event()  # close() came back (answered, or HANG_S passed)
+        self.closed_on: threading.Thread | None = None
         self.closed_with: tuple[int, str] | None = None
 
     def send(self, message: str | bytes) -> None:
@@ -56,9 +57,11 @@ class HungConnection:
         raise TimeoutError
 
     def close(self, code: int, reason: str) -> None:
+        self.closed_on = threading.current_thread()
         self.closing.set()
         self.closed_with = (code, reason)
         self.answer.wait(HANG_S)  # bounded: a blocking detach fails the test, never hangs it
+        self.returned.set()
 
 
 def test_detach_returns_at_once_while_the_server_hangs(views: Views) -> None:
@@ -73,11 +76,11 @@ def test_detach_returns_at_once_while_the_server_hangs(views: Views) -> None:
     panel.client.connect("ws://127.0.0.1:9/ws/hung")
     assert panel.client.connected
 
-    started = time.monotonic()
     panel.detach()
-    took = time.monotonic() - started
-    assert took < QUICK_S, f"detach blocked the GUI thread for {took:.2f} s"
+    # detach came back while the server still holds the close: it did not wait for it
+    assert not wire.returned.is_set(), "detach waited for the hung server's close"
     assert wire.closing.wait(WAIT_S), "detach never closed the connection"
+    assert wire.closed_on is not threading.current_thread()  # off the GUI thread
     assert wire.closed_with == (1001, "asgideck closed the panel")
     assert not panel.timer.isActive()
 
@@ -113,13 +116,11 @@ def test_a_connect_finishing_after_detach_is_closed_again(views: Views, qtbot) -
     assert not panel.client.connected and panel.client.close_code == 1001
 
 
-def test_detach_without_a_connection_is_quick_and_leaves_nothing(views: Views) -> None:
+def test_detach_without_a_connection_leaves_nothing(views: Views) -> None:
     baseline = python_threads()
     panel = views().ws_panel
-    started = time.monotonic()
     panel.detach()
     panel.detach()  # twice is harmless
-    assert time.monotonic() - started < QUICK_S
     wait_for_threads_to_end(baseline)
 
 
@@ -142,10 +143,7 @@ def test_detach_with_an_open_echo_connection(views: Views, sample, qtbot) -> Non
         timeout=TIMEOUT_MS,
     )
 
-    started = time.monotonic()
-    panel.detach()
-    took = time.monotonic() - started
-    assert took < QUICK_S, f"detach blocked the GUI thread for {took:.2f} s"
+    panel.detach()  # not waiting for the close: the hung-server test above shows it
     wait_for_threads_to_end(baseline)  # the closer, the reader and websockets' own thread
     assert not panel.client.connected and panel.client.close_code == 1001
     last = panel.client.messages()[-1]

@@ -181,19 +181,17 @@ def waits_on_broker(tmp_path: Path) -> tuple[Path, Path, int]:
     return root, python, closed
 
 
-def test_run_names_the_down_service_first_then_the_waiting_stack_within_10_s(
+def test_run_names_the_down_service_first_then_the_waiting_stack(
     waits_on_broker: tuple[Path, Path, int],
 ) -> None:
     root, python, closed = waits_on_broker
     port = free_port()
-    started = time.monotonic()
     proc = asgideck("run", str(root), "--profile", "default", "--python", str(python),
                     "--port", str(port))  # fmt: skip
     err = Lines(proc)
-    try:
-        slow = err.wait_for("not ready after", timeout=10 - (time.monotonic() - started))
+    try:  # the stack comes after stall_after (4 s); 30 s bounds a hang only
+        slow = err.wait_for("not ready after", timeout=30)
         assert slow is not None, err.lines
-        assert time.monotonic() - started < 10
         down = err.wait_for(f"BROKER_URL (amqp at 127.0.0.1:{closed}) not accepting", 0)
         starting = err.wait_for("asgideck: starting: ", 0)
         assert down is not None and starting is not None and down < starting, err.lines

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -83,10 +82,8 @@ def test_the_deadline_is_checked_between_chunks() -> None:
             yield b"y" * 4096
 
     with _sender(endless(), deadline=0.3, body_cap=1024) as sender:
-        started = time.monotonic()
-        with pytest.raises(DeadlineExceeded) as info:
+        with pytest.raises(DeadlineExceeded) as info:  # endless: only the deadline ends it
             sender.send(RequestSpec("GET", "http://test/endless"))
-        assert time.monotonic() - started < 2
         assert list(temp_dir().iterdir()) == []
     assert info.value.status == 200 and info.value.received > 0
     assert str(info.value).startswith(

@@ -77,10 +77,9 @@ def test_cancel_shuts_a_real_stalled_stream_promptly(echo_url: str) -> None:
     thread = threading.Thread(target=run)
     thread.start()
     assert first_chunk.wait(10), "the first chunk never arrived"
-    started = time.monotonic()
     sender.cancel()
-    thread.join(5)
-    assert outcome and time.monotonic() - started < 1.0
+    thread.join(5)  # a bound for a hang: the stalled body never ends by itself
+    assert not thread.is_alive() and outcome
     assert _wait_no_send_threads(3), "the worker kept reading after cancel()"
     # The same sender still works after the cancel.
     assert sender.send(RequestSpec("GET", "/echo/x", base_url=echo_url)).status == 200
@@ -114,10 +113,9 @@ def test_cancel_before_the_headers_returns_and_closes_the_connection(echo_url: s
     deadline = time.monotonic() + 10
     while not sender.in_flight and time.monotonic() < deadline:
         time.sleep(0.01)  # polling until send() is waiting; cancel works at any stage after
-    started = time.monotonic()
     sender.cancel()
-    thread.join(5)
-    assert outcome and time.monotonic() - started < 1.0
+    thread.join(5)  # a bound for a hang: the answer itself would come only after 30 s
+    assert not thread.is_alive() and outcome
     assert _wait_no_send_threads(3), "the worker kept waiting for the server after cancel()"
     sender.close()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import stat
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -83,23 +82,33 @@ def test_server_down_is_a_clear_error() -> None:
 
 @pytest.mark.integration
 def test_builtin_stops_at_max_requests(echo_url: str) -> None:
-    started = time.monotonic()
-    result = run_load(
+    result = run_load(  # 20 s would be thousands of requests: exactly 60 is the cap's doing
         echo_url + "/echo/x", concurrency=4, duration_s=20, max_requests=60, tool="builtin"
     )
     assert result.requests == 60 and result.status_counts == {"200": 60}
-    assert time.monotonic() - started < 10
 
 
 @pytest.mark.integration
 def test_builtin_stop_event_ends_the_run_early(echo_url: str) -> None:
     stop = threading.Event()
-    timer = threading.Timer(0.5, stop.set)
-    timer.start()
-    started = time.monotonic()
-    result = run_load(echo_url + "/echo/x", concurrency=2, duration_s=20, tool="builtin", stop=stop)
-    timer.join()
-    assert time.monotonic() - started < 5 and result.requests > 0
+    at_stop: list[int] = []
+
+    def progress(answered: int, errors: int) -> None:
+        if not stop.is_set():  # the first report during the run: stop it there
+            at_stop.append(answered + errors)
+            stop.set()
+
+    result = run_load(
+        echo_url + "/echo/x",
+        concurrency=2,
+        duration_s=20,
+        tool="builtin",
+        stop=stop,
+        progress=progress,
+    )
+    # after the stop only the requests already in flight (one per connection) complete;
+    # run for its 20 s, it would have made thousands
+    assert at_stop and 0 < result.requests <= at_stop[0] + 2
 
 
 @pytest.mark.integration
@@ -112,15 +121,14 @@ def test_errors_and_statuses_are_counted(echo_url: str) -> None:
 def test_builtin_load_against_sample_app_reports_rps_and_percentiles(tmp_path: Path) -> None:
     """Done-means 6 (runtime level): a real sample_app, requests/s and p50/p95/p99."""
     with serve_sample(tmp_path) as base_url:
-        started = time.monotonic()
         result = run_load(base_url + "/health", concurrency=8, duration_s=1.5, tool="builtin")
-        took = time.monotonic() - started
     assert result.tool == "builtin"
     assert result.errors == 0 and result.status_counts == {"200": result.requests}
-    assert result.requests >= 100, result
-    assert 1.4 <= result.duration_s <= 3.0 and took < 10
+    assert result.requests > 0, result  # how many: bench_servers/bench_scaled (not a test's)
+    assert result.duration_s >= 1.5  # it ran its whole duration (the run's own figure)
     assert result.rps == pytest.approx(result.requests / result.duration_s)
-    assert 0 < result.p50_ms <= result.p95_ms <= result.p99_ms < 2000
+    # ordered, in ms, and each one inside the run (structure, not a speed claim)
+    assert 0 < result.p50_ms <= result.p95_ms <= result.p99_ms <= result.duration_s * 1000
 
 
 # --- wrk and hey: their reports, and the glue that runs them --------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 
 import pytest
 
@@ -37,11 +36,8 @@ def _probed() -> AppInfo:
 
 
 def test_an_endless_document_stops_at_the_cap() -> None:
-    with serve_raw(endless_body()) as base:
-        started = time.monotonic()
-        with pytest.raises(OpenAPILimitError) as caught:
-            fetch_openapi(base, max_bytes=2 * MiB)
-        assert time.monotonic() - started < 5
+    with serve_raw(endless_body()) as base, pytest.raises(OpenAPILimitError) as caught:
+        fetch_openapi(base, max_bytes=2 * MiB)
     assert str(caught.value) == f"{base}/openapi.json: larger than 2 MiB (the limit); not read"
 
 
@@ -65,10 +61,8 @@ def test_a_limit_is_not_retried_under_the_root_path() -> None:
 
 
 def test_slow_headers_meet_the_deadline_and_the_probe_is_used() -> None:
-    with serve_raw(drip_headers(every=0.1)) as base:
-        started = time.monotonic()
+    with serve_raw(drip_headers(every=0.1)) as base:  # drips forever: only the deadline ends it
         document, source, note = best_openapi(_probed(), base, timeout=5, deadline=1)
-        assert time.monotonic() - started < 3
     assert source == "probe" and document is not None and document.title == "probed"
     assert f"{base}/openapi.json: not complete within 1 s (the limit); gave up" in note
 

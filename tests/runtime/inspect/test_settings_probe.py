@@ -299,10 +299,8 @@ def test_a_hanging_probe_times_out_and_leaves_nothing(tmp_path: Path) -> None:
             """
         },
     )
-    started = time.monotonic()
-    with pytest.raises(ProbeError) as caught:
+    with pytest.raises(ProbeError) as caught:  # the probe sleeps 60 s: only the timeout ends it
         run_probe(PYTHON, tmp_path, {}, [settings_task(("config", "S"))], timeout=2)
-    assert time.monotonic() - started < 10
     assert caught.value.kind == "timeout"
     assert "within 2 s" in str(caught.value) and str(PYTHON) in str(caught.value)
     assert wait_gone(int(pid_file.read_text()))
@@ -347,9 +345,9 @@ def test_a_child_holding_the_pipe_does_not_delay_the_result(tmp_path: Path) -> N
             """
         },
     )
-    started = time.monotonic()
+    # the child holds the pipe for 60 s: waiting for its end would hit the 20 s timeout
+    # (a ProbeError) instead of giving this result
     result = run_probe(PYTHON, tmp_path, {}, [settings_task(("config", "Settings"))], timeout=20)
-    assert time.monotonic() - started < 10
     assert only_class(result)["ok"] is True
     assert wait_gone(int(pid_file.read_text()))
 

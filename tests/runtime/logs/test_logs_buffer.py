@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -166,21 +165,26 @@ def test_invalid_capacity() -> None:
         LogBuffer(capacity=0)
 
 
-def test_ingestion_is_cheap_per_line() -> None:
-    """Reader path (split + append) stays far below a microsecond or two per line."""
+def test_ingestion_takes_a_chunk_at_a_time_and_keeps_every_line() -> None:
+    """Reader path (split + append): what keeps it cheap is one decode and one append per
+    pipe chunk, never per line; every line still arrives, in order (speed: bench_logs)."""
     line = b'INFO:     127.0.0.1:5000 - "GET /items/123 HTTP/1.1" 200 OK\n'
     data = line * 1000
     chunks = [data[i : i + 65536] for i in range(0, len(data), 65536)] * 500  # 500k lines
     buf = LogBuffer()
     sp = LineSplitter()
-    started = time.perf_counter()
+    appends = 0
     for chunk in chunks:
         text = sp.feed(chunk)
         if text is not None:
             buf.append_text("stdout", text)
-    elapsed = time.perf_counter() - started
-    assert buf.total >= 499_000
-    assert elapsed < 1.0, f"{elapsed:.2f} s for 500k lines"
+            appends += 1
+    assert sp.flush() is None  # nothing held back
+    assert appends == len(chunks)  # one append per chunk
+    assert (buf.total, buf.evicted) == (500_000, 500_000 - buf.capacity)
+    kept = buf.snapshot()
+    assert [ln.seq for ln in kept] == list(range(500_001 - buf.capacity, 500_001))
+    assert {ln.text for ln in kept} == {line.decode().rstrip("\n")}
 
 
 def test_evicted_counts_every_line_the_bounds_pushed_out() -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import time
+import ast
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -160,7 +161,12 @@ def test_workspace_root_members_and_focus(tmp_path: Path) -> None:
     assert ws.members == (tmp_path / "packages/web", tmp_path / "backend")
 
 
-def test_opening_a_big_tree_stays_fast(tmp_path: Path) -> None:
+def test_opening_a_big_tree_parses_only_files_that_may_define_an_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What keeps a 2,000-module tree cheap: byte checks (``uvicorn.``, an app call) skip
+    every module with nothing in it, so none of them is parsed into an AST (how fast it is
+    belongs in a bench, not in a test)."""
     files = {"pyproject.toml": "[project]\nname = 'big'\n", "app/__init__.py": ""}
     for i in range(2000):
         files[f"pkg{i % 40}/mod{i}.py"] = (
@@ -168,11 +174,17 @@ def test_opening_a_big_tree_stays_fast(tmp_path: Path) -> None:
         )
     files["app/main.py"] = APP
     write_files(tmp_path, files)
-    start = time.perf_counter()
+    parsed: list[str] = []
+    real_parse = ast.parse
+
+    def counting_parse(source: Any, filename: Any = "<unknown>", *args: Any, **kw: Any) -> Any:
+        parsed.append(str(filename))
+        return real_parse(source, filename, *args, **kw)
+
+    monkeypatch.setattr(ast, "parse", counting_parse)
     project = open_project(tmp_path)
-    elapsed = time.perf_counter() - start
     assert project.app is not None and project.app.import_string == "app.main:app"
-    assert elapsed < 2.0, f"opening 2,000 modules took {elapsed:.2f} s"
+    assert [f for f in parsed if "/pkg" in f] == []  # none of the 2,000 modules was parsed
 
 
 @pytest.mark.parametrize(

@@ -7,13 +7,13 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 
 import psutil
 import pytest
 
 from asgideck.runtime.servers import (
+    _ports,
     free_port,
     is_port_free,
     next_free_port,
@@ -94,19 +94,36 @@ def test_port_accepts_and_wait(listener: socket.socket) -> None:
     assert wait_port_open("127.0.0.1", port, timeout=1.0)
 
 
-def test_wait_times_out_on_a_closed_port() -> None:
+def _attempts_on_a_test_clock(monkeypatch: pytest.MonkeyPatch) -> tuple[list[float], list[float]]:
+    """Each connection attempt (real, to the port) moves a test clock on by 0.1 s: the
+    number of attempts shows the timeout at work, not wall time."""
+    now, attempts = [0.0], []
+    real = _ports.port_accepts
+
+    def counted(host: str, port: int, timeout: float = 0.25) -> bool:
+        attempts.append(now[0])
+        now[0] += 0.1
+        return real(host, port, timeout=timeout)
+
+    monkeypatch.setattr(_ports, "port_accepts", counted)
+    return now, attempts
+
+
+def test_wait_times_out_on_a_closed_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    now, attempts = _attempts_on_a_test_clock(monkeypatch)
     port = free_port()
-    started = time.monotonic()
-    assert not wait_port_open("127.0.0.1", port, timeout=0.3)
-    assert 0.25 <= time.monotonic() - started < 2.0
+    assert not wait_port_open("127.0.0.1", port, timeout=0.3, clock=lambda: now[0])
+    assert attempts == pytest.approx([0.0, 0.1, 0.2])  # tried until the deadline, then gave up
 
 
-def test_wait_stops_when_asked() -> None:
+def test_wait_stops_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    now, attempts = _attempts_on_a_test_clock(monkeypatch)
     stop = threading.Event()
     stop.set()
-    started = time.monotonic()
-    assert not wait_port_open("127.0.0.1", free_port(), timeout=30, stop_event=stop)
-    assert time.monotonic() - started < 1.0
+    assert not wait_port_open(
+        "127.0.0.1", free_port(), timeout=30, stop_event=stop, clock=lambda: now[0]
+    )
+    assert attempts == []  # the stop is seen before any attempt: no 30 s wait
 
 
 def test_wait_sees_a_port_that_opens_later() -> None:

