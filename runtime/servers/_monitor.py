@@ -28,6 +28,9 @@ from asgideck.runtime.servers._supervisor_state import SupervisorState
 __all__ = ["Monitor"]
 
 
+#: More lines than this since the last look: the server is printing, not stalled.
+FLOODING_LINES = 1000
+
 class Monitor:
     """Watches each run of one supervisor; ``watch`` is the run's monitor thread."""
 
@@ -78,9 +81,10 @@ class Monitor:
                     return
                 if now >= stall_at and run.phase == "starting":
                     printed = self.state.buffer.last_seq
-                    if printed != printed_at_stall:
-                        # Output is arriving: not stuck. The dump's signal would interrupt a
-                        # large buffered write, and CPython 3.11 drops the rest of it.
+                    if printed - printed_at_stall > FLOODING_LINES:
+                        # A flood of output: not stuck. The dump's signal would interrupt a
+                        # large buffered write, and CPython 3.11 drops the rest of it. (A
+                        # line now and then, like a retry loop's, still gets its stack.)
                         printed_at_stall, stall_at = printed, now + 1.0
                     else:
                         stall_at = deadline + 1.0  # once
