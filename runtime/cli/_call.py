@@ -53,7 +53,7 @@ from asgideck.runtime.client import (
     size_text,
 )
 from asgideck.runtime.errors import InputError
-from asgideck.runtime.project import open_project
+from asgideck.runtime.project import locate_project
 from asgideck.runtime.terminal import printable
 from asgideck.runtime.userstate import sweep_temp
 
@@ -335,11 +335,11 @@ def token_url(
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     _sweep()
-    project = open_project(args.path)
-    base = args.url or running_base_url(project.root, args.profile)
+    root, name = locate_project(args.path)
+    base = args.url or running_base_url(root, args.profile)
     if base is None:
         print(
-            f"asgideck: no running server of {project.root} "
+            f"asgideck: no running server of {root} "
             f"(start one: asgideck run {args.path} --profile NAME, or pass --url)",
             file=sys.stderr,
         )
@@ -366,16 +366,16 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             response = sender.send(spec)
         except RequestFailed as exc:
             print(f"asgideck: {exc}", file=sys.stderr)
-            _record(args, project.name, spec, None, str(exc))
+            _record(args, name, spec, None, str(exc))
             return EXIT_FAILED
         try:
             _print(response, out)  # before the history: a broken history never hides an answer
         except BaseException:  # a full disk, a closed output, a signal: the request happened
-            _record(args, project.name, spec, response, None)
+            _record(args, name, spec, response, None)
             raise
         if response.cut:
             print(f"asgideck: warning: {response.cut_notice()} (--max-body)", file=sys.stderr)
-        _record(args, project.name, spec, response, None)
+        _record(args, name, spec, response, None)
     if response.cut:
         return EXIT_CUT
     return EXIT_OK if response.status < 400 else response.status // 100

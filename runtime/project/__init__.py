@@ -29,7 +29,7 @@ if TYPE_CHECKING:
         workspace_folders,
     )
     from asgideck.runtime.project._module_names import module_for
-    from asgideck.runtime.project._project import open_project
+    from asgideck.runtime.project._project import locate_project, open_project
     from asgideck.runtime.project._types import (
         AppNotFound,
         AppTarget,
@@ -58,6 +58,7 @@ __all__ = [
     "forget_interpreter",
     "install_plans",
     "interpreter_notes",
+    "locate_project",
     "missing_module_in",
     "module_for",
     "open_project",
@@ -88,6 +89,7 @@ _HOME: dict[str, str] = {
     "forget_interpreter": "_interpreter",
     "install_plans": "_install",
     "interpreter_notes": "_install",
+    "locate_project": "_project",
     "missing_module_in": "_install",
     "module_for": "_module_names",
     "open_project": "_project",

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from asgideck.runtime.profiles import env_sources, list_profiles
 from asgideck.runtime.project._choice import remembered_app
 from asgideck.runtime.project._declared import read_pyproject
 from asgideck.runtime.project._discover import Discovery, discover, several_message
@@ -19,7 +18,7 @@ from asgideck.runtime.project._interpreter import find_interpreter
 from asgideck.runtime.project._targets import explicit_target
 from asgideck.runtime.project._types import AppTarget, Project, ProjectError
 
-__all__ = ["env_files", "open_project"]
+__all__ = ["env_files", "locate_project", "open_project"]
 
 
 def open_project(
@@ -32,12 +31,10 @@ def open_project(
     """Open ``path``; a missing or ambiguous app is reported in ``app_error``, bad options
     raise. ``app`` (``--app``) is a ``module:attr``: one of the candidates when it names
     one (keeping where it runs), else looked up in the project folder."""
-    opened = Path(path).expanduser()
-    if not opened.exists():
-        raise ProjectError(f"project folder does not exist: {opened}")
-    if not opened.is_dir():
-        raise ProjectError(f"not a folder: {opened}")
-    opened = opened.resolve()
+    # profiles (dotenv, the loader scan): not needed to locate a project
+    from asgideck.runtime.profiles import list_profiles
+
+    opened = _opened(path)
     found = discover(opened)
     ws = found.workspace
     target, error = _choose(found, app, factory)
@@ -55,6 +52,27 @@ def open_project(
         opened=opened,
         candidates=tuple(found.candidates),
     )
+
+
+def locate_project(path: Path | str) -> tuple[Path, str]:
+    """(root, name) of the project in ``path`` exactly as ``open_project(path)`` finds them,
+    without its interpreter, env files and profiles: what ``asgideck call`` needs to find
+    the running server and name the history entry. Raises ProjectError as it does."""
+    found = discover(_opened(path))
+    target, _error = _choose(found, None, None)
+    ws = found.workspace
+    root = target.workdir if target is not None and target.workdir is not None else ws.focus
+    return root, _project_name(root, ws.root, ws.members)
+
+
+def _opened(path: Path | str) -> Path:
+    """``path`` resolved; ProjectError when it is missing or not a folder."""
+    opened = Path(path).expanduser()
+    if not opened.exists():
+        raise ProjectError(f"project folder does not exist: {opened}")
+    if not opened.is_dir():
+        raise ProjectError(f"not a folder: {opened}")
+    return opened.resolve()
 
 
 def _choose(
@@ -86,6 +104,8 @@ def _forced(target: AppTarget, factory: bool | None) -> AppTarget:
 def env_files(root: Path) -> tuple[Path, ...]:
     """The env files the project reads (its loader's layers) and every ``.env``,
     ``.env.NAME`` and ``NAME.env`` in ``root`` (including templates such as ``.env.example``)."""
+    from asgideck.runtime.profiles import env_sources  # see open_project
+
     found = [layer.path for layer in env_sources(root).layers if layer.path.is_file()]
     try:
         children = sorted(root.iterdir())

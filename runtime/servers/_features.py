@@ -2,7 +2,8 @@
 
 ``interpreter_features`` finds out, cached per interpreter and the mtime of its
 site-packages: a file-system look plus one bounded run of that interpreter
-(``importlib.util.find_spec`` of the server modules, never an import of the app).
+(``importlib.util.find_spec`` of the server modules, never an import of the app),
+whose answer is also kept across processes for a virtualenv (``_probe_cache``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+from asgideck.runtime.servers import _probe_cache
 from asgideck.runtime.servers._launch import PARENT_ENV_KEYS
 
 __all__ = ["SERVER_MODULES", "Features", "interpreter_features"]
@@ -66,7 +68,7 @@ def interpreter_features(python: Path) -> Features:
     dirs = _site_dirs(Path(python))
     stamp = tuple(_mtime(d) for d in dirs)
     found = _features_for(tuple(dirs), stamp)
-    modules = _modules_of(str(python), stamp)
+    modules = _modules_of(str(python), tuple(dirs), stamp)
     return Features(found.gunicorn_flags, found.has_watchfiles, modules)
 
 
@@ -110,9 +112,30 @@ for name in sys.argv[1:]:
 """
 
 
+#: what the probe runs: a new asgideck that asks otherwise never reuses an older answer
+_PROBE_TEXT = "\0".join((_FIND_SPECS, *_PROBED_MODULES))
+
+
 @functools.lru_cache(maxsize=32)
-def _modules_of(python: str, _stamp: tuple[float, ...]) -> frozenset[str] | None:
-    """Which of the server modules ``python`` can import (None: it did not answer).
+def _modules_of(
+    python: str, dirs: tuple[Path, ...], _stamp: tuple[float, ...]
+) -> frozenset[str] | None:
+    """Which of the server modules ``python`` can import (None: it did not answer): the
+    answer kept from an earlier process when nothing it depends on changed since (see
+    ``_probe_cache``), else asked (and kept)."""
+    key = _probe_cache.probe_key(Path(python), dirs, _PROBE_TEXT, _PROBED_MODULES)
+    if key is not None:
+        kept = _probe_cache.load(Path(python), key)
+        if kept is not None:
+            return kept
+    modules = _probe(python)
+    if key is not None and modules is not None:
+        _probe_cache.store(Path(python), key, modules)
+    return modules
+
+
+def _probe(python: str) -> frozenset[str] | None:
+    """Run ``python`` once to find which of the server modules it can import.
 
     ``find_spec`` locates a module without running it (for ``uvicorn.workers`` it
     imports the ``uvicorn`` package, as gunicorn would, when that answer matters: see

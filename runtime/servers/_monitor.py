@@ -31,6 +31,7 @@ __all__ = ["Monitor"]
 #: More lines than this since the last look: the server is printing, not stalled.
 FLOODING_LINES = 1000
 
+
 class Monitor:
     """Watches each run of one supervisor; ``watch`` is the run's monitor thread."""
 

@@ -30,7 +30,6 @@ import contextlib
 import os
 import signal
 import sys
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -92,7 +91,7 @@ def stop_signal_of(kind: str) -> int:
 
 
 def new_id() -> str:
-    return uuid.uuid4().hex[:10]
+    return os.urandom(5).hex()  # ten random hex digits, as uuid4().hex[:10] (no uuid import)
 
 
 # --------------------------------------------------------------------------- state file

@@ -44,6 +44,8 @@ HEAVY = (
 )
 #: ``call`` with --url and --no-history: no registry (psutil), no history (sqlite)
 CALL_URL_ABSENT = (*HEAVY, "asgideck.runtime.servers", "psutil", "sqlite3", "importlib.metadata")
+#: ``call DIR`` only locates the project (root and name): no profiles, no env files
+NO_PROFILES = ("asgideck.runtime.profiles", "dotenv")
 #: ``run --help`` / ``ps``: no HTTP client
 NO_CLIENT = (*HEAVY, "httpx", "httpcore", "asgideck.runtime.client")
 
@@ -141,6 +143,7 @@ def test_call_with_url_loads_only_the_request_side(
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("HTTP/1.1 200 OK\n") and done.stdout.endswith("\n\nok")
     assert loaded_of(modules, CALL_URL_ABSENT) == []
+    assert loaded_of(modules, NO_PROFILES) == []
     assert gui_modules(modules) == []
     assert "asgideck.runtime.client._sender" in modules  # the one sender, shared with Try
 
@@ -153,6 +156,7 @@ def test_call_through_the_registry_writes_the_history(
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("HTTP/1.1 200 OK\n")
     assert loaded_of(modules, HEAVY) == []
+    assert loaded_of(modules, NO_PROFILES) == []
     assert gui_modules(modules) == []
     assert {"asgideck.runtime.servers._registry", "asgideck.runtime.client._history"} <= modules
     # only the registry: not the supervisor, its monitor or the launch configs
