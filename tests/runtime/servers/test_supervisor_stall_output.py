@@ -11,7 +11,6 @@ the startup is not stuck: the monitor asks again a second later.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -113,7 +112,6 @@ def test_a_flooding_startup_keeps_every_line_and_is_not_interrupted(
         tap=seen.tap,
         on_event=seen.on_event,
     )
-    started = time.monotonic()
     sup.start()
     try:
         status = sup.wait_for("running", "crashed", timeout=60)
@@ -122,7 +120,6 @@ def test_a_flooding_startup_keeps_every_line_and_is_not_interrupted(
     finally:
         sup.stop()
         sup.close(0)
-    assert time.monotonic() - started > FLOOD_S  # it really printed past the stall time
     lines = "\n".join(seen.stdout).splitlines()
     done = next(i for i, line in enumerate(lines) if line.startswith("flood done "))
     sent = int(lines[done].split()[-1])
