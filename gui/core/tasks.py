@@ -129,21 +129,24 @@ class TaskRunner(QObject):
         self._relay.call.emit(fn)
 
     def _start(self, op: Callable[[], Any], report: Callable[[bool, Any], None]) -> None:
+        self._begin()
+
+        def home(ok: bool, value: Any) -> None:  # on a pool thread
+            with contextlib.suppress(RuntimeError):  # the runner is gone: the app is closing
+                self.post(lambda: self._finish(lambda: report(ok, value)))
+
+        self._pool.start(_Job(op, home))
+
+    def _begin(self) -> None:
         self._in_flight += 1
         if self._in_flight == 1:
             self.busy_changed.emit(True)
 
-        def home(ok: bool, value: Any) -> None:  # on a pool thread
-            with contextlib.suppress(RuntimeError):  # the runner is gone: the app is closing
-                self.post(lambda: self._finish(report, ok, value))
-
-        self._pool.start(_Job(op, home))
-
-    def _finish(self, report: Callable[[bool, Any], None], ok: bool, value: Any) -> None:
+    def _finish(self, report: Callable[[], None]) -> None:
         self._in_flight -= 1
         if self._in_flight == 0:
             self.busy_changed.emit(False)
-        report(ok, value)
+        report()
 
 
 class Scope:
@@ -212,6 +215,19 @@ class Scope:
 
         def relay(value: T) -> None:
             self.post(lambda: handler(value))
+
+        return relay
+
+    def expect(self, handler: Callable[[T], Any]) -> Callable[[T], None]:
+        """Like :meth:`wrap`, for a job running on a thread of its own (a sender's worker)
+        that reports exactly once: the runner counts it in flight until then (the busy
+        light), and ``handler`` runs on the GUI thread only while the scope is open."""
+        runner = self.runner
+        runner._begin()
+
+        def relay(value: T) -> None:
+            with contextlib.suppress(RuntimeError):  # the runner is gone: the app is closing
+                runner.post(lambda: runner._finish(lambda: handler(value) if self._open else None))
 
         return relay
 

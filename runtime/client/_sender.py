@@ -6,7 +6,8 @@ Three limits, each said plainly when hit:
 - the sender's ``deadline``: the whole exchange, connect to last body byte. The
   caller's thread waits at most that long, then shuts the socket down, so a read
   blocked on a server that sends its headers one byte a second ends too; the
-  worker also checks it per chunk. It raises :class:`DeadlineExceeded`;
+  worker also checks it per chunk. It raises :class:`DeadlineExceeded`. With
+  :meth:`Sender.submit` nobody waits: one deadline thread per sender ends it;
 - the sender's ``max_body``: what is kept of one body. Reading stops there, the
   connection is dropped and the record says ``cut``.
 
@@ -20,6 +21,8 @@ a :class:`RequestFailed` with a sentence a person can act on, never a traceback.
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import os
 import queue
 import secrets
@@ -144,6 +147,9 @@ class _Flight:
         self.body: _Body | None = None
         self.status: int | None = None  # once the headers are in
         self.head = ""
+        self.started = time.perf_counter()
+        #: :meth:`Sender.submit`'s callback; ``None`` for a blocking :meth:`Sender.send`
+        self.on_done: Callable[[ResponseRecord | None, RequestFailed | None], None] | None = None
         self._lock = threading.Lock()
         self._settled = False
 
@@ -175,6 +181,10 @@ class _Flight:
             self.result, self.error = result, error
         self.wake.set()
         return True
+
+    @property
+    def settled(self) -> bool:
+        return self._settled
 
     def abandon(self) -> bool:
         """The caller gives up: hang up and drop what was read. False if the answer came first."""
@@ -275,6 +285,65 @@ class _Workers:
             inbox.put(None)
 
 
+class _Deadlines:
+    """One thread that ends :meth:`Sender.submit` flights at their deadline (nobody waits
+    on those). Flights that ended in time are dropped lazily when they reach the front, so
+    a send adds its deadline without waking this thread, unless it is the earliest one."""
+
+    def __init__(self, expire: Callable[[_Flight], None]) -> None:
+        self._expire = expire
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, _Flight]] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def watch(self, flight: _Flight) -> None:
+        at = flight.deadline_at
+        if at is None:
+            return
+        with self._cond:
+            if self._closed:
+                return
+            heapq.heappush(self._heap, (at, next(self._order), flight))
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._loop, name="asgideck-send-deadline", daemon=True
+                )
+                self._thread.start()
+            elif self._heap[0][2] is flight:
+                self._cond.notify()  # the earliest deadline now: the thread must wake sooner
+
+    def _next_expired(self) -> _Flight | None:
+        """Wait for the next flight past its deadline; None once closed."""
+        with self._cond:
+            while not self._closed:
+                heap = self._heap
+                while heap and heap[0][2].settled:
+                    heapq.heappop(heap)
+                if not heap:
+                    self._cond.wait()
+                    continue
+                wait = heap[0][0] - time.monotonic()
+                if wait <= 0:
+                    return heapq.heappop(heap)[2]
+                self._cond.wait(wait)
+            return None
+
+    def _loop(self) -> None:
+        flight = self._next_expired()
+        while flight is not None:
+            self._expire(flight)
+            flight = None  # hold nothing of it while waiting
+            flight = self._next_expired()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._heap.clear()
+            self._cond.notify()
+
+
 def _may_use_tls(prepared: Prepared) -> bool:
     """An http:// request that follows no redirect never opens TLS (no proxy: trust_env is
     off), so its client need not load the CA bundle (~35 ms, the first send's): verify=False
@@ -318,6 +387,7 @@ class Sender:
         self._flights: set[_Flight] = set()
         self._files: set[Path] = set()
         self._workers = _Workers()
+        self._deadlines = _Deadlines(self._expire)
         self._lock = threading.Lock()
         self._closed = False
 
@@ -407,6 +477,46 @@ class Sender:
         assert flight.result is not None
         return flight.result
 
+    def submit(
+        self,
+        spec: RequestSpec,
+        on_done: Callable[[ResponseRecord | None, RequestFailed | None], None],
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Send ``spec`` without waiting: ``on_done(record, None)`` or ``on_done(None, error)``
+        is called exactly once, on a sender thread (the worker, the deadline's, or the one
+        calling :meth:`cancel` / :meth:`close`); it must not raise. The same answer, errors,
+        deadline and cancel as :meth:`send`, with no thread waiting in between: the worker
+        hands the answer straight to ``on_done``. Raises :class:`RequestFailed` at once when
+        the spec is invalid or the sender closed (then ``on_done`` is never called).
+        """
+        prepared = prepare(spec)
+        client = self._client(prepared.verify and _may_use_tls(prepared))
+        flight = _Flight(prepared.method, prepared.url, self.deadline)
+        flight.on_done = on_done
+        with self._lock:
+            self._flights.add(flight)
+        self._deadlines.watch(flight)
+        self._workers.run(lambda: self._fly(client, prepared, flight, on_progress))
+
+    def _expire(self, flight: _Flight) -> None:
+        """A submitted flight reached its deadline (on the deadline thread)."""
+        if flight.abandon():
+            self._ended(flight, None, flight.deadline_error())
+
+    def _ended(
+        self, flight: _Flight, result: ResponseRecord | None, error: RequestFailed | None
+    ) -> None:
+        """A submitted flight is settled (by whoever settled it): tell its caller."""
+        with self._lock:
+            self._flights.discard(flight)
+        if self._retired:
+            self._close_retired()
+        on_done, flight.on_done = flight.on_done, None
+        flight.result = flight.body = None  # the deadline thread may hold it a while
+        if on_done is not None:
+            on_done(result, error)
+
     def _fly(
         self,
         client: httpx.Client,
@@ -431,7 +541,10 @@ class Sender:
             error = flight.deadline_error()  # e.g. a read timeout that ran past the deadline
         elif flight.cancelled.is_set() and result is None:
             error = RequestCancelled("request cancelled")  # not the hang-up it caused
-        if not flight.deliver(result, error) and result is not None:
+        if flight.deliver(result, error):
+            if flight.on_done is not None:
+                self._ended(flight, result, error)
+        elif result is not None:
             self._forget(result.body_file)  # the caller gave up: nobody will read it
 
     def _exchange(
@@ -529,6 +642,13 @@ class Sender:
         with self._lock:
             flights = list(self._flights)
         for flight in flights:
+            if flight.on_done is not None:  # submitted: nobody waits, so settle it here
+                if flight.abandon():
+                    elapsed = time.perf_counter() - flight.started
+                    self._ended(
+                        flight, None, RequestCancelled(f"request cancelled after {elapsed:.1f} s")
+                    )
+                continue
             flight.cancelled.set()
             flight.wake.set()
 
@@ -541,6 +661,7 @@ class Sender:
             self._retired = []
             files, self._files = list(self._files), set()
         self._workers.close()
+        self._deadlines.close()
         for client in clients:
             client.close()
         for path in files:

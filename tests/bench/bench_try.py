@@ -3,8 +3,9 @@
 The GUI side is measured from ``TryView.send()`` (what Ctrl+Enter runs) until the
 answer is painted: the response viewer's ``shown`` signal (status, headers and body
 set), then the next paint of the status chip and of the body. It includes building
-the spec, the task runner, the sender's worker thread, the loopback exchange,
-preparing the body view and re-laying out the pane. The reference is the same GET
+the spec, the hand-off to the sender's worker thread, the loopback exchange,
+preparing the body view (on that thread), the queued hand-off home through the view's
+task scope, filling the viewer and painting it. The reference is the same GET
 with ``httpx.Client.get`` (+ ``.json()``) on a kept-alive client to the same loopback
 server: the least a Python client can spend. Issue #15's target: GUI ≤ raw + 5 ms.
 Rounds alternate which side goes first; each round starts from a settled GUI (the
@@ -140,19 +141,20 @@ def _driver(rounds: int) -> dict[str, Any]:
 
 
 def run(rounds: int = ROUNDS) -> dict[str, float]:
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-        "ASGIDECK_HOME": tempfile.mkdtemp(prefix="asgideck-bench-home-"),
-    }
-    out = subprocess.run(
-        [sys.executable, __file__, "--driver", str(rounds)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-        check=False,
-    )
+    with tempfile.TemporaryDirectory(prefix="asgideck-bench-home-") as home:
+        env = {
+            **os.environ,
+            "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+            "ASGIDECK_HOME": home,
+        }
+        out = subprocess.run(
+            [sys.executable, __file__, "--driver", str(rounds)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+            check=False,
+        )
     if out.returncode != 0:
         raise RuntimeError(f"bench_try driver failed:\n{out.stderr.strip()[-2000:]}")
     samples = json.loads(out.stdout.strip().splitlines()[-1])

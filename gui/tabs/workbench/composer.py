@@ -425,8 +425,11 @@ class Composer(QWidget):
         self.auth_status.setText(status)
 
     def set_sending(self, sending: bool) -> None:
-        self.send_button.setText("Cancel" if sending else "Send")
-        self.send_button.setIcon(theme.icon("stop" if sending else "play"))
+        """Send or Cancel; nothing to do (no repaint) when it already says so."""
+        label = "Cancel" if sending else "Send"
+        if self.send_button.text() != label:
+            self.send_button.setText(label)
+            self.send_button.setIcon(theme.icon("stop" if sending else "play"))
 
     def focus_url(self) -> None:
         self.url.setFocus()

@@ -9,11 +9,19 @@ while it is shortened. ``text()`` is the whole text.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 MIN_CHARS = "Wwww…"  # the narrowest the label asks to be
+# What may change a size hint that is otherwise kept.
+FontChange, StyleChange, ContentsRectChange = (
+    QEvent.Type.FontChange,
+    QEvent.Type.StyleChange,
+    QEvent.Type.ContentsRectChange,
+)
 
 
 class ElidedLabel(QLabel):
@@ -39,6 +47,8 @@ class ElidedLabel(QLabel):
         self._hide_empty = hide_empty
         self._min_text = min_text
         self._hint_text = hint_text
+        # with a hint text: the size hints, per (minimum?, empty?)
+        self._hints: dict[tuple[bool, bool], QSize] = {}
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.setText(text)
 
@@ -68,12 +78,34 @@ class ElidedLabel(QLabel):
         return margins.left() + margins.right() + 2 * self.margin() + max(0, self.indent())
 
     def sizeHint(self) -> QSize:
+        return self._kept(False, self._size_hint)
+
+    def minimumSizeHint(self) -> QSize:
+        return self._kept(True, self._minimum_size_hint)
+
+    def _kept(self, minimum: bool, compute: Callable[[], QSize]) -> QSize:
+        """With a hint text, a size hint is asked on every re-layout of the label's row and
+        stays the same until the font, style or margins change: computed once."""
+        if self._hint_text is None:
+            return compute()
+        key = (minimum, bool(super().text()))
+        hint = self._hints.get(key)
+        if hint is None:
+            hint = self._hints[key] = compute()
+        return QSize(hint)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (FontChange, StyleChange, ContentsRectChange):
+            self._hints.clear()
+        super().changeEvent(event)
+
+    def _size_hint(self) -> QSize:
         hint = super().sizeHint()
         wanted = self._full if self._hint_text is None else self._hint_text
         width = self.fontMetrics().horizontalAdvance(wanted) + self._extra()
         return QSize(width, hint.height())
 
-    def minimumSizeHint(self) -> QSize:
+    def _minimum_size_hint(self) -> QSize:
         hint = super().minimumSizeHint()
         narrow = self.fontMetrics().horizontalAdvance(self._min_text) + self._extra()
         narrow = narrow if self._min_text else 0

@@ -1,22 +1,28 @@
 """One HTTP request in flight from the Try tab, and the work done for it off the GUI thread.
 
-The view keeps the current :class:`Flight` for its progress line (its task scope
-drops the result of a flight that was cancelled or outlived the view). The
-sender's worker thread writes the progress; the GUI thread's timer reads it.
+The view keeps the current :class:`Flight` for its progress line and to know which
+answer is still wanted (a cancelled flight's answer is dropped; one that outlives
+the view is dropped by the view's task scope). The sender's worker thread writes
+the progress, prepares the body view and hands the result home (:func:`fetcher`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
+import traceback
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
-from asgideck.runtime.client import RequestSpec, ResponseRecord
+from asgideck.gui.tabs.workbench.body import body_view
+from asgideck.runtime.client import RequestFailed, RequestSpec, ResponseRecord
 
 IMAGE_MAX_SIDE = 1600
 
 Fetched = tuple[ResponseRecord, object, QImage | None]  # record, body view, image preview
+Done = Callable[[ResponseRecord | None, RequestFailed | None], None]  # Sender.submit's callback
 
 
 class Flight:
@@ -27,6 +33,11 @@ class Flight:
         self.deadline = deadline
         self.started = time.perf_counter()
         self.received = -1
+
+    @property
+    def what(self) -> str:
+        """What is being sent, for the "Sending …" line."""
+        return f"{self.spec.method} {self.spec.build_url()}"
 
     def progress(self, size: int) -> None:  # called on the sender's worker thread
         self.received = size
@@ -50,3 +61,24 @@ def decode_image(record: ResponseRecord) -> QImage | None:
             Qt.TransformationMode.SmoothTransformation,
         )
     return image
+
+
+def fetcher(land: Callable[[Fetched | Exception], None]) -> Done:
+    """:meth:`Sender.submit`'s callback: on the sender's thread, prepare what the viewer
+    shows (body view, image preview), then ``land`` it (a scope-wrapped handler: it runs
+    on the GUI thread while the view is open). A failure lands as the exception."""
+
+    def done(record: ResponseRecord | None, error: RequestFailed | None) -> None:
+        outcome: Fetched | Exception
+        if record is None:
+            outcome = error if error is not None else RequestFailed("no answer")
+        else:
+            try:
+                outcome = (record, body_view(record), decode_image(record))
+            except Exception as exc:  # a bug: shown through the presenter with its traceback
+                exc.__traceback_text__ = traceback.format_exc()  # type: ignore[attr-defined]
+                outcome = exc
+        with contextlib.suppress(RuntimeError):  # the runner is gone: the app is closing
+            land(outcome)
+
+    return done

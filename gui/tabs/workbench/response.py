@@ -35,6 +35,18 @@ from asgideck.runtime.client import ResponseRecord, size_text
 
 BODY_TAB, HEADERS_TAB, PREVIEW_TAB = range(3)
 CHIP_FLOOR = ("Cancelled", "200 OK")  # the status chip is never narrower than these
+# The chip's one style sheet: its colour follows its ``tone`` property (a new style sheet
+# per answer made Qt parse and re-polish it each time).
+CHIP_STYLE = "".join(
+    [
+        "QLabel#StatusChip { background: palette(mid); color: white; font-weight: 600;"
+        " border-radius: 9px; padding: 2px 10px; }",
+        *(
+            f'QLabel#StatusChip[tone="{tone}"] {{ background: {colour}; }}'
+            for tone, colour in theme.SEVERITY_COLOURS.items()
+        ),
+    ]
+)
 # Text goes into the widget in slices of about this many characters, one per event-loop
 # turn: 32 KB of short lines takes ~4 ms here, so the window keeps breathing meanwhile.
 FILL_CHUNK = 32 * 1024
@@ -72,6 +84,8 @@ class ResponseViewer(QWidget):
         self.chip = QLabel("")
         self.chip.setObjectName("StatusChip")
         self.chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.chip.setProperty("tone", "")
+        self.chip.setStyleSheet(CHIP_STYLE)
         self.chip.hide()
         # Shortened to fit: a long summary must not widen the pane (the History/composer
         # divider would move after every response).
@@ -171,8 +185,9 @@ class ResponseViewer(QWidget):
         if record.cut:
             cut = record.cut_notice()
             self.error.show_message(cut[0].upper() + cut[1:] + ".", "warning")
-        self._chip(f"{record.status} {record.reason}".strip(), record.status)
-        self.chip.setProperty("status_class", f"{record.status // 100}xx")
+        status = record.status
+        self._chip(f"{status} {record.reason}".strip(), status, f"{status // 100}xx")
+        self.chip.update()  # a new answer repaints its chip, even when it reads the same
         parts = [
             f"{_ms(record.elapsed_s)} (first byte {_ms(record.ttfb_s)})",
             size_text(record.size),
@@ -190,7 +205,8 @@ class ResponseViewer(QWidget):
             self.image.setPixmap(QPixmap.fromImage(image))
         else:
             self.image.clear()
-        self.tabs.setTabVisible(PREVIEW_TAB, has_image)
+        if self.tabs.isTabVisible(PREVIEW_TAB) != has_image:  # unchanged: no re-layout
+            self.tabs.setTabVisible(PREVIEW_TAB, has_image)
         if has_image:
             self.tabs.setCurrentIndex(PREVIEW_TAB)
         elif self.tabs.currentIndex() == PREVIEW_TAB:
@@ -234,15 +250,18 @@ class ResponseViewer(QWidget):
     def filling(self) -> bool:
         return bool(self._pending)
 
-    def _chip(self, text: str, status: int | None) -> None:
+    def _chip(self, text: str, status: int | None, status_class: str = "") -> None:
         colour = status_colour(status) if status != 0 else theme.SEVERITY_COLOURS["error"]
         self.chip.setText(text)
-        self.chip.setProperty("status_class", "")
-        background = colour or "palette(mid)"
-        self.chip.setStyleSheet(
-            f"QLabel#StatusChip {{ background: {background}; color: white; font-weight: 600;"
-            " border-radius: 9px; padding: 2px 10px; }"
-        )
+        if self.chip.property("status_class") != status_class:
+            self.chip.setProperty("status_class", status_class)
+        tone = next((k for k, v in theme.SEVERITY_COLOURS.items() if v == colour), "")
+        if self.chip.property("tone") != tone:
+            self.chip.setProperty("tone", tone)
+            style = self.chip.style()
+            style.unpolish(self.chip)
+            style.polish(self.chip)
+            self.chip.update()
         bold = self.chip.font()
         bold.setBold(True)
         # At least as wide as its widest usual text, so "…" -> "200 OK" -> "Cancelled"

@@ -4,12 +4,13 @@ WebSockets and a quick load test.
 The view takes a :class:`~asgideck.runtime.workbench.Workbench` (target server,
 document, credentials, sender, history) and the window's
 :class:`~asgideck.gui.core.tasks.TaskRunner`. Everything that waits on the
-network or the disk runs on the view's task scope; results come back on the GUI
-thread while the view is open. The request in flight and the history query are
-keyed jobs: cancelling forgets the request's result, and only the newest history
-query lands. Workbench events come through the same scope, so the window may
-change the target from any thread. The panels and the Authorize dialog own
-scopes of their own.
+network or the disk runs off the GUI thread; results come back on it through the
+view's task scope, only while the view is open. A request goes straight to the
+sender's worker thread, which hands its prepared answer home through the scope
+(no pool thread waiting in between); cancelling drops the flight, so its answer is
+ignored. The history query is a keyed job: only the newest lands. Workbench events
+come through the same scope, so the window may change the target from any thread.
+The panels and the Authorize dialog own scopes of their own.
 """
 
 from __future__ import annotations
@@ -38,11 +39,10 @@ from asgideck.gui.core.widgets import Banner
 from asgideck.gui.tabs.workbench.actions import HTTP_PAGE, LOAD_PAGE, WS_PAGE, build_actions
 from asgideck.gui.tabs.workbench.auth_dialog import AuthorizeDialog, describe_auth
 from asgideck.gui.tabs.workbench.auth_flow import AuthFlow
-from asgideck.gui.tabs.workbench.body import body_view
 from asgideck.gui.tabs.workbench.composer import Composer
 from asgideck.gui.tabs.workbench.elided import ElidedLabel
 from asgideck.gui.tabs.workbench.failures import report
-from asgideck.gui.tabs.workbench.flight import Fetched, Flight, decode_image
+from asgideck.gui.tabs.workbench.flight import Fetched, Flight, fetcher
 from asgideck.gui.tabs.workbench.history import HistoryPanel
 from asgideck.gui.tabs.workbench.load import LoadPanel
 from asgideck.gui.tabs.workbench.response import ResponseViewer
@@ -75,7 +75,13 @@ from asgideck.runtime.workbench import (
 __all__ = ["HTTP_PAGE", "LOAD_PAGE", "WS_PAGE", "TryView"]
 
 PROGRESS_MS = 100
-SEND, HISTORY = "send", "history"  # the view's keyed jobs: the newest of each lands
+# "Sending…" (and the Cancel label) show only when the answer takes longer than a frame:
+# a quick answer then paints once, the sending state never flashes (a deferred indicator).
+SENDING_AFTER_MS = 16
+# The history entry is written a frame after the answer is shown: handing it to the pool
+# wakes a thread that competes with the GUI thread (and its GIL) while the answer paints.
+RECORD_AFTER_MS = 16
+HISTORY = "history"  # the view's keyed job: the newest query lands
 SETTINGS_GROUP = "try"
 # The top row's buttons: short labels (the action's full name is in the tooltip and the menu).
 TOP_BUTTONS = (("authorize", "Authorize…"), ("copy_curl", "curl"), ("copy_httpx", "httpx"),
@@ -192,6 +198,17 @@ class TryView(QWidget):
         self._progress = QTimer(self)
         self._progress.setInterval(PROGRESS_MS)
         self._progress.timeout.connect(self._show_progress)
+        self._sending = QTimer(self)
+        self._sending.setSingleShot(True)
+        self._sending.setInterval(SENDING_AFTER_MS)
+        self._sending.timeout.connect(self._show_sending)
+        # History entries are written once the answer has painted (RECORD_AFTER_MS).
+        # QTimer.singleShot(0, …) would not do: it is a posted call, run before the
+        # low-priority paint request.
+        self._storing = QTimer(self)
+        self._storing.setSingleShot(True)
+        self._storing.setInterval(RECORD_AFTER_MS)
+        self._storing.timeout.connect(self._store_records)
 
         self._target_handler = self.scope.wrap(self._on_target_changed)
         self._document_handler = self.scope.wrap(self._on_document_changed)
@@ -306,25 +323,29 @@ class TryView(QWidget):
             self.banner.show_message(str(exc), "warning")
             return False
         self.banner.clear_message()
-        flight = Flight(spec, self.workbench.deadline)
+        sender = self.workbench.sender
+        flight = Flight(spec, sender.deadline)
         self._flight = flight
-        self.composer.set_sending(True)
-        self.actions_["cancel"].setEnabled(True)
-        self.response.show_pending(f"{spec.method} {spec.build_url()}")
+        self.actions_["cancel"].setEnabled(True)  # Esc works at once; the label follows
+        self._sending.start()
         self._progress.start()
-        workbench = self.workbench
 
-        def op() -> Fetched:
-            record = workbench.send(spec, flight.progress)
-            return record, body_view(record), decode_image(record)
+        def landed(outcome: Fetched | Exception) -> None:
+            self._landed(flight, outcome)
 
-        self.scope.run(
-            op,
-            lambda result: self._sent(flight, result),
-            key=SEND,
-            failed=lambda exc: self._failed(flight, exc),
-        )
+        land = self.scope.expect(landed)  # the busy light stays on until it reports
+        try:
+            sender.submit(spec, fetcher(land), flight.progress)
+        except RequestFailed as exc:  # e.g. the sender was closed: shown as any failure
+            land(exc)
         return True
+
+    def _show_sending(self) -> None:
+        """The answer takes longer than a frame: show that it is on its way."""
+        flight = self._flight
+        if flight is not None:
+            self.composer.set_sending(True)
+            self.response.show_pending(flight.what)
 
     def cancel(self) -> None:
         """Stop the request in flight (Esc): its answer, or its cancellation, is dropped."""
@@ -332,16 +353,26 @@ class TryView(QWidget):
         if flight is None:
             return
         self.workbench.cancel()
-        self.scope.forget(SEND)
-        self._land()
+        self._land()  # the flight is dropped: its answer (or cancellation) is ignored
         self.response.show_error(f"Cancelled after {flight.elapsed():.1f} s.", cancelled=True)
 
     def _land(self) -> None:
         """The request in flight is over: the composer can send again."""
         self._flight = None
         self._progress.stop()
+        self._sending.stop()
         self.composer.set_sending(False)
         self.actions_["cancel"].setEnabled(False)
+
+    def _landed(self, flight: Flight, outcome: Fetched | Exception) -> None:
+        """The sender's answer, on the GUI thread while the view is open (the scope); only
+        the flight on screen lands, not one the user cancelled."""
+        if flight is not self._flight:
+            return
+        if isinstance(outcome, Exception):
+            self._failed(flight, outcome)
+        else:
+            self._sent(flight, outcome)
 
     def _sent(self, flight: Flight, result: Fetched) -> None:
         self._land()
@@ -369,23 +400,35 @@ class TryView(QWidget):
         costs the GUI thread a thread wake-up, which the answer should not wait for.
         :meth:`detach` stores what is still waiting, so no entry is lost."""
         self._unrecorded.append((spec, record, error))
-        if len(self._unrecorded) == 1:
-            QTimer.singleShot(0, self._store_records)
+        if not self._storing.isActive():
+            self._storing.start()
 
     def _store_records(self) -> None:
+        self._storing.stop()
         waiting, self._unrecorded = self._unrecorded, []
-        for spec, record, error in waiting:
+        if waiting:  # one job, so two answers close together are stored in their order
             self.scope.run(
-                self._writer(spec, record, error),
-                lambda _id: self.refresh_history(),
+                self._writer(waiting),
+                lambda _none: self.refresh_history(),
                 failed=self._history_failed("This request was not saved to the history"),
             )
 
     def _writer(
-        self, spec: RequestSpec, record: ResponseRecord | None, error: str | None
-    ) -> Callable[[], int]:
+        self, waiting: list[tuple[RequestSpec, ResponseRecord | None, str | None]]
+    ) -> Callable[[], None]:
         workbench = self.workbench
-        return lambda: workbench.record(spec, record, error)
+
+        def write() -> None:
+            failure: Exception | None = None
+            for spec, record, error in waiting:
+                try:
+                    workbench.record(spec, record, error)
+                except Exception as exc:  # the others are still written; the first is told
+                    failure = failure or exc
+            if failure is not None:
+                raise failure
+
+        return write
 
     def refresh_history(self) -> None:
         """Query the history (the search's matches) again; an older query's answer is dropped."""
@@ -559,6 +602,7 @@ class TryView(QWidget):
         self._store_records()  # the last answers' history entries, before the scope closes
         self.scope.close()
         self._progress.stop()
+        self._sending.stop()
         self.workbench.target_changed.disconnect(self._target_handler)
         self.workbench.document_changed.disconnect(self._document_handler)
         self.workbench.auth_changed.disconnect(self._auth_handler)
