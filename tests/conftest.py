@@ -11,6 +11,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from asgideck.runtime import userstate
 from support import REPO, SAMPLE_APP
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -39,11 +40,14 @@ def _walkable_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def _private_state(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, _walkable_temp: Path
-) -> Path:
+) -> Iterator[Path]:
     """Every test gets its own ASGIDECK_HOME so nothing touches the real user dirs."""
     home = tmp_path_factory.mktemp("asgideck-home")
     monkeypatch.setenv("ASGIDECK_HOME", str(home))
-    return home
+    yield home
+    # State-file notices are queued process-wide until a CLI or the window shows them: one
+    # test's damaged file must not print its warning into the next test's stderr.
+    userstate.take_notices()
 
 
 @pytest.fixture(autouse=True)
