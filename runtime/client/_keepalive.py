@@ -21,8 +21,11 @@ __all__ = ["Claimant", "current", "kept_alive_transport"]
 
 #: Idle connections kept per sender (per target: the pool keys them by origin).
 KEEPALIVE_CONNECTIONS = 4
-#: How long an idle connection is kept (uvicorn closes its side after 5 s).
-KEEPALIVE_S = 4.0
+#: How long an idle connection is kept: under the servers' own idle limits (uvicorn 5 s,
+#: gunicorn's default keepalive 2 s, passed to its uvicorn workers), so the client lets go
+#: first and a request rarely meets a connection the server is closing. GET/HEAD/OPTIONS/
+#: PUT/DELETE that do are sent once more (the sender's ``_may_resend``).
+KEEPALIVE_S = 1.5
 
 
 class Claimant(Protocol):

@@ -144,6 +144,8 @@ class _Flight:
         self.result: ResponseRecord | None = None
         self.error: RequestFailed | None = None
         self.stream: Any = None  # httpcore network stream, to shut down on cancel
+        self.connected = False  # this attempt opened its own connection (else: a kept one)
+        self._stream_lock = threading.Lock()  # abort() vs release(): never a pooled socket
         self.body: _Body | None = None
         self.status: int | None = None  # once the headers are in
         self.head = ""
@@ -155,6 +157,7 @@ class _Flight:
 
     def trace(self, name: str, info: Mapping[str, Any]) -> None:
         if name in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            self.connected = True
             self.stream = info.get("return_value")
             if self.cancelled.is_set():  # cancelled while connecting: hang up right away
                 self.abort()
@@ -166,11 +169,18 @@ class _Flight:
             self.abort()
 
     def abort(self) -> None:
-        stream, self.stream = self.stream, None
-        sock = stream.get_extra_info("socket") if stream is not None else None
-        if isinstance(sock, socket.socket):
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+        with self._stream_lock:  # not while release() hands the connection back to the pool
+            stream, self.stream = self.stream, None
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            if isinstance(sock, socket.socket):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def release(self) -> None:
+        """The stream is no longer this request's (back in the pool, or closed): a late
+        abort (deadline, cancel, Ctrl-C) must not shut down the next request's socket."""
+        with self._stream_lock:
+            self.stream = None
 
     def deliver(self, result: ResponseRecord | None, error: RequestFailed | None) -> bool:
         """The worker's answer; False when the caller has already given up on it."""
@@ -238,7 +248,10 @@ class _Workers:
         self._closed = False
 
     def run(self, job: Callable[[], None]) -> None:
+        """Hand ``job`` to an idle worker or a new one (RuntimeError when none can start)."""
         with self._lock:
+            if self._closed:
+                raise RequestFailed("this sender is closed")
             inbox = self._idle.pop() if self._idle else None
         if inbox is not None:
             inbox.put(job)
@@ -254,7 +267,10 @@ class _Workers:
         job = inbox.get()
         while job is not None:
             me.name = "asgideck-send"
-            job()  # Sender._fly: it never raises
+            # Sender._fly raises only if a caller's on_done does: that flight is settled
+            # already, and the worker must live on (else it never serves again).
+            with contextlib.suppress(Exception):
+                job()
             job = None  # while idle, hold nothing of the last exchange (its answer's body)
             me.name = "asgideck-send-idle"  # says at a glance that no exchange is running
             job = self._next(inbox)
@@ -307,10 +323,11 @@ class _Deadlines:
                 return
             heapq.heappush(self._heap, (at, next(self._order), flight))
             if self._thread is None:
-                self._thread = threading.Thread(
+                thread = threading.Thread(
                     target=self._loop, name="asgideck-send-deadline", daemon=True
                 )
-                self._thread.start()
+                thread.start()  # may raise (no thread to be had): then the next watch retries
+                self._thread = thread
             elif self._heap[0][2] is flight:
                 self._cond.notify()  # the earliest deadline now: the thread must wake sooner
 
@@ -333,7 +350,10 @@ class _Deadlines:
     def _loop(self) -> None:
         flight = self._next_expired()
         while flight is not None:
-            self._expire(flight)
+            # Only a caller's on_done can raise here, after the flight is settled: the
+            # thread keeps watching (else no later deadline would ever fire).
+            with contextlib.suppress(Exception):
+                self._expire(flight)
             flight = None  # hold nothing of it while waiting
             flight = self._next_expired()
 
@@ -342,6 +362,29 @@ class _Deadlines:
             self._closed = True
             self._heap.clear()
             self._cond.notify()
+
+
+#: Methods sent once more when a kept connection turns out closed before any answer.
+_RESENDABLE = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+#: How a connection the server closed while idle shows when a request is sent on it.
+_DISCONNECTED = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
+
+def _may_resend(prepared: Prepared, flight: _Flight) -> bool:
+    """Whether a request that failed with :data:`_DISCONNECTED` is sent once more.
+
+    Only when it went out on a kept connection (no connect of its own), no byte of an
+    answer came, nothing stopped it, and its method is idempotent: the server closing an
+    idle connection just as the request arrives (its keep-alive ran out first) processed
+    nothing. POST/PATCH are never resent (``KEEPALIVE_S`` keeps that race rare instead).
+    """
+    return (
+        not flight.connected
+        and flight.status is None
+        and prepared.method.upper() in _RESENDABLE
+        and not flight.cancelled.is_set()
+        and not flight.past_deadline()
+    )
 
 
 def _may_use_tls(prepared: Prepared) -> bool:
@@ -454,7 +497,7 @@ class Sender:
         with self._lock:
             self._flights.add(flight)
         started = time.perf_counter()
-        self._workers.run(lambda: self._fly(client, prepared, flight, on_progress))
+        self._launch(flight, lambda: self._fly(client, prepared, flight, on_progress))
         try:
             answered = flight.wake.wait(flight.remaining())
         except BaseException:  # Ctrl-C in this thread: hang up and leave no file behind
@@ -496,8 +539,27 @@ class Sender:
         flight.on_done = on_done
         with self._lock:
             self._flights.add(flight)
-        self._deadlines.watch(flight)
-        self._workers.run(lambda: self._fly(client, prepared, flight, on_progress))
+        self._launch(flight, lambda: self._fly(client, prepared, flight, on_progress))
+
+    def _launch(self, flight: _Flight, job: Callable[[], None]) -> None:
+        """Start ``flight`` on a worker (and, if submitted, its deadline); when no thread can
+        be started, drop the flight and say so in one line (no traceback, nothing left over)."""
+        try:
+            if flight.on_done is not None:
+                self._deadlines.watch(flight)
+            self._workers.run(job)
+        except (RuntimeError, RequestFailed) as exc:
+            flight.abandon()
+            with self._lock:
+                self._flights.discard(flight)
+            if self._retired:
+                self._close_retired()
+            if isinstance(exc, RequestFailed):
+                raise
+            raise RequestFailed(
+                f"{flight.method} {_shown(flight.url)} was not sent: cannot start a thread "
+                f"to send it ({exc})"
+            ) from None
 
     def _expire(self, flight: _Flight) -> None:
         """A submitted flight reached its deadline (on the deadline thread)."""
@@ -528,7 +590,13 @@ class Sender:
         error: RequestFailed | None = None
         current.claimant = flight  # a kept connection's first write names its stream
         try:
-            result = self._exchange(client, prepared, flight, on_progress)
+            try:
+                result = self._exchange(client, prepared, flight, on_progress)
+            except _DISCONNECTED:
+                if not _may_resend(prepared, flight):
+                    raise
+                flight.release()  # that kept connection is gone; the next one is claimed anew
+                result = self._exchange(client, prepared, flight, on_progress)
         except RequestFailed as exc:
             error = exc
         except (httpx.HTTPError, OSError) as exc:
@@ -598,12 +666,14 @@ class Sender:
                 if not kept:
                     break  # cut at max_body: the rest is not read
             body.close()
+            flight.release()  # response.close() may hand the connection to another request
         except BaseException:
             body.discard()
             self._forget(body.path)
             raise
         finally:
             response.close()
+            flight.release()
         elapsed = time.perf_counter() - started
         return ResponseRecord(
             status=response.status_code,
