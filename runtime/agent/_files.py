@@ -123,10 +123,12 @@ def _chunks(lines: list[str], most: int = CHUNK_BYTES) -> Any:
     piece: list[str] = []
     size = 0
     for line in lines:
-        if piece and size + len(line) > most:
+        # bytes, not characters: a CJK record is up to 3 bytes a character
+        n = len(line) if line.isascii() else len(line.encode("utf-8", "replace"))
+        if piece and size + n > most:
             yield ("\n".join(piece) + "\n").encode("utf-8", "replace")
             piece, size = [], 0
         piece.append(line)
-        size += len(line) + 1
+        size += n + 1
     if piece:
         yield ("\n".join(piece) + "\n").encode("utf-8", "replace")

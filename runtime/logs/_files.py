@@ -125,7 +125,9 @@ class RunLog:
         doomed = previous.with_name(previous.name + ".old")
         self._join_remover()  # at most one file waiting to go
         try:
-            os.rename(previous, doomed)  # a rename: no blocks freed here
+            # a rename: no blocks freed here; replace, so a ``.old`` left by a process
+            # that died mid-delete does not fail it (os.rename does on Windows)
+            os.replace(previous, doomed)
         except FileNotFoundError:
             pass
         else:

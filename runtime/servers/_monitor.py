@@ -30,6 +30,9 @@ __all__ = ["Monitor"]
 
 #: More lines than this since the last look: the server is printing, not stalled.
 FLOODING_LINES = 1000
+#: Looks (a second apart) a flood may postpone the stall report by: a stuck startup that
+#: prints a traceback per retry floods forever, and still gets its stack reported.
+MAX_POSTPONES = 5
 
 
 class Monitor:
@@ -64,6 +67,7 @@ class Monitor:
         deadline = time.monotonic() + self.ready_timeout
         stall_at = time.monotonic() + self.stall_after
         printed_at_stall = self.state.buffer.last_seq  # newest line when last looked
+        postponed = 0
         port_since: float | None = None
         marks_at_wait = errors_at_wait = 0
         missing = 0
@@ -82,11 +86,12 @@ class Monitor:
                     return
                 if now >= stall_at and run.phase == "starting":
                     printed = self.state.buffer.last_seq
-                    if printed - printed_at_stall > FLOODING_LINES:
+                    if printed - printed_at_stall > FLOODING_LINES and postponed < MAX_POSTPONES:
                         # A flood of output: not stuck. The dump's signal would interrupt a
                         # large buffered write, and CPython 3.11 drops the rest of it. (A
                         # line now and then, like a retry loop's, still gets its stack.)
                         printed_at_stall, stall_at = printed, now + 1.0
+                        postponed += 1
                     else:
                         stall_at = deadline + 1.0  # once
                         self.state.thread("stall", self._stalled, run)

@@ -5,7 +5,9 @@ Running the project's interpreter to ask which server modules it can import cost
 when what the interpreter would find changes, and for a virtualenv that sees nothing
 but its own site-packages that is all on disk: the interpreter binary, ``pyvenv.cfg``,
 the site-packages folders (installing, upgrading or removing a package adds or
-replaces entries there), the ``.pth`` files in them and the folders they add, and
+replaces entries there), the ``.pth`` files in them and the folders they add (a
+``.pth`` that runs code, like an editable install's finder hook, means probing every
+time), and
 what could be a server module in the folder the probe runs in (``python -c`` looks
 there first). ``probe_key`` reads those stamps (a few ``stat`` calls); an answer
 stored under the same key is reused.
@@ -52,11 +54,17 @@ def probe_key(
         text = cfg.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    if "include-system-site-packages = true" in text.lower() or not site_dirs:
+    if _sees_system_site(text) or not site_dirs:
         return None
     real = os.path.realpath(python)
     tops = {name.partition(".")[0] for name in names}
     cwd = os.getcwd()
+    sites = []
+    for site in site_dirs:
+        pths = _pth_stamps(site)
+        if pths is None:  # code run at startup: what it adds is not on disk to stamp
+            return None
+        sites.append([str(site), _stamp(site), pths])
     return [
         VERSION,
         zlib.crc32(probe.encode()),
@@ -66,7 +74,7 @@ def probe_key(
         # the folder the probe runs in, first on its sys.path: only what could be one of
         # the modules counts (the folder itself changes whenever any file comes or goes)
         [cwd, _named(cwd, tops)],
-        [[str(site), _stamp(site), _pth_stamps(site)] for site in site_dirs],
+        sites,
     ]
 
 
@@ -92,6 +100,18 @@ def store(python: Path, key: Key, modules: frozenset[str]) -> None:
         _write(state_dir() / CACHE_NAME, {"version": VERSION, "entries": entries})
 
 
+def _sees_system_site(cfg: str) -> bool:
+    """``pyvenv.cfg`` says include-system-site-packages is true, read as site.py does
+    (``key = value`` split at the first ``=``, both stripped, case-insensitive; the
+    last such line wins)."""
+    system_site = "true"  # site.py's default when the key is absent
+    for line in cfg.splitlines():
+        key, eq, value = line.partition("=")
+        if eq and key.strip().lower() == "include-system-site-packages":
+            system_site = value.strip().lower()
+    return system_site == "true"
+
+
 def _stamp(path: str | Path) -> list[int] | None:
     try:
         st = os.stat(path)
@@ -110,8 +130,10 @@ def _named(folder: str, tops: set[str]) -> list[Any] | None:
     return [[name, _stamp(os.path.join(folder, name))] for name in entries]
 
 
-def _pth_stamps(site: Path) -> list[Any]:
-    """Each ``.pth`` file in ``site`` and each folder it adds to ``sys.path``."""
+def _pth_stamps(site: Path) -> list[Any] | None:
+    """Each ``.pth`` file in ``site`` and each folder it adds to ``sys.path``; None when
+    one has an ``import`` line (an editable install's finder hook, say: the folders it
+    maps live in code, not in the file, so a moved checkout would keep a stale answer)."""
     try:
         names = sorted(e.name for e in os.scandir(site) if e.name.endswith(".pth"))
     except OSError:
@@ -125,8 +147,10 @@ def _pth_stamps(site: Path) -> list[Any]:
         except OSError:
             continue
         for line in lines:
+            if line.startswith(("import ", "import\t")):  # as site.py tests it: unstripped
+                return None
             line = line.strip()
-            if line and not line.startswith(("#", "import ", "import\t")):
+            if line and not line.startswith("#"):
                 folder = str(site / line)  # as site.py does: relative to site-packages
                 found.append([folder, _stamp(folder)])
     return found

@@ -11,15 +11,16 @@ import contextlib
 import queue
 import subprocess
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 from asgideck.runtime.events import Event
 from asgideck.runtime.logs import LogBuffer
 from asgideck.runtime.services._datadir import LOG_NAME, data_dir
 from asgideck.runtime.services._engines import engine_for
-from asgideck.runtime.services._errors import ServiceError
+from asgideck.runtime.services._errors import NotReady, ServiceError
 from asgideck.runtime.services._follow import LogFollower
 from asgideck.runtime.services._lifecycle import (
     CHECK_TIMEOUT,
@@ -36,6 +37,79 @@ from asgideck.runtime.services._needs import service_needs
 from asgideck.runtime.services._types import Engine, ServiceNeed, ServiceState
 
 __all__ = ["ServiceSet"]
+
+
+def _join_through_interrupts(threads: Sequence[threading.Thread]) -> None:
+    """Wait for every start to end, even through a second Ctrl-C or SIGTERM (``Stopped``):
+    leaving early would skip the settling, so a start that had succeeded would be
+    neither kept (stopped at exit) nor undone: a service left running. The starts were
+    told to stop waiting: this wait is short. The first interrupt is re-raised after."""
+    for thread in threads:
+        while True:
+            try:
+                thread.join()
+                break
+            except BaseException:  # the interrupt is already being handled
+                continue
+
+
+class _Gate:
+    """Holds a side-by-side start's password reset until every need before it has
+    started: one after the other, a need after one that failed was never started, so
+    its data's password was never rewritten. Engines are wrapped only for the reset."""
+
+    def __init__(self, halts: list[threading.Event]) -> None:
+        self._halts = halts
+        self._ended: dict[int, bool] = {}  # index -> started fine
+        self._cond = threading.Condition()
+
+    def ended(self, index: int, ok: bool) -> None:
+        with self._cond:
+            self._ended[index] = ok
+            self._cond.notify_all()
+
+    def halt(self, indexes: range) -> None:
+        with self._cond:
+            for index in indexes:
+                self._halts[index].set()
+            self._cond.notify_all()
+
+    def engine(self, index: int, engine: Engine) -> Engine:
+        reset = getattr(engine, "reset_password", None)
+        if reset is None or index == 0:
+            return engine
+        return cast(Engine, _ResetAfter(engine, lambda: self._wait_before(index)))
+
+    def _wait_before(self, index: int) -> bool:
+        """True once the needs before ``index`` all started; False when one failed or
+        this start was told to stop."""
+        with self._cond:
+            self._cond.wait_for(
+                lambda: (
+                    self._halts[index].is_set()
+                    or any(self._ended.get(i) is False for i in range(index))
+                    or all(i in self._ended for i in range(index))
+                )
+            )
+            return not self._halts[index].is_set() and all(self._ended.get(i) for i in range(index))
+
+
+class _ResetAfter:
+    """``engine`` whose ``reset_password`` first waits for ``wait`` (False: not reset)."""
+
+    def __init__(self, engine: Engine, wait: Callable[[], bool]) -> None:
+        self._engine = engine
+        self._wait = wait
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._engine, name)
+
+    def reset_password(self, need: ServiceNeed, data_dir: Path) -> None:
+        if not self._wait():
+            raise NotReady(
+                f"{need.label}: start cancelled", service=need.name, variables=need.variables
+            )
+        self._engine.reset_password(need, data_dir)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -184,23 +258,32 @@ class ServiceSet:
         """One thread per need; this thread relays their states in order (see start)."""
         halts = [threading.Event() for _ in needs]  # set: that start stops waiting
         inbox: queue.SimpleQueue[tuple[int, ServiceState | _Outcome]] = queue.SimpleQueue()
+        gate = _Gate(halts)
+        # Still unlike one after the other: a need after one that fails has run its
+        # engine's check_installed / prepare (initdb) / first_ready (role, database) by
+        # the time it is stopped again. Only the password reset, which changes what the
+        # user's data accepts, waits for the needs before it (see _Gate).
 
         def one(index: int, need: ServiceNeed) -> None:
+            ok = False
             try:
                 done = start_service(
                     self.root,
                     self.profile,
                     need,
-                    self.engine(need),
+                    gate.engine(index, self.engine(need)) if reset_password else self.engine(need),
                     timeout=timeout,
                     reset_password=reset_password,
                     cancel=halts[index],
                     on_state=lambda state: inbox.put((index, state)),
                 )
+                ok = True
             except BaseException as exc:  # handed to the calling thread, raised there
                 inbox.put((index, _Outcome(error=exc)))
             else:
                 inbox.put((index, _Outcome(done=done)))
+            finally:
+                gate.ended(index, ok)
 
         threads = [
             threading.Thread(target=one, args=(i, n), name="asgideck-service-start", daemon=True)
@@ -218,15 +301,13 @@ class ServiceSet:
                     index, item = inbox.get(timeout=0.05)
                 except queue.Empty:
                     if cancel is not None and cancel.is_set():
-                        for halt in halts:
-                            halt.set()
+                        gate.halt(range(len(needs)))
                     continue
                 if isinstance(item, _Outcome):
                     outcomes[index] = item
                     if item.error is not None and index < cut:
                         cut = index
-                        for halt in halts[cut + 1 :]:  # undone anyway: stop waiting for them
-                            halt.set()
+                        gate.halt(range(cut + 1, len(needs)))  # undone anyway: stop waiting
                 elif index <= cut:
                     held[index].append(item)
                 while shown <= min(cut, len(needs) - 1):
@@ -238,10 +319,8 @@ class ServiceSet:
                         break
                     shown += 1
         except BaseException:  # Ctrl-C: each start still waiting ends its own spawn
-            for halt in halts:
-                halt.set()
-            for thread in threads:
-                thread.join()
+            gate.halt(range(len(needs)))
+            _join_through_interrupts(threads)  # a start that succeeded is kept or undone
             while not inbox.empty():
                 index, item = inbox.get()
                 if isinstance(item, _Outcome):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from asgideck.runtime.agent._files import RecordFile
+from asgideck.runtime.agent._files import CHUNK_BYTES, ROTATE_BYTES, RecordFile
 from asgideck.runtime.recording import RequestLog
 
 
@@ -37,3 +37,19 @@ def test_a_whole_file_gets_no_blank_line(tmp_path: Path) -> None:
     assert file.write([])
     file.close()
     assert (tmp_path / "8.jsonl").read_text().count("\n\n") == 0
+
+
+def test_a_file_of_non_ascii_records_rotates_at_the_byte_size(tmp_path: Path) -> None:
+    """Pieces sized in bytes: the file is rotated within one piece of ROTATE_BYTES, not
+    up to three pieces early (nor past it) when every character is 3 bytes."""
+    header = {"type": "worker", "pid": 9, "started": 1.0, "app": "a:app", "layers": []}
+    record = json.dumps({"type": "request", "note": "漢字" * 500}, ensure_ascii=False)
+    count = ROTATE_BYTES // len(record.encode()) + 50
+    file = RecordFile(str(tmp_path), 9, lambda: header)
+    assert file.write([record] * count)
+    file.close()
+    rotated = (tmp_path / "9.1.jsonl").stat().st_size
+    assert ROTATE_BYTES - CHUNK_BYTES < rotated <= ROTATE_BYTES
+    lines = (tmp_path / "9.1.jsonl").read_text(encoding="utf-8").splitlines()
+    lines += (tmp_path / "9.jsonl").read_text(encoding="utf-8").splitlines()
+    assert lines.count(record) == count

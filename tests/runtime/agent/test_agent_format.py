@@ -237,6 +237,15 @@ def test_a_batch_is_written_as_whole_lines_in_pieces() -> None:
     assert all(piece.endswith(b"\n") for piece in pieces)
 
 
+def test_pieces_are_sized_in_bytes_for_non_ascii_records() -> None:
+    """A CJK character is 3 bytes: pieces counted in characters would be 3x too big."""
+    lines = [json.dumps({"n": n, "text": "漢字" * 50}, ensure_ascii=False) for n in range(300)]
+    pieces = list(_chunks(lines, most=2_000))
+    assert b"".join(pieces) == "".join(line + "\n" for line in lines).encode("utf-8")
+    assert all(len(piece) <= 2_000 for piece in pieces)
+    assert all(len(piece) > 2_000 - 400 for piece in pieces[:-1])  # still about ``most``
+
+
 def test_an_environment_secret_in_free_text_is_masked_once_found(tmp_path: Path) -> None:
     """The environment's secret values join the one search that says a text is clean:
     a log line holding one (no key shape, a secret only by its variable's name) is

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from asgideck.runtime.logs import RunLog, logs_dir, prune_run_logs
 
@@ -67,3 +70,26 @@ def test_write_after_close_is_ignored(tmp_path: Path) -> None:
     log.close()
     log.write("late line")
     assert (tmp_path / "run.log").read_text() == ""
+
+
+def test_a_leftover_old_file_does_not_end_the_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ``.1.old`` left by a process that died mid-delete: rotation still works (on
+    Windows ``os.rename`` refuses an existing target; stood in for here)."""
+    real_rename = os.rename
+
+    def windows_rename(src: Any, dst: Any) -> None:
+        if os.path.exists(dst):
+            raise FileExistsError(dst)
+        real_rename(src, dst)
+
+    monkeypatch.setattr(os, "rename", windows_rename)
+    (tmp_path / "run.log.1.old").write_text("left over\n")
+    log = RunLog(tmp_path / "run.log", cap_bytes=100)
+    for i in range(30):
+        log.write(f"line {i:03d}")
+    log.close()  # waits for the deleter
+    assert log.error is None
+    assert "line 029" in (tmp_path / "run.log").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.log", "run.log.1"]

@@ -173,3 +173,40 @@ def test_an_interpreter_outside_a_venv_is_always_asked(tmp_path: Path, probes: l
     assert modules(bare.python) == modules(bare.python)
     assert len(probes) == 2
     assert not (state_dir() / probe_cache.CACHE_NAME).exists()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "include-system-site-packages=true",  # no spaces: site.py still reads it
+        "Include-System-Site-Packages =  TRUE ",
+        "include-system-site-packages = false\ninclude-system-site-packages = true",  # last wins
+    ],
+)
+def test_a_venv_that_sees_the_system_site_packages_is_always_asked(
+    venv: FakeVenv, probes: list[str], line: str
+) -> None:
+    cfg = venv.python.parent.parent / "pyvenv.cfg"
+    cfg.write_text(f"home = /usr/bin\n{line}\n")
+    assert modules(venv.python) == modules(venv.python) == {"uvicorn", "gunicorn"}
+    assert len(probes) == 2
+    assert not (state_dir() / probe_cache.CACHE_NAME).exists()
+
+
+def test_a_pth_that_runs_code_means_asking_every_time(venv: FakeVenv, probes: list[str]) -> None:
+    """An editable install's finder hook maps source folders in code: a moved checkout
+    would not change any stamp, so such a venv is never answered from the file."""
+    (venv.site / "__editable__.demo-0.1.pth").write_text("import __editable___demo_finder\n")
+    (venv.site / "__editable___demo_finder.py").write_text("")
+    assert modules(venv.python) == modules(venv.python)
+    assert len(probes) == 2
+    assert not (state_dir() / probe_cache.CACHE_NAME).exists()
+
+
+def test_a_pth_of_folders_only_keeps_the_answer(
+    venv: FakeVenv, probes: list[str], tmp_path: Path
+) -> None:
+    (tmp_path / "src").mkdir()
+    (venv.site / "demo.pth").write_text(f"# a comment\n{tmp_path / 'src'}\n")
+    first = modules(venv.python)
+    assert modules(venv.python) == first and len(probes) == 1

@@ -18,6 +18,7 @@ import pytest
 
 from asgideck.runtime.servers import Notice, ServerEvent, Supervisor
 from asgideck.runtime.servers import _diagnose as diagnose
+from asgideck.runtime.servers import _monitor as monitor
 from support.servers import TINY_APP, assert_tree_gone, make_spec, wait_until, write_app
 
 pytestmark = pytest.mark.integration
@@ -54,6 +55,21 @@ SILENT_APP = """\
 import threading
 
 threading.Event().wait()
+"""
+
+#: imported by uvicorn: floods forever (a retry loop printing a traceback each time) and
+#: never returns, so the server never listens
+ENDLESS_FLOOD_APP = f"""\
+import sys
+import time
+
+_out = sys.stdout.buffer
+_sent = 0
+while True:
+    _out.write(b"".join(b"%07d retry failed\\n" % i for i in range(_sent, _sent + 2000)))
+    _out.flush()
+    _sent += 2000
+    time.sleep({PACE_S!r})
 """
 
 
@@ -148,6 +164,39 @@ def test_a_silent_startup_still_gets_its_stack_reported(tmp_path: Path) -> None:
         status = sup.status
         assert status.state == "starting" and status.diagnosis is not None
         assert "silent.py" in status.diagnosis  # the stack shows where it waits
+        pids = sup.pids
+    finally:
+        sup.stop()
+        sup.close(0)
+    assert_tree_gone(pids, sup.spec.port)
+
+
+def test_an_endless_flood_postpones_the_report_only_so_often(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A startup stuck in a loop that prints and prints still gets its stack, after
+    ``MAX_POSTPONES`` looks instead of at the ready timeout (fewer looks here: the same
+    code path, less flooding on a shared machine)."""
+    monkeypatch.setattr(monitor, "MAX_POSTPONES", 2)
+    root = write_app(tmp_path / "proj", TINY_APP)
+    write_app(root, ENDLESS_FLOOD_APP, module="retrying")
+    seen = Seen()
+    monkeypatch.setattr(diagnose, "signal_for_dump", seen.count_asks(diagnose.signal_for_dump))
+    sup = Supervisor(
+        make_spec(root, "retrying:app"),
+        log_to_file=False,
+        stall_after=STALL_AFTER,
+        ready_timeout=120,  # far off: the report must not wait for it
+        on_event=seen.on_event,
+    )
+    sup.start()
+    try:
+        assert wait_until(seen.reported, 30), seen.notices
+        status = sup.status
+        assert status.state == "starting" and status.diagnosis is not None
+        assert "retrying.py" in status.diagnosis  # the stack shows the loop
+        with seen.lock:
+            assert seen.asked == 1  # reported once
         pids = sup.pids
     finally:
         sup.stop()

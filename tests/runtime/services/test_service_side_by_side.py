@@ -15,8 +15,10 @@ import redis
 
 from asgideck.runtime.servers import alive_entries, free_port, is_port_free
 from asgideck.runtime.services import (
+    CredentialsRejected,
     NotReady,
     PostgresEngine,
+    RedisEngine,
     ServiceError,
     ServiceNeed,
     ServicePortTaken,
@@ -224,4 +226,104 @@ def test_a_postgres_that_exits_at_start_fails_as_before_and_leaves_nothing(
     assert said.startswith("postgres (DATABASE_URL): exited with code ")
     assert [s[:2] for s in seen] == [("postgres", "starting"), ("postgres", "failed")]
     assert together.started == []
+    _nothing_left(service_home, tmp_path, pg, rd)
+
+
+def test_a_second_interrupt_while_the_starts_end_still_keeps_what_started(
+    service_home: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ctrl-C once both services are up, and again while the starts are being waited
+    for: the first interrupt is raised, and both starts are still recorded (stopped by
+    ``stop()`` below), not left running unrecorded."""
+    pg, rd = free_port(), free_port()
+    env = _env(pg, rd)
+    real_join = threading.Thread.join
+    second: list[str] = []
+
+    def join(thread: threading.Thread, timeout: float | None = None) -> None:
+        if thread.name == "asgideck-service-start" and not second:
+            second.append(thread.name)
+            raise KeyboardInterrupt("second")  # a Ctrl-C landing in the wait
+        real_join(thread, timeout)
+
+    def first(state: ServiceState) -> None:
+        if (state.need.name, state.state) == ("redis", "ready"):
+            monkeypatch.setattr(threading.Thread, "join", join)
+            raise KeyboardInterrupt("first")
+
+    services = ServiceSet(tmp_path, "dev", env=env)
+    services.changed.connect(first)
+    try:
+        with pytest.raises(KeyboardInterrupt, match="first"):
+            services.start(timeout=90)
+        monkeypatch.setattr(threading.Thread, "join", real_join)
+        assert second == ["asgideck-service-start"]  # the second interrupt did land
+        assert services.started == ["postgres", "redis"]
+        assert [e[0] for e in _entries(tmp_path)] == ["dev/postgres", "dev/redis"]
+    finally:
+        monkeypatch.setattr(threading.Thread, "join", real_join)
+        services.stop(grace=2)
+    _nothing_left(service_home, tmp_path, pg, rd)
+
+
+class _RejectedPostgres(PostgresEngine):
+    """Postgres whose data knows another password: counts the resets asked of it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rejected = threading.Event()
+        self.resets = 0
+
+    def ready(self, need: ServiceNeed, data_dir: Path, timeout: float) -> None:
+        try:
+            super().ready(need, data_dir, timeout)
+        except CredentialsRejected:
+            self.rejected.set()
+            raise
+
+    def reset_password(self, need: ServiceNeed, data_dir: Path) -> None:
+        self.resets += 1
+        super().reset_password(need, data_dir)
+
+
+class _FailsOncePostgresIsRejected(RedisEngine):
+    """Redis (listed first) that fails only once Postgres, beside it, met the wrong
+    password: one after the other, Postgres would never have been started."""
+
+    def __init__(self, postgres: _RejectedPostgres) -> None:
+        super().__init__()
+        self.postgres = postgres
+
+    def check_installed(self, need: ServiceNeed) -> None:
+        assert self.postgres.rejected.wait(60)
+        raise ServiceError(f"{need.label}: refused on purpose", service=need.name)
+
+
+def test_a_password_is_not_reset_for_a_service_after_one_that_failed(
+    service_home: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    pg, rd = free_port(), free_port()
+    env = _env(pg, rd)
+    first = ServiceSet(tmp_path, "dev", env=env)
+    try:
+        first.start(["postgres"], timeout=90)  # initdb with the profile's password
+    finally:
+        first.stop(grace=2)
+    moved = {**env, "DATABASE_URL": f"postgresql://shop:other-pw@127.0.0.1:{pg}/shop"}
+    postgres = _RejectedPostgres()
+    services = ServiceSet(
+        tmp_path,
+        "dev",
+        env=moved,
+        engines={"postgres": postgres, "redis": _FailsOncePostgresIsRejected(postgres)},
+    )
+    seen = _record(services)
+    with pytest.raises(ServiceError, match="refused on purpose"):
+        services.start(["redis", "postgres"], timeout=60, reset_password=True)
+    assert postgres.rejected.is_set() and postgres.resets == 0
+    assert [s[:2] for s in seen] == [("redis", "failed")]
+    assert services.started == []
     _nothing_left(service_home, tmp_path, pg, rd)
