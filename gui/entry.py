@@ -5,22 +5,49 @@ Headless commands never import Qt, so they work on a machine without a display.
 
 from __future__ import annotations
 
-import argparse
+import gc
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
-from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from asgideck.runtime.cli import SUBCOMMANDS
 
-BUNDLED_SAMPLE = Path(str(files("asgideck") / "sample_app"))
+# argparse, shutil, tempfile and importlib.resources are imported where used: a
+# subcommand (``asgideck call`` above all) never needs them here.
+
+if TYPE_CHECKING:
+    BUNDLED_SAMPLE: Path
 
 
-def sample_in_checkout(sample: Path = BUNDLED_SAMPLE) -> bool:
+def _bundled_sample() -> Path:
+    """The sample app shipped in the package (``asgideck/sample_app``)."""
+    from importlib.resources import files
+
+    return Path(str(files("asgideck") / "sample_app"))
+
+
+def __getattr__(name: str) -> Any:
+    """``BUNDLED_SAMPLE``, found on first use (PEP 562): ``importlib.resources`` costs a
+    subcommand a few milliseconds for a path only the window's default uses."""
+    if name != "BUNDLED_SAMPLE":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    found = _bundled_sample()
+    globals()["BUNDLED_SAMPLE"] = found  # the next look-up is a plain module attribute
+    return found
+
+
+def _sample() -> Path:
+    """``BUNDLED_SAMPLE`` (found once)."""
+    found: Path | None = globals().get("BUNDLED_SAMPLE")
+    return found if found is not None else __getattr__("BUNDLED_SAMPLE")
+
+
+def sample_in_checkout(sample: Path | None = None) -> bool:
     """A source checkout (pyproject.toml beside the sample) that we may write to."""
+    if sample is None:
+        sample = _sample()
     return (sample.parent / "pyproject.toml").is_file() and os.access(sample, os.W_OK)
 
 
@@ -31,7 +58,7 @@ def sample_copy_path() -> Path:
     return userstate.state_dir() / "sample_app"
 
 
-def default_project(sample: Path = BUNDLED_SAMPLE) -> Path:
+def default_project(sample: Path | None = None) -> Path:
     """The folder opened when none is given: the sample, somewhere it may write.
 
     Running the sample writes its SQLite data and profile edits into its folder. In
@@ -39,6 +66,8 @@ def default_project(sample: Path = BUNDLED_SAMPLE) -> Path:
     site-packages, so the user gets a copy of their own, made once and never
     overwritten (their edits survive upgrades).
     """
+    if sample is None:
+        sample = _sample()
     if sample_in_checkout(sample):
         return sample
     copy = sample_copy_path()
@@ -49,6 +78,9 @@ def default_project(sample: Path = BUNDLED_SAMPLE) -> Path:
 
 def _copy_tree_atomically(source: Path, target: Path) -> None:
     """Copy beside ``target`` and rename, so an interrupted copy never looks complete."""
+    import shutil
+    import tempfile
+
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
         shutil.copytree(
@@ -65,7 +97,7 @@ def _copy_tree_atomically(source: Path, target: Path) -> None:
 
 def _path_help() -> str:
     if sample_in_checkout():
-        return f"project folder (default: this checkout's sample app, {BUNDLED_SAMPLE})"
+        return f"project folder (default: this checkout's sample app, {_sample()})"
     return (
         f"project folder (default: your copy of the bundled sample app, {sample_copy_path()}, "
         "made on first use)"
@@ -79,7 +111,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         from asgideck.runtime.cli import skip_unused_imports
 
         skip_unused_imports()  # this process is the command: nothing else will want them
-        return cli_main(args)
+        if args[0] != "call":
+            return cli_main(args)
+        # One request in a process of its own: its start-up allocates ~100k objects
+        # (httpx, httpcore, the project's types) that all live until it exits, and the
+        # collector walked them ~45 times for nothing (~8 ms of a ~200 ms call). A call
+        # ends after one exchange (bounded by --deadline), so its cycles wait for exit;
+        # freeze() keeps the collector, once back on, from walking them all once more.
+        gc.disable()
+        try:
+            return cli_main(args)
+        finally:
+            gc.freeze()
+            gc.enable()
+    import argparse
+
     from asgideck import __version__  # here: reading the installed version costs ~40 ms
 
     parser = argparse.ArgumentParser(

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -27,9 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from asgideck.runtime.errors import AsgideckError
+
+# platformdirs and tempfile are imported where used: with ASGIDECK_HOME set, and for a
+# command that writes no state file (``asgideck call --no-history``), they are not needed.
 
 APP_NAME = "asgideck"
 RECENT_LIMIT = 10
@@ -67,7 +67,11 @@ def _private_dir(path: Path) -> Path:
 def state_location() -> Path:
     """Where :func:`state_dir` is, without creating it (used to tell whose a process is)."""
     override = os.environ.get("ASGIDECK_HOME")
-    return Path(override) if override else Path(platformdirs.user_state_dir(APP_NAME))
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir(APP_NAME))
 
 
 def state_dir() -> Path:
@@ -125,12 +129,19 @@ def _pid_alive(pid: int) -> bool:
 def config_dir() -> Path:
     """Recent projects and launch configs, created on first use (owner-only)."""
     override = os.environ.get("ASGIDECK_HOME")
-    base = Path(override) / "config" if override else Path(platformdirs.user_config_dir(APP_NAME))
+    if override:
+        base = Path(override) / "config"
+    else:
+        import platformdirs
+
+        base = Path(platformdirs.user_config_dir(APP_NAME))
     return _private_dir(base)
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write JSON so a crash mid-write never leaves a half file behind."""
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

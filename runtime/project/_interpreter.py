@@ -14,8 +14,6 @@ Nothing here runs any interpreter: it only looks at files.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 import re
 import shutil
@@ -171,6 +169,9 @@ def _poetry(folders: list[Path], home: Path, env: Mapping[str, str]) -> Iterator
         name = _name_in(data) or folder.name
         venvs = _poetry_venvs_dir(folder, home, env)
         sanitized = _POETRY_UNSAFE.sub("_", name.lower())[:42]
+        import base64  # here: only poetry's venv names need them (a run or call does not)
+        import hashlib
+
         digest = hashlib.sha256(os.path.normcase(str(folder.resolve())).encode()).digest()
         exact = f"{sanitized}-{base64.urlsafe_b64encode(digest).decode()[:8]}-py"
         for venv in _matching(
@@ -212,6 +213,9 @@ def _pipenv(folders: list[Path], home: Path, env: Mapping[str, str]) -> Iterator
             workon = data / "virtualenvs"
         custom = env.get("PIPENV_CUSTOM_VENV_NAME")
         sanitized = _PIPENV_UNSAFE.sub("_", folder.name)[:42]
+        import base64  # here: only pipenv's venv names need them (a run or call does not)
+        import hashlib
+
         digest = hashlib.sha256(str(pipfile.resolve()).encode()).digest()[:6]
         exact = custom or f"{sanitized}-{base64.urlsafe_b64encode(digest).decode()}"
         for venv in _matching(workon, re.compile(re.escape(exact)), f"{sanitized}-", ""):

@@ -44,6 +44,9 @@ HEAVY = (
 )
 #: ``call`` with --url and --no-history: no registry (psutil), no history (sqlite)
 CALL_URL_ABSENT = (*HEAVY, "asgideck.runtime.servers", "psutil", "sqlite3", "importlib.metadata")
+#: a call's start-up (ASGIDECK_HOME set, as in every test): no platform dirs, and the
+#: bundled sample's path (importlib.resources' readers) is not looked up
+CALL_START_ABSENT = ("platformdirs", "importlib.readers", "importlib.resources.readers")
 #: ``call DIR`` only locates the project (root and name): no profiles, no env files
 NO_PROFILES = ("asgideck.runtime.profiles", "dotenv")
 #: ``run --help`` / ``ps``: no HTTP client
@@ -143,6 +146,7 @@ def test_call_with_url_loads_only_the_request_side(
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("HTTP/1.1 200 OK\n") and done.stdout.endswith("\n\nok")
     assert loaded_of(modules, CALL_URL_ABSENT) == []
+    assert loaded_of(modules, CALL_START_ABSENT) == []
     assert loaded_of(modules, NO_PROFILES) == []
     assert gui_modules(modules) == []
     assert "asgideck.runtime.client._sender" in modules  # the one sender, shared with Try
@@ -156,11 +160,62 @@ def test_call_through_the_registry_writes_the_history(
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("HTTP/1.1 200 OK\n")
     assert loaded_of(modules, HEAVY) == []
+    assert loaded_of(modules, CALL_START_ABSENT) == []
     assert loaded_of(modules, NO_PROFILES) == []
     assert gui_modules(modules) == []
     assert {"asgideck.runtime.servers._registry", "asgideck.runtime.client._history"} <= modules
     # only the registry: not the supervisor, its monitor or the launch configs
     assert "asgideck.runtime.servers._supervisor" not in modules
+
+
+_GC_AFTER = """\
+import gc, sys
+sys.argv[0] = "asgideck"
+from asgideck.gui.entry import main
+code = main(sys.argv[1:])
+print(code, gc.isenabled(), gc.get_freeze_count() > 0, file=sys.stderr)
+"""
+
+
+def test_call_turns_the_collector_back_on_and_other_commands_leave_it(
+    tiny_server: tuple[Path, str],
+) -> None:
+    """``call`` runs without the cyclic collector (its start-up objects live to its end)
+    and hands it back on, with those objects frozen; no other command touches it."""
+    root, url = tiny_server
+
+    def after(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", _GC_AFTER, *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stderr.splitlines()[-1]
+
+    assert after("call", str(root), "GET", "/health", "--url", url, "--no-history") == (
+        "0 True True"
+    )
+    refused = "http://127.0.0.1:1"  # nothing listens on port 1: exit 3, the collector back on
+    assert after("call", str(root), "GET", "/health", "--url", refused, "--no-history") == (
+        "3 True True"
+    )
+    assert after("ps") == "0 True False"
+
+
+def test_the_bundled_sample_is_found_only_when_asked() -> None:
+    code = (
+        "import sys; from asgideck.gui import entry; "
+        "print('importlib.resources.readers' in sys.modules, entry.BUNDLED_SAMPLE.name, "
+        "entry.default_project() == entry.BUNDLED_SAMPLE)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "sample_app", "True"]
 
 
 @pytest.mark.parametrize("args", [("run", "--help"), ("ps",), ("ps", "--json")])
