@@ -59,9 +59,10 @@ _ACCESS_RE = re.compile(
 )
 # Scans whole chunks (starts with a literal, so the regex engine skips ahead fast).
 _STATUS_RE = re.compile(r'HTTP/[\d.]+" ([1-5])\d\d\b')
-# The same pattern for ASCII text, where it matches exactly the same: ~2x faster (no
-# Unicode digit or word-character lookups), and server output is almost always ASCII.
-_STATUS_ASCII_RE = re.compile(_STATUS_RE.pattern, re.ASCII)
+# The same pattern over ASCII text's bytes (server output is almost always ASCII, which
+# encodes with one copy), where it matches exactly the same: a bytes pattern has no
+# Unicode digit or word-character lookups, and sre scans bytes ~1.8x faster than str.
+_STATUS_BYTES_RE = re.compile(_STATUS_RE.pattern.encode("ascii"))
 
 
 def parse_level(text: str, stream: Stream = "stderr") -> str | None:
@@ -100,8 +101,10 @@ def count_status_classes(text: str, counts: dict[str, int]) -> int:
     """Add the status classes ("2xx"...) of the access lines in ``text``; return how many."""
     if "HTTP/" not in text:
         return 0
-    pattern = _STATUS_ASCII_RE if text.isascii() else _STATUS_RE
-    digits = "".join(pattern.findall(text))  # one C-level pass, then five str.count
+    if text.isascii():  # a flag on the str: no pass over it
+        digits = b"".join(_STATUS_BYTES_RE.findall(text.encode("ascii"))).decode("ascii")
+    else:
+        digits = "".join(_STATUS_RE.findall(text))  # one C-level pass, then five counts
     for digit in "12345":
         found = digits.count(digit)
         if found:

@@ -7,7 +7,9 @@ per line on the way in.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import time
 from collections.abc import Callable
 
@@ -51,6 +53,7 @@ class LineSplitter:
 
 
 COALESCE_S = 0.05  # how long a reader may let a trickle of output gather
+PIPE_BYTES = 1 << 18  # a flood's pipe, grown (Linux): a quarter of the reads and wake-ups
 COALESCE_BELOW = 4096  # a read smaller than this is a trickle
 
 
@@ -74,6 +77,8 @@ def pump(
     looks every 40 ms.
     """
     splitter = LineSplitter()
+    if sys.platform == "linux" and chunk_size < PIPE_BYTES:
+        chunk_size = max(chunk_size, _grow_pipe(fd))
     read = os.read
     append = buffer.append_text
     pause = time.sleep
@@ -100,6 +105,17 @@ def pump(
         append(stream, tail)
         if on_chunk is not None:
             on_chunk(tail)
+
+
+def _grow_pipe(fd: int) -> int:
+    """Ask for a PIPE_BYTES pipe buffer; returns its size now (0: not a pipe, or refused:
+    the pipe-max-size limit or a file). Each read and append costs the same per chunk
+    whatever its size, so a flood drained in bigger chunks costs less per line."""
+    import fcntl
+
+    with contextlib.suppress(OSError, AttributeError):
+        return int(fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES))
+    return 0
 
 
 def _decode(data: bytes) -> str:

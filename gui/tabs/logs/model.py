@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFont
 
 from asgideck.gui.core import theme
 from asgideck.runtime.logs import LogBuffer, LogLine
@@ -190,6 +190,16 @@ class LogModel(QAbstractListModel):
             return self.buffer.range(self._first, self._first + self._count)
         wanted = set(self._seqs)
         return [line for line in self.buffer.since(0) if line.seq in wanted]
+
+    @property
+    def mono(self) -> QFont:
+        """The rows' font (FontRole)."""
+        return self._mono
+
+    @staticmethod
+    def foreground(line: LogLine) -> QBrush | None:
+        """A line's colour (ForegroundRole), for the delegate's paint without data()."""
+        return _colour(line)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         if parent.isValid():

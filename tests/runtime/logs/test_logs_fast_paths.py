@@ -5,13 +5,17 @@ generated chunks (fixed seeds: the same cases every run)."""
 
 from __future__ import annotations
 
+import os
 import random
 import re
+import sys
+import threading
 
 import pytest
 
 from asgideck.runtime import terminal
-from asgideck.runtime.logs import LineSplitter, LogBuffer, count_status_classes
+from asgideck.runtime.logs import LineSplitter, LogBuffer, count_status_classes, pump
+from asgideck.runtime.logs._reader import PIPE_BYTES, _grow_pipe
 
 # the rule printable had before its fast path: any C0/C1 control but tab and newline
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -115,3 +119,72 @@ def test_splitter_keeps_a_character_cut_between_reads() -> None:
     pieces = [splitter.feed(data[i : i + 1]) for i in range(len(data))]
     assert [p for p in pieces if p is not None] == ["naïve café 日本 \U0001f600"]
     assert splitter.flush() == "next"
+
+
+_ASCII_ALPHABET = (
+    [chr(c) for c in range(0x00, 0x80)]
+    + ["\n"] * 8
+    + ['HTTP/1.1" ', 'HTTP/2" ', 'HTTP/." ', "HTTP/", '" ', "200", "5", "0", " OK", "_"] * 4
+)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_ascii_status_counts_over_bytes_match_the_unicode_pattern(seed: int) -> None:
+    """ASCII text is counted with the bytes pattern: the same matches as the str one
+    (digits, word boundaries after the code, versions of dots and digits)."""
+    rng = random.Random(1000 + seed)
+    for _ in range(400):
+        size = rng.choice((1, 5, 40, 400))
+        text = "".join(rng.choice(_ASCII_ALPHABET) for _ in range(size))
+        assert text.isascii()
+        counts: dict[str, int] = {}
+        found = count_status_classes(text, counts)
+        digits = _STATUS.findall(text)
+        assert found == len(digits), repr(text)
+        assert counts == {f"{d}xx": digits.count(d) for d in "12345" if d in digits}
+    flood = "\n".join(
+        f'INFO:     127.0.0.1:{40000 + i} - "GET /items/{i} HTTP/1.1" {(200, 404, 503, 301)[i % 4]}'
+        f"{' OK' if i % 3 else ''}"
+        for i in range(5000)
+    )
+    counts = {}
+    assert count_status_classes(flood, counts) == 5000
+    assert counts == {"2xx": 1250, "4xx": 1250, "5xx": 1250, "3xx": 1250}
+
+
+def test_pump_drains_a_grown_pipe_and_a_plain_file_alike(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The reader grows a pipe's buffer (Linux) and reads in chunks that large; a file
+    (no pipe to grow) is read as before. Both give every line, in order."""
+    lines = [f"{i:07d} INFO: line {'x' * (i % 90)}" for i in range(60_000)]
+    data = ("\n".join(lines) + "\n").encode()
+    path = tmp_path / "out.log"
+    path.write_bytes(data)
+    with open(path, "rb") as handle:
+        assert _grow_pipe(handle.fileno()) == 0  # not a pipe: refused, quietly
+        from_file = LogBuffer(capacity=100_000)
+        pump(handle.fileno(), "stdout", from_file)
+    read_fd, write_fd = os.pipe()
+    try:
+        from_pipe = LogBuffer(capacity=100_000)
+        chunks: list[str] = []
+        reader = threading.Thread(
+            target=pump, args=(read_fd, "stdout", from_pipe, chunks.append), daemon=True
+        )
+        reader.start()
+        view = memoryview(data)
+        while view:
+            view = view[os.write(write_fd, view[:100_000]) :]
+        os.close(write_fd)
+        write_fd = -1
+        reader.join(30)
+        assert not reader.is_alive()
+        if sys.platform == "linux":
+            size = _grow_pipe(read_fd)
+            assert size == 0 or size >= PIPE_BYTES
+    finally:
+        os.close(read_fd)
+        if write_fd >= 0:
+            os.close(write_fd)
+    assert [line.text for line in from_file] == lines
+    assert [line.text for line in from_pipe] == lines
+    assert "\n".join(chunks).split("\n") == lines
