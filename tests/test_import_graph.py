@@ -29,6 +29,7 @@ SHARED_RUNTIME_MODULES = {
     "secrets",
     "sourcetree",
     "terminal",
+    "_lazy",  # the packages' lazy public names (PEP 562)
 }
 
 Graph = Mapping[str, Iterable[str]]

@@ -8,9 +8,9 @@ for every command."""
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from asgideck.runtime._lazy import lazy_exports
 from asgideck.runtime.cli._main import SUBCOMMANDS, main, skip_unused_imports
 from asgideck.runtime.cli._shared import (
     EXIT_ENDED_ELSEWHERE,
@@ -44,15 +44,4 @@ __all__ = [
 _HOME: dict[str, str] = {"ItemError": "_call", "parse_items": "_call"}
 
 
-def __getattr__(name: str) -> Any:
-    """Import the module that defines ``name`` the first time it is asked for."""
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value  # the next look-up is a plain module attribute
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(globals(), _HOME)
