@@ -53,7 +53,7 @@ class LineSplitter:
 
 
 COALESCE_S = 0.05  # how long a reader may let a trickle of output gather
-PIPE_BYTES = 1 << 18  # a flood's pipe, grown (Linux): a quarter of the reads and wake-ups
+PIPE_BYTES = 1 << 20  # a flood's pipe, grown (Linux): a sixteenth of the reads and wake-ups
 COALESCE_BELOW = 4096  # a read smaller than this is a trickle
 
 
