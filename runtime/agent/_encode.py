@@ -293,22 +293,16 @@ class Encoder:
         query = self._query(redactor, scope.get("query_string"))
         if query:
             record["query"] = query
-        if state.request_body:
-            body, truncated = self._body(
-                redactor, state.request_body, state.request_size, _content_type(request_headers)
-            )
-            if body is not None:
-                record["request_body"] = body
-            if truncated:
-                record["request_body_truncated"] = True
-        if state.response_body:
-            body, truncated = self._body(
-                redactor, state.response_body, state.response_size, _content_type(response_headers)
-            )
-            if body is not None:
-                record["response_body"] = body
-            if truncated:
-                record["response_body_truncated"] = True
+        for side, raw, size, headers in (
+            ("request", state.request_body, state.request_size, request_headers),
+            ("response", state.response_body, state.response_size, response_headers),
+        ):
+            if raw:
+                body, truncated = self._body(redactor, raw, size, _content_type(headers))
+                if body is not None:
+                    record[side + "_body"] = body
+                if truncated:
+                    record[side + "_body_truncated"] = True
         times = state.times
         if times and len(times) == 2 * len(self.layer_names):
             record["layers"] = [None if t is None else (t - t0) // 1000 for t in times]
